@@ -1,0 +1,60 @@
+"""The one ASGI application: portal at ``/``, admin at ``/admin``, API at ``/api/v1``."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+
+from portal.auth.middleware import SessionPrincipalMiddleware
+from portal.auth.stores import store_for
+from portal.config import STATIC_DIR, Settings, get_settings
+from portal.db import close_engine, prepare_engine
+from portal.i18n import LocaleMiddleware
+from portal.web.errors import html_exception_handlers
+from portal.web.rendering import template_config
+from portal.web.routes import portal_routes
+
+
+def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:
+    """Build the app; ``manage_database=False`` leaves the engine's pool to the caller (tests)."""
+    from admin.routes import admin_router
+    from portal.api.routes import api_router
+
+    settings = settings or get_settings()
+    state = State(
+        {
+            "session_store": store_for(settings, "sessions"),
+            "rate_limit_store": store_for(settings, "rate_limits"),
+        }
+    )
+    return Litestar(
+        route_handlers=[
+            *portal_routes,
+            admin_router,
+            api_router,
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], name="static", send_as_attachment=False
+            ),
+        ],
+        state=state,
+        middleware=[LocaleMiddleware(), SessionPrincipalMiddleware()],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="onramp_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            exclude=["/api/", "/healthz", "/login/", "/ws/", "/static/", "/schema"],
+        ),
+        template_config=template_config(),
+        openapi_config=OpenAPIConfig(
+            title="Onramp integration API",
+            version="1.0.0",
+            path="/schema",
+        ),
+        exception_handlers=html_exception_handlers(),
+        on_startup=[prepare_engine] if manage_database else [],
+        on_shutdown=[close_engine] if manage_database else [],
+    )

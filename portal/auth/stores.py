@@ -1,0 +1,29 @@
+"""Key-value stores for sessions and rate limits.
+
+With ``ONRAMP_REDIS_URL`` they live in Redis, shared by every worker and host. Without
+it they are files under ``var/`` so that ``onramp serve --workers N`` on one machine
+still shares them (an in-memory store would sign people out when they hit another
+worker).
+"""
+
+from __future__ import annotations
+
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+
+from portal.config import Settings
+
+_redis_stores: dict[str, RedisStore] = {}
+
+
+def store_for(settings: Settings, name: str) -> Store:
+    if settings.redis_url:
+        root = _redis_stores.get(settings.redis_url)
+        if root is None:
+            root = RedisStore.with_client(url=settings.redis_url, namespace="onramp")
+            _redis_stores[settings.redis_url] = root
+        return root.with_namespace(name)
+    path = settings.var_dir / "stores" / name
+    path.mkdir(parents=True, exist_ok=True)
+    return FileStore(path, create_directories=True)

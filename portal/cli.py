@@ -1,0 +1,172 @@
+"""The ``onramp`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from portal.config import SettingsError, get_settings
+
+
+def _run(coroutine):  # type: ignore[no-untyped-def]
+    async def with_engine():  # type: ignore[no-untyped-def]
+        from portal.db import close_engine, migrate
+
+        await migrate()
+        try:
+            return await coroutine
+        finally:
+            await close_engine()
+
+    return asyncio.run(with_engine())
+
+
+@click.group()
+def main() -> None:
+    """Onramp: the candidate pre-boarding portal."""
+    try:
+        get_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@main.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+
+    async def nothing() -> None:
+        return None
+
+    _run(nothing())
+    click.echo("Database is up to date.")
+
+
+def _print_demo(result) -> None:  # type: ignore[no-untyped-def]
+    click.echo("Candidate sign-in links (each works once):")
+    for name, url in result.links:
+        click.echo(f"  {name}: {url}")
+    if result.staff_passwords:
+        click.echo("Staff accounts (sign in at /admin/login):")
+        for email, password in result.staff_passwords:
+            click.echo(f"  {email}  password: {password}")
+
+
+@main.command()
+def demo() -> None:
+    """Load demo data (idempotent) and print sign-in links."""
+    from portal.demo import load_demo
+
+    _print_demo(_run(load_demo()))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--demo", "with_demo", is_flag=True, help="Load demo data and print sign-in links.")
+def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
+    """Apply migrations, then serve the portal, admin and API."""
+    import uvicorn
+
+    if with_demo:
+        from portal.demo import load_demo
+
+        _print_demo(_run(load_demo()))
+    else:
+
+        async def nothing() -> None:
+            return None
+
+        _run(nothing())
+    click.echo(f"Serving on http://{host}:{port}  (admin: /admin, API docs: /schema)")
+    uvicorn.run(
+        "portal.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@main.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "hr", "manager"]))
+@click.option("--name", default="")
+@click.option("--department", "department_name", default=None, help="Required for managers.")
+@click.option("--password", default=None, help="Asked for when omitted; '-' generates one.")
+def create_staff(
+    email: str, role: str, name: str, department_name: str | None, password: str | None
+) -> None:
+    """Create a staff account (admin, hr or manager)."""
+    from portal.auth.passwords import password_generate
+    from portal.domain.errors import ValidationFailed
+    from portal.domain.staff import staff_create
+    from portal.domain.tables import Department
+
+    generated = False
+    if password is None and sys.stdin.isatty():
+        password = click.prompt(
+            "Password (empty to generate one)", default="", hide_input=True, show_default=False
+        )
+    if not password or password == "-":
+        password = password_generate()
+        generated = True
+
+    async def create() -> None:
+        department_id = None
+        if department_name:
+            department = await Department.objects().get(Department.name == department_name)
+            if department is None:
+                raise click.ClickException(f"No department named {department_name!r}.")
+            department_id = department.id
+        await staff_create(
+            email=email, role=role, name=name, password=password, department_id=department_id
+        )
+
+    try:
+        _run(create())
+    except ValidationFailed as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {role} {email}.")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@main.command("login-link")
+@click.argument("contact")
+def login_link(contact: str) -> None:
+    """Print a single-use sign-in URL for the candidate with this phone or e-mail."""
+    from portal.domain.errors import DomainError
+    from portal.domain.login_links import candidate_find_by_contact, login_link_create
+
+    async def create() -> str:
+        candidate = await candidate_find_by_contact(contact)
+        if candidate is None:
+            raise click.ClickException(f"No candidate with phone or e-mail {contact!r}.")
+        try:
+            return await login_link_create(candidate_id=candidate.id)
+        except DomainError as error:
+            raise click.ClickException(str(error)) from None
+
+    click.echo(_run(create()))
+
+
+@main.group()
+def token() -> None:
+    """API tokens for the integration API."""
+
+
+@token.command("create")
+@click.option("--name", required=True)
+def token_create(name: str) -> None:
+    """Print a new API token (shown once; only its hash is stored)."""
+    from portal.domain.api_tokens import api_token_create
+    from portal.domain.errors import ValidationFailed
+
+    try:
+        click.echo(_run(api_token_create(name=name)))
+    except ValidationFailed as error:
+        raise click.ClickException(str(error)) from None

@@ -1,0 +1,269 @@
+"""Candidate services: create, edit, move through stages, withdraw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from portal.db import is_unique_violation, write_transaction
+from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.tables import (
+    CANDIDATE_STATUSES,
+    Candidate,
+    Cohort,
+    Department,
+    Position,
+    Stage,
+    StageChange,
+)
+from portal.domain.validation import check_name, normalize_email, normalize_phone
+from portal.i18n import gettext as _
+
+
+@dataclass(frozen=True)
+class CandidateInput:
+    """Editable fields of a candidate, as typed by HR, a CSV row or the API."""
+
+    name: str
+    phone: str
+    department_id: int | None
+    email: str | None = None
+    position_id: int | None = None
+    cohort_id: int | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CleanCandidate:
+    name: str
+    phone: str
+    email: str | None
+    department_id: int
+    position_id: int | None
+    cohort_id: int | None
+    external_id: str | None
+
+
+async def candidate_check(
+    data: CandidateInput, *, candidate_id: int | None = None
+) -> CleanCandidate:
+    """Validate ``data``; raises ValidationFailed naming every bad field."""
+    errors: dict[str, str] = {}
+    name = check_name(data.name, errors)
+    phone = normalize_phone(data.phone or "")
+    if phone is None:
+        errors["phone"] = _("Enter an 11-digit mobile number, e.g. 13800138000.")
+    try:
+        email = normalize_email(data.email)
+    except ValueError:
+        email = None
+        errors["email"] = _("This is not a valid e-mail address.")
+    external_id = (data.external_id or "").strip() or None
+    if external_id and len(external_id) > 100:
+        errors["external_id"] = _("An external id can be at most 100 characters long.")
+
+    department = None
+    if data.department_id is None:
+        errors["department"] = _("Choose a department.")
+    else:
+        department = await Department.objects().get(Department.id == data.department_id)
+        if department is None:
+            errors["department"] = _("This department does not exist.")
+    if data.position_id is not None:
+        position = await Position.objects().get(Position.id == data.position_id)
+        if position is None or (department and position.department != department.id):
+            errors["position"] = _("This position does not belong to the department.")
+    if data.cohort_id is not None:
+        cohort = await Cohort.objects().get(Cohort.id == data.cohort_id)
+        if cohort is None:
+            errors["cohort"] = _("This cohort does not exist.")
+        elif department and cohort.department not in (None, department.id):
+            errors["cohort"] = _("This cohort trains another department.")
+
+    for field, column, value in (
+        ("phone", Candidate.phone, phone),
+        ("email", Candidate.email, email),
+        ("external_id", Candidate.external_id, external_id),
+    ):
+        if value and field not in errors:
+            query = Candidate.exists().where(column == value)
+            if candidate_id is not None:
+                query = query.where(Candidate.id != candidate_id)
+            if await query:
+                errors[field] = _("Another candidate already has this value.")
+    if errors:
+        raise ValidationFailed(errors)
+    assert department is not None and phone is not None
+    return CleanCandidate(
+        name=name,
+        phone=phone,
+        email=email,
+        department_id=department.id,
+        position_id=data.position_id,
+        cohort_id=data.cohort_id,
+        external_id=external_id,
+    )
+
+
+async def _next_ordinal(department_id: int) -> int:
+    """Hand out the department's next ordinal; the row lock makes it unique under races."""
+    rows = (
+        await Department.update({Department.last_ordinal: Department.last_ordinal + 1})
+        .where(Department.id == department_id)
+        .returning(Department.last_ordinal)
+    )
+    return rows[0]["last_ordinal"]
+
+
+async def first_stage() -> Stage:
+    stage = await Stage.objects().order_by(Stage.sort_order).first()
+    if stage is None:
+        raise NotFound("No hiring stages are configured.")
+    return stage
+
+
+async def candidate_create(
+    *,
+    data: CandidateInput,
+    stage_id: int | None = None,
+    actor_id: int | None = None,
+    source: str = "admin",
+) -> Candidate:
+    clean = await candidate_check(data)
+    stage = await _stage_or_first(stage_id)
+    try:
+        async with write_transaction():
+            candidate = Candidate(
+                name=clean.name,
+                phone=clean.phone,
+                email=clean.email,
+                department=clean.department_id,
+                position=clean.position_id,
+                cohort=clean.cohort_id,
+                external_id=clean.external_id,
+                stage=stage.id,
+                status="joined" if await _is_last_stage(stage) else "active",
+                ordinal=await _next_ordinal(clean.department_id),
+            )
+            await candidate.save()
+            await StageChange(
+                candidate=candidate.id, to_stage=stage.id, changed_by=actor_id, source=source
+            ).save()
+    except Exception as error:
+        if is_unique_violation(error):
+            # Lost a race with another request creating the same phone/e-mail/id.
+            raise ValidationFailed(
+                {"phone": _("Another candidate already has this phone, e-mail or id.")}
+            ) from error
+        raise
+    return candidate
+
+
+async def candidate_update(
+    *, candidate_id: int, data: CandidateInput, actor_id: int | None = None
+) -> Candidate:
+    candidate = await candidate_get(candidate_id)
+    clean = await candidate_check(data, candidate_id=candidate_id)
+    try:
+        async with write_transaction():
+            if clean.department_id != candidate.department:
+                # The old number stays with the old department; never reused.
+                candidate.ordinal = await _next_ordinal(clean.department_id)
+            candidate.name = clean.name
+            candidate.phone = clean.phone
+            candidate.email = clean.email
+            candidate.department = clean.department_id
+            candidate.position = clean.position_id
+            candidate.cohort = clean.cohort_id
+            candidate.external_id = clean.external_id
+            candidate.updated_at = datetime.now(UTC)
+            await candidate.save()
+    except Exception as error:
+        if is_unique_violation(error):
+            raise ValidationFailed(
+                {"phone": _("Another candidate already has this phone, e-mail or id.")}
+            ) from error
+        raise
+    return candidate
+
+
+async def candidate_get(candidate_id: int) -> Candidate:
+    candidate = await Candidate.objects().get(Candidate.id == candidate_id)
+    if candidate is None:
+        raise NotFound(_("This candidate does not exist."))
+    return candidate
+
+
+async def _stage_or_first(stage_id: int | None) -> Stage:
+    if stage_id is None:
+        return await first_stage()
+    stage = await Stage.objects().get(Stage.id == stage_id)
+    if stage is None:
+        raise ValidationFailed({"stage": _("This stage does not exist.")})
+    return stage
+
+
+async def _is_last_stage(stage: Stage) -> bool:
+    later = await Stage.exists().where(Stage.sort_order > stage.sort_order)
+    return not later
+
+
+async def candidate_move_stage(
+    *,
+    candidate_id: int,
+    stage_id: int,
+    actor_id: int | None = None,
+    source: str = "admin",
+    note: str = "",
+) -> bool:
+    """Move a candidate to ``stage_id`` and record it; False when already there."""
+    stage = await _stage_or_first(stage_id)
+    async with write_transaction():
+        candidate = await candidate_get(candidate_id)
+        if candidate.stage == stage.id:
+            return False
+        values: dict = {Candidate.stage: stage.id, Candidate.updated_at: datetime.now(UTC)}
+        if await _is_last_stage(stage) and candidate.status == "active":
+            values[Candidate.status] = "joined"
+        elif candidate.status == "joined":
+            values[Candidate.status] = "active"
+        await Candidate.update(values).where(Candidate.id == candidate_id)
+        await StageChange(
+            candidate=candidate_id,
+            from_stage=candidate.stage,
+            to_stage=stage.id,
+            changed_by=actor_id,
+            source=source,
+            note=note[:1000],
+        ).save()
+    return True
+
+
+async def candidate_set_status(
+    *, candidate_id: int, status: str, reason: str = "", actor_id: int | None = None
+) -> None:
+    """Withdraw (a reason is required), mark joined, or reactivate a candidate."""
+    if status not in CANDIDATE_STATUSES:
+        raise ValidationFailed({"status": _("Unknown status.")})
+    reason = reason.strip()
+    if status == "withdrawn" and not reason:
+        raise ValidationFailed({"reason": _("Please give a reason for the withdrawal.")})
+    if len(reason) > 1000:
+        raise ValidationFailed({"reason": _("A reason can be at most 1000 characters long.")})
+    async with write_transaction():
+        candidate = await candidate_get(candidate_id)
+        await Candidate.update(
+            {
+                Candidate.status: status,
+                Candidate.withdraw_reason: reason if status == "withdrawn" else "",
+                Candidate.updated_at: datetime.now(UTC),
+            }
+        ).where(Candidate.id == candidate.id)
+        await StageChange(
+            candidate=candidate.id,
+            from_stage=candidate.stage,
+            to_stage=candidate.stage,
+            changed_by=actor_id,
+            source=f"status:{status}",
+            note=reason,
+        ).save()

@@ -1,0 +1,44 @@
+"""Checks for what people type: phone numbers, e-mail addresses, names."""
+
+from __future__ import annotations
+
+import re
+
+from portal.i18n import gettext as _
+
+# Mainland China mobile numbers: 11 digits starting 13–19.
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
+
+
+def normalize_phone(raw: str) -> str | None:
+    """The 11-digit mobile number, or None when ``raw`` is not one.
+
+    Accepts what people and spreadsheets write: spaces, dashes, a +86 or 0086 prefix.
+    """
+    digits = re.sub(r"[\s\-()]", "", raw or "")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits if _MOBILE.match(digits) else None
+
+
+def normalize_email(raw: str | None) -> str | None:
+    """Lower-cased address, None for empty; raises ValueError when malformed."""
+    value = (raw or "").strip().lower()
+    if not value:
+        return None
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValueError(value)
+    return value
+
+
+def check_name(raw: str | None, errors: dict[str, str], field: str = "name") -> str:
+    value = " ".join((raw or "").split())
+    if not value:
+        errors[field] = _("Please enter a name.")
+    elif len(value) > 100:
+        errors[field] = _("A name can be at most 100 characters long.")
+    return value

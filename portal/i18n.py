@@ -1,0 +1,138 @@
+"""Locale negotiation and translations (Babel catalogs under ``portal/locale``).
+
+Message ids are English; zh-CN is the default language. The current request's locale
+lives in a context variable set by :class:`LocaleMiddleware`, so templates, services
+and formatting helpers all translate without passing the request around.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import io
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from portal.scope_headers import cookie_from_scope, header_from_scope
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DEFAULT_LOCALE = "zh_CN"
+SUPPORTED_LOCALES = ("zh_CN", "en")
+LOCALE_COOKIE = "onramp_lang"
+
+_current_locale: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "onramp_locale", default=DEFAULT_LOCALE
+)
+
+
+@cache
+def translations_for(locale: str) -> NullTranslations:
+    """Compile the locale's .po catalogs in memory (no build step, no .mo files in the repo).
+
+    Each area of the product keeps its own catalog file (``portal.po``, ``admin.po``…) in
+    ``LC_MESSAGES``; they are merged into one set of translations here.
+    """
+    folder = LOCALE_DIR / locale / "LC_MESSAGES"
+    paths = sorted(folder.glob("*.po")) if folder.is_dir() else []
+    if not paths:
+        return NullTranslations()
+    merged = None
+    for path in paths:
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        if merged is None:
+            merged = catalog
+            continue
+        for message in catalog:
+            if message.id and message.string:
+                merged[message.id] = message
+    buffer = io.BytesIO()
+    write_mo(buffer, merged)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def get_locale() -> str:
+    return _current_locale.get()
+
+
+def set_locale(locale: str) -> contextvars.Token[str]:
+    return _current_locale.set(locale if locale in SUPPORTED_LOCALES else DEFAULT_LOCALE)
+
+
+def gettext(message: str, **variables: object) -> str:
+    text = translations_for(get_locale()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    text = translations_for(get_locale()).ngettext(singular, plural, n)
+    return text % {"num": n, **variables}
+
+
+def negotiate_locale(cookie_value: str | None, accept_language: str | None) -> str:
+    """The user's explicit choice wins, then the browser's preference, then zh-CN."""
+    if cookie_value in SUPPORTED_LOCALES:
+        return cookie_value
+    if accept_language:
+        preferred = []
+        for part in accept_language.split(","):
+            tag, _, params = part.strip().partition(";")
+            quality = 1.0
+            if params.strip().startswith("q="):
+                try:
+                    quality = float(params.strip()[2:])
+                except ValueError:
+                    quality = 0.0
+            if tag:
+                preferred.append((quality, tag.replace("-", "_")))
+        preferred.sort(key=lambda item: -item[0])
+        chosen = Locale.negotiate([tag for _, tag in preferred], SUPPORTED_LOCALES, sep="_")
+        if chosen is not None:
+            return str(chosen)
+        for _, tag in preferred:
+            language = tag.split("_")[0].lower()
+            if language == "zh":
+                return "zh_CN"
+            if language == "en":
+                return "en"
+    return DEFAULT_LOCALE
+
+
+def html_lang() -> str:
+    return "zh-CN" if get_locale() == "zh_CN" else "en"
+
+
+def format_local_date(value: datetime, fmt: str = "medium") -> str:
+    return format_date(value, format=fmt, locale=get_locale())
+
+
+def format_local_time(value: datetime) -> str:
+    return format_time(value, format="short", locale=get_locale())
+
+
+def format_local_datetime(value: datetime, fmt: str = "medium") -> str:
+    return format_datetime(value, format=fmt, locale=get_locale())
+
+
+class LocaleMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+    exclude_path_pattern = ("^/static/",)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        cookie_value = cookie_from_scope(scope, LOCALE_COOKIE)
+        accept_language = header_from_scope(scope, b"accept-language")
+        token = set_locale(negotiate_locale(cookie_value, accept_language))
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            _current_locale.reset(token)

@@ -1,0 +1,13 @@
+"""The Piccolo app that owns every Onramp table; migrations live in the top-level folder."""
+
+from piccolo.conf.apps import AppConfig, table_finder
+
+from portal.config import PROJECT_ROOT
+
+APP_CONFIG = AppConfig(
+    app_name="onramp",
+    migrations_folder_path=str(PROJECT_ROOT / "migrations"),
+    table_classes=table_finder(modules=["portal.domain.tables"], exclude_imported=False),
+    migration_dependencies=[],
+    commands=[],
+)

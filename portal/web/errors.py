@@ -1,0 +1,50 @@
+"""Friendly HTML error pages for the portal and admin (the API has problem+json)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from portal.domain.errors import NotFound
+from portal.web.guards import CandidateSignInRequired, redirect_to_welcome
+
+logger = logging.getLogger("onramp")
+
+
+def _error_page(status_code: int, detail: str = "") -> Template:
+    return Template(
+        "partials/_error_page.html",
+        context={"status_code": status_code, "detail": detail},
+        status_code=status_code,
+    )
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if request.url.path.startswith(("/api/", "/schema")):
+        return Response(
+            {"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code
+        )
+    return _error_page(exc.status_code, exc.detail if exc.status_code < 500 else "")
+
+
+def not_found(request: Request[Any, Any, Any], exc: NotFound) -> Template:
+    return _error_page(404, str(exc))
+
+
+def server_error(request: Request[Any, Any, Any], exc: Exception) -> Template:
+    logger.exception("Unhandled error on %s", request.url.path, exc_info=exc)
+    return _error_page(HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def html_exception_handlers() -> dict[Any, Any]:
+    return {
+        CandidateSignInRequired: redirect_to_welcome,
+        NotFound: not_found,
+        HTTPException: http_error,
+        HTTP_500_INTERNAL_SERVER_ERROR: server_error,
+    }

@@ -1,0 +1,21 @@
+"""The candidate's home page."""
+
+from __future__ import annotations
+
+from litestar import get
+from litestar.di import NamedDependency, Provide
+from litestar.response import Template
+
+from portal.domain.home import candidate_home
+from portal.web.guards import provide_candidate_id
+
+
+@get(
+    "/",
+    name="home",
+    dependencies={"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)},
+)
+async def home(candidate_id: NamedDependency[int]) -> Template:
+    return Template(
+        "portal/home.html", context={"home": await candidate_home(candidate_id=candidate_id)}
+    )

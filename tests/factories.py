@@ -1,0 +1,101 @@
+"""Factories: real rows through the real services."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from portal.domain.candidates import CandidateInput, candidate_create
+from portal.domain.login_links import login_link_create
+from portal.domain.staff import staff_create
+from portal.domain.tables import Candidate, Cohort, Department, Position, StaffUser
+
+_sequence = itertools.count(1)
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+async def make_department(name: str | None = None, **values: Any) -> Department:
+    department = Department(name=name or f"部门{next(_sequence)}", **values)
+    await department.save()
+    return department
+
+
+async def make_position(department: Department, name: str | None = None) -> Position:
+    position = Position(department=department.id, name=name or f"岗位{next(_sequence)}")
+    await position.save()
+    return position
+
+
+async def make_cohort(
+    department: Department | None = None,
+    *,
+    starts_at: datetime | None = None,
+    name: str | None = None,
+    timezone: str = "Asia/Shanghai",
+    place: str = "苏州培训中心",
+    capacity: int = 30,
+) -> Cohort:
+    cohort = Cohort(
+        name=name or f"第{next(_sequence)}期",
+        department=department.id if department else None,
+        starts_at=starts_at or datetime.now(UTC) + timedelta(days=12),
+        place=place,
+        timezone=timezone,
+        capacity=capacity,
+    )
+    await cohort.save()
+    return cohort
+
+
+def unique_phone() -> str:
+    return f"139{next(_sequence):08d}"
+
+
+async def make_candidate(
+    department: Department | None = None,
+    *,
+    cohort: Cohort | None = None,
+    name: str = "张三",
+    phone: str | None = None,
+    email: str | None = None,
+    external_id: str | None = None,
+    stage_id: int | None = None,
+) -> Candidate:
+    department = department or await make_department()
+    return await candidate_create(
+        data=CandidateInput(
+            name=name,
+            phone=phone or unique_phone(),
+            email=email,
+            department_id=department.id,
+            cohort_id=cohort.id if cohort else None,
+            external_id=external_id,
+        ),
+        stage_id=stage_id,
+        source="test",
+    )
+
+
+async def make_staff(
+    role: str = "hr",
+    *,
+    email: str | None = None,
+    department: Department | None = None,
+    password: str = STAFF_PASSWORD,
+) -> StaffUser:
+    return await staff_create(
+        email=email or f"staff{next(_sequence)}@example.com",
+        role=role,
+        password=password,
+        department_id=department.id if department else None,
+    )
+
+
+async def sign_in_candidate(client: httpx.AsyncClient, candidate: Candidate) -> None:
+    url = await login_link_create(candidate_id=candidate.id)
+    response = await client.get(url.removeprefix("http://testserver.local"), follow_redirects=False)
+    assert response.status_code == 302, response.text

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from portal.auth.tokens import hash_token
+from portal.domain.login_links import login_link_create
+from portal.domain.tables import LoginLink
+from tests.factories import make_candidate, sign_in_candidate
+
+
+def _path(url: str) -> str:
+    return url.removeprefix("http://testserver.local")
+
+
+async def test_link_signs_in_and_redirects_home(client):
+    candidate = await make_candidate(name="李娜")
+    url = await login_link_create(candidate_id=candidate.id)
+    response = await client.get(_path(url), follow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["location"] == "/"
+    cookie = response.headers["set-cookie"]
+    assert "onramp_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert "李娜" in home.text
+
+
+async def test_token_is_stored_only_hashed(client):
+    candidate = await make_candidate()
+    url = await login_link_create(candidate_id=candidate.id)
+    token = url.rsplit("/", 1)[1]
+    rows = await LoginLink.select(LoginLink.token_hash)
+    assert [row["token_hash"] for row in rows] == [hash_token(token)]
+    assert token not in str(rows)
+
+
+async def test_reused_link_shows_friendly_page(client):
+    candidate = await make_candidate()
+    url = await login_link_create(candidate_id=candidate.id)
+    assert (await client.get(_path(url), follow_redirects=False)).status_code == 302
+    client.cookies.clear()
+    again = await client.get(_path(url), follow_redirects=False)
+    assert again.status_code == 410
+    assert "已经使用过" in again.text
+    assert "onramp_session" not in again.headers.get("set-cookie", "")
+
+
+async def test_expired_link_shows_friendly_page(client):
+    candidate = await make_candidate()
+    url = await login_link_create(candidate_id=candidate.id)
+    await LoginLink.update({LoginLink.expires_at: datetime.now(UTC) - timedelta(minutes=1)}).where(
+        LoginLink.candidate == candidate.id
+    )
+    response = await client.get(_path(url), follow_redirects=False)
+    assert response.status_code == 410
+    assert "已过期" in response.text
+    assert (await client.get("/", follow_redirects=False)).headers["location"] == "/welcome"
+
+
+async def test_unknown_link_is_refused(client):
+    response = await client.get("/login/not-a-real-token", follow_redirects=False)
+    assert response.status_code == 404
+    assert "链接无效" in response.text
+
+
+async def test_sign_in_rotates_the_session(client):
+    first = await make_candidate(name="甲")
+    second = await make_candidate(name="乙")
+    await sign_in_candidate(client, first)
+    old_token = client.cookies.get("onramp_session")
+    await sign_in_candidate(client, second)
+    new_token = client.cookies.get("onramp_session")
+    assert new_token and new_token != old_token
+    # The old session no longer works.
+    client.cookies.clear()
+    client.cookies.set("onramp_session", old_token)
+    response = await client.get("/", follow_redirects=False)
+    assert response.status_code == 302
+
+
+async def test_sign_out_ends_the_session(client):
+    candidate = await make_candidate()
+    await sign_in_candidate(client, candidate)
+    token = client.cookies.get("onramp_session")
+    await client.get("/welcome")  # fetch a CSRF cookie
+    csrf = client.cookies.get("onramp_csrf")
+    response = await client.post("/logout", data={"_csrf_token": csrf}, follow_redirects=False)
+    assert response.status_code == 302
+    client.cookies.clear()
+    client.cookies.set("onramp_session", token)
+    assert (await client.get("/", follow_redirects=False)).headers["location"] == "/welcome"
+
+
+async def test_sign_out_without_csrf_token_is_refused(client):
+    candidate = await make_candidate()
+    await sign_in_candidate(client, candidate)
+    response = await client.post("/logout", follow_redirects=False)
+    assert response.status_code == 403
+    assert (await client.get("/", follow_redirects=False)).status_code == 200
+
+
+async def test_withdrawn_candidate_cannot_use_a_link(client):
+    from portal.domain.candidates import candidate_set_status
+
+    candidate = await make_candidate()
+    url = await login_link_create(candidate_id=candidate.id)
+    await candidate_set_status(candidate_id=candidate.id, status="withdrawn", reason="另有工作")
+    response = await client.get(_path(url), follow_redirects=False)
+    assert response.status_code == 404
+    assert "onramp_session" not in response.headers.get("set-cookie", "")
