@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -49,6 +50,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             exclude=["/api/", "/healthz", "/login/", "/ws/", "/static/", "/schema"],
         ),
         template_config=template_config(),
+        # Candidates are on mobile data: compress every text response worth compressing.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, gzip_compress_level=6
+        ),
         openapi_config=OpenAPIConfig(
             title="Onramp integration API",
             version="1.0.0",

@@ -170,3 +170,7 @@ def token_create(name: str) -> None:
         click.echo(_run(api_token_create(name=name)))
     except ValidationFailed as error:
         raise click.ClickException(str(error)) from None
+
+
+if __name__ == "__main__":
+    main()

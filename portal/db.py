@@ -68,14 +68,15 @@ async def prepare_engine(engine: Engine | None = None) -> None:
     if isinstance(engine, SQLiteEngine):
         # WAL lets readers proceed while one writer writes; it persists in the file.
         await engine.run_ddl("PRAGMA journal_mode=WAL")
-    elif isinstance(engine, PostgresEngine):
+    elif isinstance(engine, PostgresEngine) and engine.pool is None:
         await engine.start_connection_pool(min_size=1, max_size=10)
 
 
 async def close_engine(engine: Engine | None = None) -> None:
     engine = engine or current_engine()
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+        engine.pool = None
 
 
 async def migrate(*, quiet: bool = True) -> None:

@@ -24,8 +24,8 @@ for name in list(os.environ):
     if name.startswith("ONRAMP_OIDC_") or name == "ONRAMP_REDIS_URL":
         del os.environ[name]
 
-import pytest  # noqa: E402
 import httpx  # noqa: E402
+import pytest  # noqa: E402
 
 from portal.db import bind_engine, close_engine, create_engine, migrate, prepare_engine  # noqa: E402
 
@@ -63,6 +63,10 @@ async def _admin_execute(sql: str) -> None:
         await connection.close()
 
 
+# The URL of the database the current tests run on, for subprocesses (CLI, servers).
+CURRENT = {"database_url": ""}
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 async def database(request: pytest.FixtureRequest):
     """A freshly migrated database of each kind, bound as Piccolo's engine."""
@@ -77,6 +81,7 @@ async def database(request: pytest.FixtureRequest):
         url = f"postgresql://postgres@{POSTGRES_HOST}:5432/{name}"
     else:
         url = f"sqlite:///{_VAR_DIR}/test-{uuid.uuid4().hex[:8]}.db"
+    CURRENT["database_url"] = url
     engine = create_engine(url)
     bind_engine(engine)
     await prepare_engine(engine)
@@ -85,6 +90,11 @@ async def database(request: pytest.FixtureRequest):
     await close_engine(engine)
     if backend == "postgres":
         await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(database: str) -> str:
+    return CURRENT["database_url"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,83 @@
+"""The ``onramp`` command, run as a real subprocess against the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from portal.domain.api_tokens import api_token_authenticate
+from portal.domain.tables import Candidate, StaffUser
+from tests.factories import make_candidate
+
+
+def onramp(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ONRAMP_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "portal.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+async def test_login_link_prints_exactly_one_working_url(client, database_url):
+    candidate = await make_candidate(phone="13900001111", email="li@example.com")
+    for contact in ("139 0000 1111", "LI@example.com"):
+        result = onramp(database_url, "login-link", contact)
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert len(lines) == 1
+        url = lines[0]
+        assert url.startswith("http://testserver.local/login/")
+        response = await client.get(
+            url.removeprefix("http://testserver.local"), follow_redirects=True
+        )
+        assert response.status_code == 200
+        assert candidate.name in response.text
+        client.cookies.clear()
+
+
+async def test_login_link_for_unknown_contact_fails_clearly(database_url):
+    result = onramp(database_url, "login-link", "13900009999")
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert "No candidate" in result.stderr
+
+
+async def test_token_create_prints_one_token_that_authenticates(database_url):
+    result = onramp(database_url, "token", "create", "--name", "ATS")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert (await api_token_authenticate(lines[0])) is not None
+
+
+async def test_create_staff_generates_a_password_and_refuses_duplicates(database_url):
+    result = onramp(database_url, "create-staff", "--email", "HR@Example.com", "--role", "hr")
+    assert result.returncode == 0, result.stderr
+    assert "Password:" in result.stdout
+    staff = await StaffUser.objects().get(StaffUser.email == "hr@example.com")
+    assert staff.role == "hr" and staff.password_hash.startswith("$argon2")
+    again = onramp(database_url, "create-staff", "--email", "hr@example.com", "--role", "hr")
+    assert again.returncode != 0
+    assert "already exists" in again.stderr
+
+
+async def test_create_staff_rejects_unknown_role(database_url):
+    result = onramp(database_url, "create-staff", "--email", "x@example.com", "--role", "boss")
+    assert result.returncode != 0
+    assert await StaffUser.count() == 0
+
+
+async def test_demo_is_idempotent_and_prints_links(database_url):
+    first = onramp(database_url, "demo")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("/login/") == 5
+    count = await Candidate.count()
+    second = onramp(database_url, "demo")
+    assert second.returncode == 0, second.stderr
+    assert await Candidate.count() == count
+    assert second.stdout.count("/login/") == 5
