@@ -108,3 +108,27 @@ async def test_withdrawn_candidate_cannot_use_a_link(client):
     response = await client.get(_path(url), follow_redirects=False)
     assert response.status_code == 404
     assert "onramp_session" not in response.headers.get("set-cookie", "")
+
+
+async def test_session_cookie_is_secure_when_served_over_https(monkeypatch):
+    import httpx
+
+    from portal.app import create_app
+    from portal.config import get_settings
+
+    monkeypatch.setenv("ONRAMP_BASE_URL", "https://onramp.example.com")
+    get_settings.cache_clear()
+    try:
+        candidate = await make_candidate()
+        url = await login_link_create(candidate_id=candidate.id)
+        assert url.startswith("https://onramp.example.com/login/")
+        transport = httpx.ASGITransport(app=create_app(manage_database=False))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="https://onramp.example.com"
+        ) as c:
+            response = await c.get(url, follow_redirects=False)
+        assert response.status_code == 302
+        assert "Secure" in response.headers["set-cookie"]
+    finally:
+        # monkeypatch restores the environment; the next get_settings() reads it afresh.
+        get_settings.cache_clear()
