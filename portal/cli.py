@@ -26,6 +26,10 @@ def _run(coroutine):  # type: ignore[no-untyped-def]
 @click.group()
 def main() -> None:
     """Onramp: the candidate pre-boarding portal."""
+    from portal.i18n import set_locale
+
+    # Operators read the command's messages; the code, docs and logs are English too.
+    set_locale("en")
     try:
         get_settings()
     except SettingsError as error:

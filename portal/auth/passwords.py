@@ -7,6 +7,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from portal.i18n import gettext as _
+
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
@@ -35,5 +37,5 @@ def password_generate() -> str:
 def password_problem(password: str) -> str | None:
     """Why ``password`` is not acceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Password must be at least {MIN_PASSWORD_LENGTH} characters long."
+        return _("A password needs at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)
     return None

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from portal.auth.passwords import password_hash, password_problem, password_verify
-from portal.domain.errors import ValidationFailed
+from portal.auth.passwords import (
+    password_generate,
+    password_hash,
+    password_problem,
+    password_verify,
+)
+from portal.db import write_transaction
+from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.tables import STAFF_ROLES, Department, StaffUser
 from portal.domain.validation import normalize_email
+from portal.i18n import gettext as _
 
 
 async def staff_create(
@@ -25,17 +32,17 @@ async def staff_create(
     except ValueError:
         clean_email = None
     if not clean_email:
-        errors["email"] = "Enter a valid e-mail address."
+        errors["email"] = _("Enter a valid e-mail address.")
     elif await StaffUser.exists().where(StaffUser.email == clean_email):
-        errors["email"] = "A staff account with this e-mail already exists."
+        errors["email"] = _("A staff account with this e-mail already exists.")
     if role not in STAFF_ROLES:
-        errors["role"] = f"Role must be one of {', '.join(STAFF_ROLES)}."
+        errors["role"] = _("Role must be one of %(roles)s.", roles=", ".join(STAFF_ROLES))
     if role == "manager" and department_id is None:
-        errors["department"] = "A manager needs a department."
+        errors["department"] = _("A manager needs a department.")
     if department_id is not None and not await Department.exists().where(
         Department.id == department_id
     ):
-        errors["department"] = "This department does not exist."
+        errors["department"] = _("This department does not exist.")
     if password is not None and (problem := password_problem(password)):
         errors["password"] = problem
     if errors:
@@ -72,3 +79,71 @@ async def staff_get(staff_id: int) -> StaffUser | None:
     return await StaffUser.objects().get(
         (StaffUser.id == staff_id) & (StaffUser.is_active == True)  # noqa: E712
     )
+
+
+async def staff_update(
+    *,
+    staff_id: int,
+    actor_id: int,
+    role: str,
+    name: str,
+    department_id: int | None,
+    is_active: bool,
+) -> None:
+    """Change a staff member's role, department or access.
+
+    The last active admin can be neither demoted nor deactivated, and nobody can lock
+    themselves out: otherwise no one would be left to undo it.
+    """
+    errors: dict[str, str] = {}
+    if role not in STAFF_ROLES:
+        errors["role"] = _("Role must be one of %(roles)s.", roles=", ".join(STAFF_ROLES))
+    if role == "manager" and department_id is None:
+        errors["department"] = _("A manager needs a department.")
+    if department_id is not None and not await Department.exists().where(
+        Department.id == department_id
+    ):
+        errors["department"] = _("This department does not exist.")
+    name = " ".join(name.split())
+    if len(name) > 100:
+        errors["name"] = _("A name can be at most 100 characters long.")
+    if errors:
+        raise ValidationFailed(errors)
+    async with write_transaction():
+        staff = await StaffUser.objects().get(StaffUser.id == staff_id)
+        if staff is None:
+            raise NotFound(_("This staff member does not exist."))
+        loses_admin = (
+            staff.role == "admin" and staff.is_active and (role != "admin" or not is_active)
+        )
+        if loses_admin:
+            other_admins = await StaffUser.count().where(
+                (StaffUser.role == "admin")
+                & (StaffUser.is_active == True)  # noqa: E712
+                & (StaffUser.id != staff_id)
+            )
+            if other_admins == 0:
+                raise ValidationFailed({"role": _("The last active admin must stay an admin.")})
+        if staff_id == actor_id and (not is_active or role != staff.role):
+            raise ValidationFailed({"role": _("You cannot change your own role or access.")})
+        await StaffUser.update(
+            {
+                StaffUser.role: role,
+                StaffUser.name: name or staff.name,
+                StaffUser.department: department_id,
+                StaffUser.is_active: is_active,
+            }
+        ).where(StaffUser.id == staff_id)
+
+
+async def staff_reset_password(*, staff_id: int) -> str:
+    """Give the staff member a new generated password, shown once to the admin."""
+    password = password_generate()
+    updated = (
+        await StaffUser.update({StaffUser.password_hash: password_hash(password)})
+        .where(StaffUser.id == staff_id)
+        .returning(StaffUser.id)
+    )
+    if not updated:
+        raise NotFound(_("This staff member does not exist."))
+    return password

@@ -1,0 +1,84 @@
+"""Departments and the positions inside them."""
+
+from __future__ import annotations
+
+from portal.db import is_unique_violation, write_transaction
+from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.tables import Department, Position
+from portal.i18n import gettext as _
+
+
+def _clean_name(raw: str, errors: dict[str, str]) -> str:
+    name = " ".join((raw or "").split())
+    if not name or len(name) > 100:
+        errors["name"] = _("Enter a name of 1 to 100 characters.")
+    return name
+
+
+async def department_create(*, name: str) -> Department:
+    errors: dict[str, str] = {}
+    name = _clean_name(name, errors)
+    if not errors and await Department.exists().where(Department.name == name):
+        errors["name"] = _("Another department already has this name.")
+    if errors:
+        raise ValidationFailed(errors)
+    department = Department(name=name)
+    try:
+        await department.save()
+    except Exception as error:
+        if is_unique_violation(error):
+            raise ValidationFailed(
+                {"name": _("Another department already has this name.")}
+            ) from error
+        raise
+    return department
+
+
+async def department_rename(*, department_id: int, name: str) -> None:
+    errors: dict[str, str] = {}
+    name = _clean_name(name, errors)
+    if not errors and await Department.exists().where(
+        (Department.name == name) & (Department.id != department_id)
+    ):
+        errors["name"] = _("Another department already has this name.")
+    if errors:
+        raise ValidationFailed(errors)
+    async with write_transaction():
+        if not await Department.exists().where(Department.id == department_id):
+            raise NotFound(_("This department does not exist."))
+        await Department.update({Department.name: name}).where(Department.id == department_id)
+
+
+async def position_create(*, department_id: int, name: str) -> Position:
+    errors: dict[str, str] = {}
+    name = _clean_name(name, errors)
+    if not await Department.exists().where(Department.id == department_id):
+        raise NotFound(_("This department does not exist."))
+    if not errors and await Position.exists().where(
+        (Position.department == department_id) & (Position.name == name)
+    ):
+        errors["name"] = _("This department already has a position with this name.")
+    if errors:
+        raise ValidationFailed(errors)
+    position = Position(department=department_id, name=name)
+    try:
+        await position.save()
+    except Exception as error:
+        if is_unique_violation(error):
+            raise ValidationFailed(
+                {"name": _("This department already has a position with this name.")}
+            ) from error
+        raise
+    return position
+
+
+async def departments_with_positions() -> list[dict]:
+    """Every department with its positions, for settings pages and form choices."""
+    departments = await Department.select(Department.id, Department.name).order_by(Department.name)
+    positions = await Position.select(Position.id, Position.name, Position.department).order_by(
+        Position.name
+    )
+    by_department: dict[int, list[dict]] = {}
+    for position in positions:
+        by_department.setdefault(position["department"], []).append(position)
+    return [{**row, "positions": by_department.get(row["id"], [])} for row in departments]
