@@ -45,7 +45,11 @@ def ensure_role(staff: StaffUser, *roles: str) -> None:
 
 def department_scope(staff: StaffUser) -> int | None:
     """The only department a manager may see; None means every department (admin, HR)."""
-    return staff.department if staff.role == "manager" else None
+    if staff.role != "manager":
+        return None
+    # A manager without a department (e.g. created by single sign-on) sees no one's
+    # candidates rather than everyone's: 0 is no department's id.
+    return staff.department or 0
 
 
 def ensure_department_visible(staff: StaffUser, department_id: int | None) -> None:

@@ -1,5 +1,33 @@
-"""The HR/manager app under ``/admin``."""
+"""The HR/manager app under ``/admin``.
+
+Every handler that declares a ``staff`` parameter requires a signed-in staff member
+(``provide_staff``); without one the request is redirected to the sign-in page.
+"""
 
 from litestar import Router
+from litestar.di import Provide
 
-admin_router = Router(path="/admin", route_handlers=[])
+from admin.candidates import CandidateController
+from admin.cohorts import CohortController
+from admin.guards import StaffSignInRequired, provide_staff, redirect_to_staff_login
+from admin.organisation import OrganisationController
+from admin.pipeline import PipelineController
+from admin.signin import admin_home, login_page, login_submit, logout
+from admin.staff_accounts import StaffAccountsController
+
+admin_router = Router(
+    path="/admin",
+    route_handlers=[
+        login_page,
+        login_submit,
+        logout,
+        admin_home,
+        CandidateController,
+        CohortController,
+        OrganisationController,
+        PipelineController,
+        StaffAccountsController,
+    ],
+    dependencies={"staff": Provide(provide_staff)},
+    exception_handlers={StaffSignInRequired: redirect_to_staff_login},
+)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -45,16 +46,13 @@ def translations_for(locale: str) -> NullTranslations:
     paths = sorted(folder.glob("*.po")) if folder.is_dir() else []
     if not paths:
         return NullTranslations()
-    merged = None
+    # A fresh catalog takes its plural rule from the locale, whatever the files' headers say.
+    merged = Catalog(locale=locale)
     for path in paths:
         with path.open("rb") as handle:
-            catalog = read_po(handle, locale=locale)
-        if merged is None:
-            merged = catalog
-            continue
-        for message in catalog:
-            if message.id and message.string:
-                merged[message.id] = message
+            for message in read_po(handle, locale=locale):
+                if message.id and message.string and not message.fuzzy:
+                    merged[message.id] = message
     buffer = io.BytesIO()
     write_mo(buffer, merged)
     buffer.seek(0)

@@ -99,3 +99,22 @@ async def sign_in_candidate(client: httpx.AsyncClient, candidate: Candidate) -> 
     url = await login_link_create(candidate_id=candidate.id)
     response = await client.get(url.removeprefix("http://testserver.local"), follow_redirects=False)
     assert response.status_code == 302, response.text
+
+
+async def sign_in_staff(
+    client: httpx.AsyncClient, staff: StaffUser, password: str = STAFF_PASSWORD
+) -> None:
+    """Sign in through the real form: fetch the CSRF cookie, post it with the credentials."""
+    page = await client.get("/admin/login")
+    assert page.status_code == 200, page.text
+    response = await client.post(
+        "/admin/login",
+        data={
+            "email": staff.email,
+            "password": password,
+            "_csrf_token": client.cookies.get("onramp_csrf"),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/admin"

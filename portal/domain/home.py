@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from portal.config import get_settings
 from portal.domain.candidates import candidate_get
 from portal.domain.countdown import Countdown, countdown_to
+from portal.domain.stage_choices import stage_label
 from portal.domain.tables import Cohort, Department, Position, Stage, StageChange
-from portal.i18n import get_locale
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,6 @@ class CandidateHome:
     next_step: str = ""
     next_step_by: datetime | None = None
     cohort: CohortInfo | None = None
-
-
-def _localized(stage: Stage, attribute: str) -> str:
-    english = getattr(stage, f"{attribute}_en")
-    return english if get_locale() == "en" and english else getattr(stage, attribute)
 
 
 async def candidate_home(*, candidate_id: int, now: datetime | None = None) -> CandidateHome:
@@ -83,7 +78,7 @@ async def candidate_home(*, candidate_id: int, now: datetime | None = None) -> C
         steps.append(
             StageStep(
                 code=stage.code,
-                name=_localized(stage, "name"),
+                name=stage_label(stage.name, stage.name_en),
                 reached_at=reached.get(stage.id) if state != "todo" else None,
                 state=state,
             )
@@ -113,8 +108,8 @@ async def candidate_home(*, candidate_id: int, now: datetime | None = None) -> C
         status=candidate.status,
         timezone=timezone,
         steps=steps,
-        current_stage=_localized(current, "name"),
-        next_step=_localized(current, "next_step"),
+        current_stage=stage_label(current.name, current.name_en),
+        next_step=stage_label(current.next_step, current.next_step_en),
         next_step_by=next_step_by,
         cohort=cohort_info,
     )

@@ -1,0 +1,306 @@
+"""Candidate pages: list and search, create, view, edit, move stage, status, sign-in link."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from admin.forms import form_id, form_text, is_plausible_id, query_int
+from admin.guards import department_scope, ensure_department_visible, ensure_role
+from admin.permissions import HR_ROLES
+from admin.rendering import admin_page
+from portal.domain.candidate_lists import (
+    NO_COHORT,
+    CandidateDetail,
+    CandidateFilters,
+    candidate_detail,
+    candidate_page,
+    department_choices,
+    position_choices,
+)
+from portal.domain.candidates import (
+    CandidateInput,
+    candidate_create,
+    candidate_get,
+    candidate_move_stage,
+    candidate_set_status,
+    candidate_update,
+)
+from portal.domain.cohort_lists import cohort_choices
+from portal.domain.errors import DomainError, NotFound, ValidationFailed
+from portal.domain.login_links import login_link_create
+from portal.domain.stage_choices import stage_choices
+from portal.domain.tables import CANDIDATE_STATUSES, Candidate, StaffUser
+from portal.i18n import gettext as _
+
+CANDIDATE_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "department",
+    "position",
+    "cohort",
+    "external_id",
+    "stage",
+)
+
+
+def _candidate_input(values: dict[str, str]) -> CandidateInput:
+    return CandidateInput(
+        name=values["name"],
+        phone=values["phone"],
+        email=values["email"] or None,
+        department_id=form_id(values["department"]),
+        position_id=form_id(values["position"]),
+        cohort_id=form_id(values["cohort"]),
+        external_id=values["external_id"] or None,
+    )
+
+
+async def _visible_candidate(staff: StaffUser, candidate_id: int) -> Candidate:
+    """The candidate, or NotFound when it does not exist or is outside the staff's scope."""
+    if not is_plausible_id(candidate_id):
+        raise NotFound(_("This candidate does not exist."))
+    candidate = await candidate_get(candidate_id)
+    ensure_department_visible(staff, candidate.department)
+    return candidate
+
+
+async def _form_page(
+    staff: StaffUser,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    candidate_id: int | None = None,
+    status_code: int = 200,
+) -> Template:
+    return admin_page(
+        "admin/candidates/form.html",
+        staff,
+        status_code=status_code,
+        values=values,
+        errors=errors or {},
+        candidate_id=candidate_id,
+        departments=await department_choices(),
+        positions=await position_choices(),
+        cohorts=await cohort_choices(department_scope=None),
+        stages=await stage_choices(),
+    )
+
+
+async def _detail_page(
+    staff: StaffUser,
+    detail: CandidateDetail,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    return admin_page(
+        "admin/candidates/detail.html",
+        staff,
+        status_code=status_code,
+        candidate=detail,
+        stages=await stage_choices(),
+        statuses=CANDIDATE_STATUSES,
+        **context,
+    )
+
+
+def _detail_url(candidate_id: int) -> str:
+    return f"/admin/candidates/{candidate_id}"
+
+
+class CandidateController(Controller):
+    path = "/candidates"
+
+    @get("/", name="admin-candidates")
+    async def list_candidates(
+        self,
+        staff: NamedDependency[StaffUser],
+        q: FromQuery[str | None] = None,
+        cohort: FromQuery[str | None] = None,
+        stage: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        page: FromQuery[str | None] = None,
+    ) -> Template:
+        scope = department_scope(staff)
+        filters = CandidateFilters(
+            search=(q or "")[:200],
+            cohort=NO_COHORT if cohort == NO_COHORT else query_int(cohort),
+            stage_id=query_int(stage),
+            status=status if status in CANDIDATE_STATUSES else None,
+            page=query_int(page) or 1,
+        )
+        result = await candidate_page(filters=filters, department_scope=scope)
+        kept = {
+            "q": filters.search,
+            "cohort": filters.cohort or "",
+            "stage": filters.stage_id or "",
+            "status": filters.status or "",
+        }
+        kept = {key: value for key, value in kept.items() if value}
+        return admin_page(
+            "admin/candidates/list.html",
+            staff,
+            result=result,
+            filters=filters,
+            cohorts=await cohort_choices(department_scope=scope),
+            stages=await stage_choices(),
+            statuses=CANDIDATE_STATUSES,
+            no_cohort=NO_COHORT,
+            page_url=lambda number: "?" + urlencode({**kept, "page": number}),
+        )
+
+    @get("/new", name="admin-candidate-new")
+    async def new_candidate(self, staff: NamedDependency[StaffUser]) -> Template:
+        ensure_role(staff, *HR_ROLES)
+        return await _form_page(staff, values=dict.fromkeys(CANDIDATE_FIELDS, ""))
+
+    @post("/new", name="admin-candidate-create")
+    async def create_candidate(
+        self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
+    ) -> Template | Redirect:
+        ensure_role(staff, *HR_ROLES)
+        values = await form_text(request, *CANDIDATE_FIELDS)
+        stage_id = form_id(values["stage"])
+        try:
+            candidate = await candidate_create(
+                data=_candidate_input(values),
+                stage_id=stage_id,
+                actor_id=staff.id,
+                source="admin",
+            )
+        except ValidationFailed as failed:
+            return await _form_page(staff, values=values, errors=failed.errors, status_code=400)
+        return Redirect(_detail_url(candidate.id), status_code=HTTP_303_SEE_OTHER)
+
+    @get("/{candidate_id:int}", name="admin-candidate")
+    async def show_candidate(
+        self, staff: NamedDependency[StaffUser], candidate_id: FromPath[int]
+    ) -> Template:
+        await _visible_candidate(staff, candidate_id)
+        return await _detail_page(staff, await candidate_detail(candidate_id))
+
+    @get("/{candidate_id:int}/edit", name="admin-candidate-edit")
+    async def edit_candidate(
+        self, staff: NamedDependency[StaffUser], candidate_id: FromPath[int]
+    ) -> Template:
+        candidate = await _visible_candidate(staff, candidate_id)
+        ensure_role(staff, *HR_ROLES)
+        values = {
+            "name": candidate.name,
+            "phone": candidate.phone,
+            "email": candidate.email or "",
+            "department": str(candidate.department),
+            "position": str(candidate.position or ""),
+            "cohort": str(candidate.cohort or ""),
+            "external_id": candidate.external_id or "",
+            "stage": "",
+        }
+        return await _form_page(staff, values=values, candidate_id=candidate_id)
+
+    @post("/{candidate_id:int}/edit", name="admin-candidate-update")
+    async def update_candidate(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        candidate_id: FromPath[int],
+    ) -> Template | Redirect:
+        await _visible_candidate(staff, candidate_id)
+        ensure_role(staff, *HR_ROLES)
+        values = await form_text(request, *CANDIDATE_FIELDS)
+        try:
+            await candidate_update(
+                candidate_id=candidate_id, data=_candidate_input(values), actor_id=staff.id
+            )
+        except ValidationFailed as failed:
+            return await _form_page(
+                staff,
+                values=values,
+                errors=failed.errors,
+                candidate_id=candidate_id,
+                status_code=400,
+            )
+        return Redirect(_detail_url(candidate_id), status_code=HTTP_303_SEE_OTHER)
+
+    @post("/{candidate_id:int}/stage", name="admin-candidate-move-stage")
+    async def move_stage(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        candidate_id: FromPath[int],
+    ) -> Template | Redirect:
+        await _visible_candidate(staff, candidate_id)
+        values = await form_text(request, "stage", "note")
+        try:
+            await candidate_move_stage(
+                candidate_id=candidate_id,
+                # Never let an empty choice fall back to the first stage.
+                stage_id=form_id(values["stage"]) or 0,
+                actor_id=staff.id,
+                source="admin",
+                note=values["note"].strip(),
+            )
+        except ValidationFailed as failed:
+            return await _detail_page(
+                staff,
+                await candidate_detail(candidate_id),
+                status_code=400,
+                errors=failed.errors,
+                values=values,
+            )
+        return Redirect(_detail_url(candidate_id), status_code=HTTP_303_SEE_OTHER)
+
+    @post("/{candidate_id:int}/status", name="admin-candidate-status")
+    async def change_status(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        candidate_id: FromPath[int],
+    ) -> Template | Redirect:
+        await _visible_candidate(staff, candidate_id)
+        ensure_role(staff, *HR_ROLES)
+        values = await form_text(request, "status", "reason")
+        try:
+            await candidate_set_status(
+                candidate_id=candidate_id,
+                status=values["status"],
+                reason=values["reason"],
+                actor_id=staff.id,
+            )
+        except ValidationFailed as failed:
+            return await _detail_page(
+                staff,
+                await candidate_detail(candidate_id),
+                status_code=400,
+                errors=failed.errors,
+                values=values,
+            )
+        return Redirect(_detail_url(candidate_id), status_code=HTTP_303_SEE_OTHER)
+
+    @post("/{candidate_id:int}/login-link", name="admin-candidate-login-link")
+    async def create_login_link(
+        self, staff: NamedDependency[StaffUser], candidate_id: FromPath[int]
+    ) -> Template:
+        await _visible_candidate(staff, candidate_id)
+        try:
+            url = await login_link_create(candidate_id=candidate_id, created_by=staff.id)
+        except NotFound:
+            raise
+        except DomainError as refused:
+            return await _detail_page(
+                staff,
+                await candidate_detail(candidate_id),
+                status_code=409,
+                errors={"login_link": str(refused)},
+            )
+        # Shown once: only the token's digest is stored, it cannot be displayed again.
+        return await _detail_page(staff, await candidate_detail(candidate_id), new_link=url)

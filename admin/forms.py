@@ -1,0 +1,46 @@
+"""Reading HTML form and query values: everything arrives as untrusted text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+# Ids are 32-bit serials on both databases; a larger number would be a database error.
+_MAX_ID = 2**31 - 1
+
+
+def form_id(raw: str | None) -> int | None:
+    """An id chosen in a <select>: None when left empty.
+
+    Anything that is not a plausible id becomes 0, which matches no row, so the service
+    answers "does not exist" next to the field instead of the request failing.
+    """
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and 0 < int(text) <= _MAX_ID:
+        return int(text)
+    return 0
+
+
+def query_int(raw: str | None) -> int | None:
+    """A number in a query string (filters, page); None when absent or malformed."""
+    text = (raw or "").strip()
+    if text.isascii() and text.isdigit() and 0 < int(text) <= _MAX_ID:
+        return int(text)
+    return None
+
+
+def is_plausible_id(value: int) -> bool:
+    return 0 < value <= _MAX_ID
+
+
+async def form_text(request: Request[Any, Any, Any], *names: str) -> dict[str, str]:
+    """The named fields as text (missing ones empty); other fields are ignored."""
+    form = await request.form()
+    values = {}
+    for name in names:
+        value = form.get(name)
+        values[name] = value if isinstance(value, str) else ""
+    return values
