@@ -97,13 +97,12 @@ async def load_demo(now: datetime | None = None) -> DemoResult:
                 ),
                 source="demo",
             )
-            # Walk through the pipeline so every reached stage has a date.
-            for stage in pipeline[1:]:
+            # Walk through the pipeline up to the target so every reached stage has a date.
+            codes = [stage["code"] for stage in pipeline]
+            for stage in pipeline[1 : codes.index(stage_code) + 1]:
                 await candidate_move_stage(
                     candidate_id=candidate.id, stage_id=stage["id"], source="demo"
                 )
-                if stage["code"] == stage_code:
-                    break
         links.append((name, await login_link_create(candidate_id=candidate.id)))
 
     passwords: list[tuple[str, str]] = []

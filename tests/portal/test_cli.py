@@ -81,3 +81,14 @@ async def test_demo_is_idempotent_and_prints_links(database_url):
     assert second.returncode == 0, second.stderr
     assert await Candidate.count() == count
     assert second.stdout.count("/login/") == 5
+
+
+async def test_demo_candidates_stand_at_their_intended_stages(database_url):
+    from portal.demo import DEMO_CANDIDATES
+    from portal.domain.tables import Stage
+
+    assert onramp(database_url, "demo").returncode == 0
+    for _name, phone, _dept, _pos, _cohort, stage_code in DEMO_CANDIDATES:
+        candidate = await Candidate.objects().get(Candidate.phone == phone)
+        stage = await Stage.objects().get(Stage.id == candidate.stage)
+        assert stage.code == stage_code
