@@ -7,6 +7,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from portal.auth.middleware import SessionPrincipalMiddleware
@@ -58,6 +59,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             title="Onramp integration API",
             version="1.0.0",
             path="/schema",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", description="onramp token create --name N"
+                    )
+                }
+            ),
         ),
         exception_handlers=html_exception_handlers(),
         on_startup=[prepare_engine] if manage_database else [],

@@ -129,7 +129,12 @@ class LocaleMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         cookie_value = cookie_from_scope(scope, LOCALE_COOKIE)
         accept_language = header_from_scope(scope, b"accept-language")
-        token = set_locale(negotiate_locale(cookie_value, accept_language))
+        if scope["path"].startswith("/api/") and not accept_language:
+            # Integrations read English unless they ask for another language.
+            locale = "en"
+        else:
+            locale = negotiate_locale(cookie_value, accept_language)
+        token = set_locale(locale)
         try:
             await next_app(scope, receive, send)
         finally:

@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from portal.api.problems import problem_response
 from portal.domain.errors import NotFound
 from portal.web.guards import CandidateSignInRequired, redirect_to_welcome
 
@@ -25,14 +26,15 @@ def _error_page(status_code: int, detail: str = "") -> Template:
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    if request.url.path.startswith(("/api/", "/schema")):
-        return Response(
-            {"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code
-        )
+    if request.url.path.startswith("/api/"):
+        # Errors raised before the API router is reached (no such route, wrong method).
+        return problem_response(request, exc.status_code, str(exc.detail))
     return _error_page(exc.status_code, exc.detail if exc.status_code < 500 else "")
 
 
-def not_found(request: Request[Any, Any, Any], exc: NotFound) -> Template:
+def not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
+    if request.url.path.startswith("/api/"):
+        return problem_response(request, 404, str(exc))
     return _error_page(404, str(exc))
 
 
