@@ -30,4 +30,5 @@ admin_router = Router(
     ],
     dependencies={"staff": Provide(provide_staff)},
     exception_handlers={StaffSignInRequired: redirect_to_staff_login},
+    include_in_schema=False,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from portal.api.problems import ApiProblem
@@ -47,7 +47,7 @@ class CandidateApiController(Controller):
         status_code=HTTP_200_OK,
     )
     async def upsert(
-        self, data: CandidateUpsertRequest, api_token: NamedDependency[ApiToken]
+        self, data: JSONBody[CandidateUpsertRequest], api_token: NamedDependency[ApiToken]
     ) -> CandidateUpsertResponse:
         if not data.candidates:
             raise ApiProblem(422, "The request contains no candidates.")
@@ -100,7 +100,7 @@ class CandidateApiController(Controller):
     async def set_stage(
         self,
         external_id: FromPath[str],
-        data: StageChangeRequest,
+        data: JSONBody[StageChangeRequest],
         api_token: NamedDependency[ApiToken],
     ) -> StageChangeResponse:
         candidate = await _candidate_by_external_id(external_id)

@@ -1,7 +1,16 @@
-"""Every candidate-facing route handler, in one list for the app factory."""
+"""Every candidate-facing route handler, for the app factory."""
+
+from litestar import Router
 
 from portal.web.health import healthz
 from portal.web.home import home
 from portal.web.signin import login_with_link, logout, set_language, welcome
 
-portal_routes = [home, login_with_link, logout, welcome, set_language, healthz]
+# HTML pages stay out of the OpenAPI document, which describes the integration API.
+candidate_pages = Router(
+    path="/",
+    route_handlers=[home, login_with_link, logout, welcome, set_language],
+    include_in_schema=False,
+)
+
+portal_routes = [candidate_pages, healthz]
