@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -43,6 +44,25 @@ async def _page(
     )
 
 
+async def _submit(
+    request: Request[Any, Any, Any],
+    staff: StaffUser,
+    *,
+    save: Callable[[str], Awaitable[object]],
+    form_name: str,
+) -> Template | Redirect:
+    """Run one of the page's small name forms; re-render it with its error when refused."""
+    ensure_role(staff, *HR_ROLES)
+    values = await form_text(request, "name")
+    try:
+        await save(values["name"])
+    except ValidationFailed as failed:
+        return await _page(
+            staff, errors=failed.errors, values=values, failed_form=form_name, status_code=400
+        )
+    return Redirect("/admin/settings/departments", status_code=HTTP_303_SEE_OTHER)
+
+
 class OrganisationController(Controller):
     path = "/settings/departments"
 
@@ -55,15 +75,9 @@ class OrganisationController(Controller):
     async def create_department(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
-        values = await form_text(request, "name")
-        try:
-            await department_create(name=values["name"])
-        except ValidationFailed as failed:
-            return await _page(
-                staff, errors=failed.errors, values=values, failed_form="new", status_code=400
-            )
-        return Redirect("/admin/settings/departments", status_code=HTTP_303_SEE_OTHER)
+        return await _submit(
+            request, staff, save=lambda name: department_create(name=name), form_name="new"
+        )
 
     @post("/{department_id:int}/rename", name="admin-department-rename")
     async def rename_department(
@@ -72,19 +86,12 @@ class OrganisationController(Controller):
         staff: NamedDependency[StaffUser],
         department_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
-        values = await form_text(request, "name")
-        try:
-            await department_rename(department_id=department_id, name=values["name"])
-        except ValidationFailed as failed:
-            return await _page(
-                staff,
-                errors=failed.errors,
-                values=values,
-                failed_form=f"rename-{department_id}",
-                status_code=400,
-            )
-        return Redirect("/admin/settings/departments", status_code=HTTP_303_SEE_OTHER)
+        return await _submit(
+            request,
+            staff,
+            save=lambda name: department_rename(department_id=department_id, name=name),
+            form_name=f"rename-{department_id}",
+        )
 
     @post("/{department_id:int}/positions", name="admin-position-create")
     async def create_position(
@@ -93,16 +100,9 @@ class OrganisationController(Controller):
         staff: NamedDependency[StaffUser],
         department_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
-        values = await form_text(request, "name")
-        try:
-            await position_create(department_id=department_id, name=values["name"])
-        except ValidationFailed as failed:
-            return await _page(
-                staff,
-                errors=failed.errors,
-                values=values,
-                failed_form=f"position-{department_id}",
-                status_code=400,
-            )
-        return Redirect("/admin/settings/departments", status_code=HTTP_303_SEE_OTHER)
+        return await _submit(
+            request,
+            staff,
+            save=lambda name: position_create(department_id=department_id, name=name),
+            form_name=f"position-{department_id}",
+        )
