@@ -122,19 +122,22 @@ def format_local_datetime(value: datetime, fmt: str = "medium") -> str:
     return format_datetime(value, format=fmt, locale=get_locale())
 
 
+def scope_locale(scope: Scope) -> str:
+    """The locale for a request; also used by error handlers that run outside the middleware."""
+    cookie_value = cookie_from_scope(scope, LOCALE_COOKIE)
+    accept_language = header_from_scope(scope, b"accept-language")
+    if scope["path"].startswith("/api/") and not accept_language:
+        # Integrations read English unless they ask for another language.
+        return "en"
+    return negotiate_locale(cookie_value, accept_language)
+
+
 class LocaleMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
     exclude_path_pattern = ("^/static/",)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        cookie_value = cookie_from_scope(scope, LOCALE_COOKIE)
-        accept_language = header_from_scope(scope, b"accept-language")
-        if scope["path"].startswith("/api/") and not accept_language:
-            # Integrations read English unless they ask for another language.
-            locale = "en"
-        else:
-            locale = negotiate_locale(cookie_value, accept_language)
-        token = set_locale(locale)
+        token = set_locale(scope_locale(scope))
         try:
             await next_app(scope, receive, send)
         finally:

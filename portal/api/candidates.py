@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from litestar import Controller, post, put
-from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from portal.api.auth import require_api_token
 from portal.api.problems import ApiProblem
 from portal.api.schemas import (
     MAX_BULK_ITEMS,
@@ -16,45 +16,49 @@ from portal.api.schemas import (
     StageChangeRequest,
     StageChangeResponse,
     UpsertedCandidate,
+    problem_responses,
 )
-from portal.domain.candidate_upsert import BulkItemsInvalid, UpsertItem, candidates_upsert
-from portal.domain.candidates import candidate_move_stage
-from portal.domain.errors import DomainError, NotFound
-from portal.domain.login_links import login_link_create
-from portal.domain.tables import ApiToken, Candidate, LoginLink, Stage
-
-
-async def _candidate_by_external_id(external_id: str) -> Candidate:
-    candidate = await Candidate.objects().get(Candidate.external_id == external_id)
-    if candidate is None:
-        raise NotFound(f"No candidate with external_id {external_id!r}.")
-    return candidate
+from portal.domain.candidate_upsert import (
+    BulkItemsInvalid,
+    UpsertItem,
+    candidate_move_stage_by_code,
+    candidates_upsert,
+    login_link_create_by_external_id,
+)
+from portal.i18n import gettext as _
 
 
 class CandidateApiController(Controller):
     path = "/candidates"
     tags = ["candidates"]
+    # Every endpoint here is for integrations: the guard makes forgetting it impossible.
+    guards = [require_api_token]
     security = [{"BearerToken": []}]
 
     @put(
         "/",
         summary="Create or update candidates by external_id",
         description=(
-            f"Up to {MAX_BULK_ITEMS} candidates per request. Every item is validated first; "
-            "one invalid item rejects the whole request (422) and the problem's `errors` name "
-            "each bad item by index and external_id. Replaying the same payload changes nothing."
+            f"Up to {MAX_BULK_ITEMS} candidates per request, matched by `external_id`: new ones "
+            "are created, known ones updated (and moved to `stage` when given). All or nothing: "
+            "if any item is invalid the answer is 422, nothing is saved, and the problem's "
+            "`errors` name each bad item by `index`, `external_id` and `field`. Sending the "
+            "same payload again changes nothing (every item comes back `unchanged`)."
         ),
         status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 413, 422),
     )
-    async def upsert(
-        self, data: JSONBody[CandidateUpsertRequest], api_token: NamedDependency[ApiToken]
-    ) -> CandidateUpsertResponse:
+    async def upsert(self, data: JSONBody[CandidateUpsertRequest]) -> CandidateUpsertResponse:
         if not data.candidates:
-            raise ApiProblem(422, "The request contains no candidates.")
+            raise ApiProblem(422, _("The request contains no candidates."))
         if len(data.candidates) > MAX_BULK_ITEMS:
             raise ApiProblem(
                 413,
-                f"At most {MAX_BULK_ITEMS} candidates per request; got {len(data.candidates)}.",
+                _(
+                    "At most %(limit)s candidates per request; this one has %(count)s.",
+                    limit=MAX_BULK_ITEMS,
+                    count=len(data.candidates),
+                ),
             )
         items = [
             UpsertItem(
@@ -72,70 +76,49 @@ class CandidateApiController(Controller):
         try:
             outcomes = await candidates_upsert(items=items, source="api")
         except BulkItemsInvalid as invalid:
-            raise ApiProblem(
-                422,
-                str(invalid),
-                errors=[
-                    {
-                        "index": error.index,
-                        "external_id": error.external_id,
-                        "field": error.field,
-                        "message": error.message,
-                    }
-                    for error in invalid.errors
-                ],
-            ) from invalid
+            errors = [
+                {
+                    "index": error.index,
+                    "external_id": error.external_id,
+                    "field": error.field,
+                    "message": error.message,
+                }
+                for error in invalid.errors
+            ]
+            raise ApiProblem(422, str(invalid), errors=errors) from invalid
         return CandidateUpsertResponse(
-            created=sum(o.result == "created" for o in outcomes),
-            updated=sum(o.result == "updated" for o in outcomes),
-            unchanged=sum(o.result == "unchanged" for o in outcomes),
-            candidates=[UpsertedCandidate(o.external_id, o.id, o.result) for o in outcomes],  # type: ignore[arg-type]
+            created=sum(outcome.result == "created" for outcome in outcomes),
+            updated=sum(outcome.result == "updated" for outcome in outcomes),
+            unchanged=sum(outcome.result == "unchanged" for outcome in outcomes),
+            candidates=[
+                UpsertedCandidate(outcome.external_id, outcome.id, outcome.result)  # type: ignore[arg-type]
+                for outcome in outcomes
+            ],
         )
 
     @post(
         "/{external_id:str}/stage",
         summary="Move a candidate to another hiring stage",
+        description="Recorded in the candidate's stage history with source `api`.",
         status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 404, 422),
     )
     async def set_stage(
-        self,
-        external_id: FromPath[str],
-        data: JSONBody[StageChangeRequest],
-        api_token: NamedDependency[ApiToken],
+        self, external_id: FromPath[str], data: JSONBody[StageChangeRequest]
     ) -> StageChangeResponse:
-        candidate = await _candidate_by_external_id(external_id)
-        stage = await Stage.objects().get(Stage.code == data.stage)
-        if stage is None:
-            codes = [
-                row["code"] for row in await Stage.select(Stage.code).order_by(Stage.sort_order)
-            ]
-            raise ApiProblem(
-                422, f"Unknown stage {data.stage!r}; known stages: {', '.join(codes)}."
-            )
-        changed = await candidate_move_stage(
-            candidate_id=candidate.id, stage_id=stage.id, source="api", note=data.note
+        changed = await candidate_move_stage_by_code(
+            external_id=external_id, stage_code=data.stage, note=data.note, source="api"
         )
-        return StageChangeResponse(external_id=external_id, stage=stage.code, changed=changed)
+        return StageChangeResponse(external_id=external_id, stage=data.stage, changed=changed)
 
     @post(
         "/{external_id:str}/login-links",
         summary="Create a single-use sign-in link for a candidate",
+        description="Send the `url` to the candidate (SMS, message); it works once, until "
+        "`expires_at`.",
         status_code=HTTP_201_CREATED,
+        responses=problem_responses(401, 404, 409),
     )
-    async def create_login_link(
-        self, external_id: FromPath[str], api_token: NamedDependency[ApiToken]
-    ) -> LoginLinkResponse:
-        candidate = await _candidate_by_external_id(external_id)
-        if candidate.status == "withdrawn":
-            raise ApiProblem(409, "This candidate has withdrawn; no sign-in link can be created.")
-        try:
-            url = await login_link_create(candidate_id=candidate.id)
-        except DomainError as refused:
-            raise ApiProblem(409, str(refused)) from refused
-        link = (
-            await LoginLink.select(LoginLink.expires_at)
-            .where(LoginLink.candidate == candidate.id)
-            .order_by(LoginLink.id, ascending=False)
-            .first()
-        )
-        return LoginLinkResponse(url=url, expires_at=link["expires_at"])
+    async def create_login_link(self, external_id: FromPath[str]) -> LoginLinkResponse:
+        url, expires_at = await login_link_create_by_external_id(external_id=external_id)
+        return LoginLinkResponse(url=url, expires_at=expires_at)

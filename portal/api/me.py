@@ -6,15 +6,20 @@ from litestar import get
 from litestar.di import NamedDependency, Provide
 
 from portal.api.auth import provide_api_candidate_id
-from portal.api.schemas import CohortOut, CountdownOut, MeResponse, StepOut
+from portal.api.schemas import CohortOut, CountdownOut, MeResponse, StepOut, problem_responses
 from portal.domain.home import candidate_home
 
 
 @get(
     "/me",
     summary="The signed-in candidate's progress and countdown",
-    description="Uses the portal's session cookie (the candidate signed in with their link).",
+    description=(
+        "Uses the portal's session cookie (the candidate signed in with their link), not a "
+        "bearer token: a candidate only ever sees their own data. Dates carry their offset "
+        "(the cohort's time zone); stage names follow Accept-Language."
+    ),
     tags=["candidate"],
+    responses=problem_responses(401),
     dependencies={"candidate_id": Provide(provide_api_candidate_id, sync_to_thread=False)},
 )
 async def me(candidate_id: NamedDependency[int]) -> MeResponse:

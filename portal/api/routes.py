@@ -1,9 +1,11 @@
-"""The integration API under ``/api/v1``: bearer-token endpoints plus the candidate's /me."""
+"""The integration API under ``/api/v1``: bearer-token endpoints plus the candidate's /me.
+
+Every error here is ``application/problem+json`` (see ``portal.api.problems``); the
+app's HTML error handlers hand /api/ paths to the same functions for routing errors.
+"""
 
 from litestar import Router
-from litestar.di import Provide
 
-from portal.api.auth import provide_api_token
 from portal.api.candidates import CandidateApiController
 from portal.api.me import me
 from portal.api.problems import api_exception_handlers
@@ -11,6 +13,5 @@ from portal.api.problems import api_exception_handlers
 api_router = Router(
     path="/api/v1",
     route_handlers=[CandidateApiController, me],
-    dependencies={"api_token": Provide(provide_api_token)},
     exception_handlers=api_exception_handlers,
 )

@@ -6,14 +6,61 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.openapi import ResponseSpec
 
 MAX_BULK_ITEMS = 1000
+PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
 
 
+class ProblemFieldError(msgspec.Struct, omit_defaults=True):
+    field: str
+    message: str
+    index: int | None = None
+    external_id: str | None = None
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """An error (RFC 9457). ``errors`` lists each bad field, and item of a bulk request."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[ProblemFieldError] | None = None
+
+
+_PROBLEM_DESCRIPTIONS = {
+    400: "Malformed JSON, or the body does not match the schema (wrong types, missing fields)",
+    401: "No valid bearer token (or, for /me, no candidate session)",
+    404: "No candidate with this external_id",
+    409: "The candidate's state does not allow it (e.g. withdrawn)",
+    413: f"More than {MAX_BULK_ITEMS} candidates in one request",
+    422: "Valid JSON, invalid data; nothing was saved",
+}
+
+
+def problem_responses(*status_codes: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem+json errors an operation can answer."""
+    return {
+        code: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_MEDIA_TYPE,
+            description=_PROBLEM_DESCRIPTIONS[code],
+            generate_examples=False,
+        )
+        for code in status_codes
+    }
+
+
 class CandidateUpsertItem(msgspec.Struct, forbid_unknown_fields=True):
-    """One candidate from the hiring system, matched by ``external_id``."""
+    """One candidate from the hiring system, matched by ``external_id``.
+
+    ``department``, ``position`` and ``cohort`` are names, ``stage`` a stage code
+    (interview_passed, background_check, offer_sent, pre_start, training, joined…).
+    """
 
     external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     name: Text100
@@ -48,6 +95,8 @@ class StageChangeRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class StageChangeResponse(msgspec.Struct):
+    """``changed`` is false when the candidate already was at that stage."""
+
     external_id: str
     stage: str
     changed: bool

@@ -10,7 +10,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from portal.api.problems import problem_response
+from portal.api.problems import handle_http_exception, handle_unexpected, problem_response
 from portal.domain.errors import NotFound
 from portal.web.guards import CandidateSignInRequired, redirect_to_welcome
 
@@ -28,7 +28,7 @@ def _error_page(status_code: int, detail: str = "") -> Template:
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if request.url.path.startswith("/api/"):
         # Errors raised before the API router is reached (no such route, wrong method).
-        return problem_response(request, exc.status_code, str(exc.detail))
+        return handle_http_exception(request, exc)
     return _error_page(exc.status_code, exc.detail if exc.status_code < 500 else "")
 
 
@@ -38,7 +38,9 @@ def not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
     return _error_page(404, str(exc))
 
 
-def server_error(request: Request[Any, Any, Any], exc: Exception) -> Template:
+def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if request.url.path.startswith("/api/"):
+        return handle_unexpected(request, exc)
     logger.exception("Unhandled error on %s", request.url.path, exc_info=exc)
     return _error_page(HTTP_500_INTERNAL_SERVER_ERROR)
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from portal.domain.api_tokens import api_token_create
 from tests.factories import make_cohort, make_department, make_position
+
+PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
@@ -20,6 +23,14 @@ async def org():
     return {"department": department, "position": position, "cohort": cohort}
 
 
+@pytest.fixture
+async def other_client(app):
+    """A second browser: its own cookies, the same app."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
+        yield c
+
+
 def offer(external_id: str, phone: str, **extra: object) -> dict[str, object]:
     return {
         "external_id": external_id,
@@ -28,3 +39,15 @@ def offer(external_id: str, phone: str, **extra: object) -> dict[str, object]:
         "department": "生产部",
         **extra,
     }
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict:
+    """An RFC 9457 problem with the given status; returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["type"] == "about:blank"
+    assert problem["status"] == status
+    assert problem["title"] and problem["detail"]
+    assert problem["instance"] == response.request.url.path
+    return problem
