@@ -7,11 +7,15 @@ Every handler that declares a ``staff`` parameter requires a signed-in staff mem
 from litestar import Router
 from litestar.di import Provide
 
+from admin.candidate_import import CandidateImportController
 from admin.candidates import CandidateController
 from admin.cohorts import CohortController
+from admin.courses import CourseController
 from admin.guards import StaffSignInRequired, provide_staff, redirect_to_staff_login
+from admin.oidc import oidc_callback, oidc_login
 from admin.organisation import OrganisationController
 from admin.pipeline import PipelineController
+from admin.rewards import RewardController
 from admin.signin import admin_home, login_page, login_submit, logout
 from admin.staff_accounts import StaffAccountsController
 
@@ -21,12 +25,17 @@ admin_router = Router(
         login_page,
         login_submit,
         logout,
+        oidc_login,
+        oidc_callback,
         admin_home,
         CandidateController,
+        CandidateImportController,
         CohortController,
         OrganisationController,
         PipelineController,
         StaffAccountsController,
+        CourseController,
+        RewardController,
     ],
     dependencies={"staff": Provide(provide_staff)},
     exception_handlers={StaffSignInRequired: redirect_to_staff_login},

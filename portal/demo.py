@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.auth.passwords import password_generate
+from portal.demo_learning import load_demo_learning
 from portal.domain.candidates import CandidateInput, candidate_create, candidate_move_stage
 from portal.domain.login_links import login_link_create
 from portal.domain.staff import staff_create
@@ -104,6 +105,8 @@ async def load_demo(now: datetime | None = None) -> DemoResult:
                     candidate_id=candidate.id, stage_id=stage["id"], source="demo"
                 )
         links.append((name, await login_link_create(candidate_id=candidate.id)))
+
+    await load_demo_learning()
 
     passwords: list[tuple[str, str]] = []
     for email, role, staff_name, department_name in DEMO_STAFF:

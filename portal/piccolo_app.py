@@ -7,7 +7,9 @@ from portal.config import PROJECT_ROOT
 APP_CONFIG = AppConfig(
     app_name="onramp",
     migrations_folder_path=str(PROJECT_ROOT / "migrations"),
-    table_classes=table_finder(modules=["portal.domain.tables"], exclude_imported=False),
+    table_classes=table_finder(
+        modules=["portal.domain.tables", "portal.domain.learning_tables"], exclude_imported=False
+    ),
     migration_dependencies=[],
     commands=[],
 )

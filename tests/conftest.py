@@ -34,6 +34,15 @@ POSTGRES_ADMIN_URL = f"postgresql://postgres@{POSTGRES_HOST}:5432/postgres"
 
 # Children before parents, so SQLite's DELETE respects foreign keys. Stages are seed data.
 CLEANED_TABLES = (
+    "point_entry",
+    "redemption",
+    "reward",
+    "quiz_attempt",
+    "choice",
+    "question",
+    "lesson",
+    "course",
+    "learner_preference",
     "login_link",
     "stage_change",
     "api_token",

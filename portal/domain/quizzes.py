@@ -1,0 +1,142 @@
+"""Quiz attempts: hand out a one-time form, grade it once, award a course's points once.
+
+The form carries the attempt's token. Grading claims the attempt with a conditional
+UPDATE (``submitted_at IS NULL``), so a double submit or a replay grades nothing new;
+the ledger's unique (candidate, source_key) makes the course's points a single entry
+even when two different attempts are submitted at the same moment.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from portal.db import write_transaction
+from portal.domain.course_catalog import QuestionView, candidate_course, course_questions
+from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.learning_tables import Course, QuizAttempt
+from portal.domain.points import (
+    course_source_key,
+    lock_candidate_points,
+    point_entry_append,
+    points_for_attempt,
+)
+from portal.i18n import gettext as _
+
+
+@dataclass(frozen=True)
+class QuizForm:
+    course: Course
+    token: str
+    questions: list[QuestionView]
+
+
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    view: QuestionView
+    chosen: set[int]
+    correct: bool
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    course: Course
+    attempt: QuizAttempt
+    questions: list[AnsweredQuestion]
+
+
+async def quiz_start(*, candidate_id: int, course_id: int) -> QuizForm:
+    course = await candidate_course(candidate_id=candidate_id, course_id=course_id)
+    questions = await course_questions(course_id=course.id)
+    attempt = QuizAttempt(token=secrets.token_urlsafe(24), candidate=candidate_id, course=course.id)
+    async with write_transaction():
+        await attempt.save()
+    return QuizForm(course=course, token=attempt.token, questions=questions)
+
+
+def _is_right(view: QuestionView, chosen: set[int]) -> bool:
+    return chosen == {c.id for c in view.choices if c.is_correct}
+
+
+async def quiz_submit(
+    *, candidate_id: int, course_id: int, token: str, answers: dict[int, set[int]]
+) -> str:
+    """Grade the attempt ``token`` once; returns the token of the result to show.
+
+    Unknown question ids are ignored; a choice that is not one of its question's
+    choices makes that answer wrong. Every question must be answered.
+    """
+    course = await candidate_course(candidate_id=candidate_id, course_id=course_id)
+    questions = await course_questions(course_id=course.id)
+    attempt = await QuizAttempt.objects().get(
+        (QuizAttempt.token == token)
+        & (QuizAttempt.candidate == candidate_id)
+        & (QuizAttempt.course == course.id)
+    )
+    if attempt is None:
+        raise NotFound(_("This quiz form has expired. Please start the quiz again."))
+    if attempt.submitted_at is not None:
+        return attempt.token  # a replay: show the result it already has
+    missing = {f"q{v.question.id}": _("Please answer this question.") for v in questions}
+    for view in questions:
+        if answers.get(view.question.id):
+            missing.pop(f"q{view.question.id}")
+    if missing:
+        raise ValidationFailed(missing)
+    right = sum(1 for v in questions if _is_right(v, answers.get(v.question.id, set())))
+    score = round(100 * right / len(questions)) if questions else 0
+    passed = score >= course.pass_percent
+    now = datetime.now(UTC)
+    async with write_transaction():
+        await lock_candidate_points(candidate_id=candidate_id)
+        claimed = (
+            await QuizAttempt.update({QuizAttempt.submitted_at: now})
+            .where((QuizAttempt.id == attempt.id) & QuizAttempt.submitted_at.is_null())
+            .returning(QuizAttempt.id)
+        )
+        if not claimed:
+            return attempt.token  # graded by a concurrent submission of the same form
+        number = await QuizAttempt.count().where(
+            (QuizAttempt.candidate == candidate_id)
+            & (QuizAttempt.course == course.id)
+            & QuizAttempt.submitted_at.is_not_null()
+        )
+        points = 0
+        if passed:
+            points = points_for_attempt(attempt_number=number, weight=course.weight)
+            written = await point_entry_append(
+                candidate_id=candidate_id,
+                amount=points,
+                reason=course.title,
+                source_key=course_source_key(course.id),
+            )
+            points = points if written else 0
+        await QuizAttempt.update(
+            {
+                QuizAttempt.attempt_number: number,
+                QuizAttempt.score_percent: score,
+                QuizAttempt.passed: passed,
+                QuizAttempt.points_awarded: points,
+                QuizAttempt.answers: json.dumps({str(k): sorted(v) for k, v in answers.items()}),
+            }
+        ).where(QuizAttempt.id == attempt.id)
+    return attempt.token
+
+
+async def quiz_result(*, candidate_id: int, token: str) -> QuizResult:
+    attempt = await QuizAttempt.objects().get(
+        (QuizAttempt.token == token)
+        & (QuizAttempt.candidate == candidate_id)
+        & QuizAttempt.submitted_at.is_not_null()
+    )
+    if attempt is None:
+        raise NotFound(_("This result does not exist."))
+    course = await Course.objects().get(Course.id == attempt.course)
+    stored = json.loads(attempt.answers or "{}")
+    answered = []
+    for view in await course_questions(course_id=attempt.course):
+        chosen = set(stored.get(str(view.question.id), []))
+        answered.append(AnsweredQuestion(view=view, chosen=chosen, correct=_is_right(view, chosen)))
+    return QuizResult(course=course, attempt=attempt, questions=answered)

@@ -1,0 +1,165 @@
+"""Candidate learning pages: my courses, lessons, the quiz, results and the leaderboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from portal.domain.course_catalog import (
+    candidate_course,
+    candidate_course_cards,
+    course_lessons,
+    course_progress,
+    course_questions,
+)
+from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.leaderboard import cohort_leaderboard, leaderboard_set_hidden
+from portal.domain.lesson_markdown import render_lesson_markdown
+from portal.domain.points import points_balance
+from portal.domain.quizzes import QuizForm, quiz_result, quiz_start, quiz_submit
+from portal.i18n import gettext as _
+from portal.web.guards import provide_candidate_id
+
+CANDIDATE = {"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)}
+_MAX_ID = 2**31 - 1
+
+
+def _page(template: str, *, status_code: int = 200, **context: Any) -> Template:
+    return Template(
+        template, context=context, status_code=status_code, headers={"Cache-Control": "no-store"}
+    )
+
+
+def _id(text: str) -> int:
+    """A posted id; -1 (no row's id) when it is not a plausible one, so the answer is wrong."""
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= _MAX_ID else -1
+
+
+async def _posted_answers(request: Request[Any, Any, Any]) -> tuple[str, dict[int, set[int]]]:
+    form = await request.form()
+    answers: dict[int, set[int]] = {}
+    for key in form:
+        if key.startswith("q") and _id(key[1:]) > 0:
+            answers[_id(key[1:])] = {_id(v) for v in form.getall(key) if isinstance(v, str)}
+    token = form.get("attempt")
+    return (token if isinstance(token, str) else ""), answers
+
+
+@get("/learning", name="learning", dependencies=CANDIDATE)
+async def learning_home(candidate_id: NamedDependency[int]) -> Template:
+    return _page(
+        "portal/learning/index.html",
+        cards=await candidate_course_cards(candidate_id=candidate_id),
+        balance=await points_balance(candidate_id=candidate_id),
+    )
+
+
+@get("/learning/courses/{course_id:int}", name="learning-course", dependencies=CANDIDATE)
+async def course_page(candidate_id: NamedDependency[int], course_id: FromPath[int]) -> Template:
+    course = await candidate_course(candidate_id=candidate_id, course_id=course_id)
+    return _page(
+        "portal/learning/course.html",
+        card=await course_progress(candidate_id=candidate_id, course=course),
+        lessons=await course_lessons(course_id=course.id),
+    )
+
+
+@get(
+    "/learning/courses/{course_id:int}/lessons/{number:int}",
+    name="learning-lesson",
+    dependencies=CANDIDATE,
+)
+async def lesson_page(
+    candidate_id: NamedDependency[int], course_id: FromPath[int], number: FromPath[int]
+) -> Template:
+    course = await candidate_course(candidate_id=candidate_id, course_id=course_id)
+    lessons = await course_lessons(course_id=course.id)
+    if not 1 <= number <= len(lessons):
+        raise NotFound(_("This lesson does not exist."))
+    return _page(
+        "portal/learning/lesson.html",
+        course=course,
+        lesson=lessons[number - 1],
+        body=render_lesson_markdown(lessons[number - 1].body),
+        number=number,
+        count=len(lessons),
+    )
+
+
+async def _quiz_page(
+    candidate_id: int, form: QuizForm, *, errors: dict[str, str] | None = None, chosen=None
+) -> Template:
+    card = await course_progress(candidate_id=candidate_id, course=form.course)
+    return _page(
+        "portal/learning/quiz.html",
+        status_code=400 if errors else 200,
+        form=form,
+        card=card,
+        errors=errors or {},
+        chosen=chosen or {},
+    )
+
+
+@get("/learning/courses/{course_id:int}/quiz", name="learning-quiz", dependencies=CANDIDATE)
+async def quiz_page(candidate_id: NamedDependency[int], course_id: FromPath[int]) -> Template:
+    form = await quiz_start(candidate_id=candidate_id, course_id=course_id)
+    return await _quiz_page(candidate_id, form)
+
+
+@post("/learning/courses/{course_id:int}/quiz", name="learning-quiz-submit", dependencies=CANDIDATE)
+async def quiz_submit_page(
+    request: Request[Any, Any, Any], candidate_id: NamedDependency[int], course_id: FromPath[int]
+) -> Template | Redirect:
+    token, answers = await _posted_answers(request)
+    try:
+        token = await quiz_submit(
+            candidate_id=candidate_id, course_id=course_id, token=token, answers=answers
+        )
+    except ValidationFailed as failed:
+        # Same attempt token: the form is still unused and can be sent again.
+        course = await candidate_course(candidate_id=candidate_id, course_id=course_id)
+        form = QuizForm(
+            course=course, token=token, questions=await course_questions(course_id=course.id)
+        )
+        return await _quiz_page(candidate_id, form, errors=failed.errors, chosen=answers)
+    return Redirect(f"/learning/results/{token}", status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/learning/results/{token:str}", name="learning-result", dependencies=CANDIDATE)
+async def result_page(candidate_id: NamedDependency[int], token: FromPath[str]) -> Template:
+    result = await quiz_result(candidate_id=candidate_id, token=token)
+    return _page("portal/learning/result.html", result=result)
+
+
+@get("/learning/leaderboard", name="learning-leaderboard", dependencies=CANDIDATE)
+async def leaderboard_page(
+    candidate_id: NamedDependency[int], period: FromQuery[str] = "week"
+) -> Template:
+    board = await cohort_leaderboard(candidate_id=candidate_id, period=period)
+    return _page("portal/learning/leaderboard.html", board=board)
+
+
+@post("/learning/leaderboard/privacy", name="learning-privacy", dependencies=CANDIDATE)
+async def leaderboard_privacy(
+    request: Request[Any, Any, Any], candidate_id: NamedDependency[int]
+) -> Redirect:
+    form = await request.form()
+    await leaderboard_set_hidden(candidate_id=candidate_id, hide_name=form.get("hide") == "1")
+    return Redirect("/learning/leaderboard", status_code=HTTP_303_SEE_OTHER)
+
+
+LEARNING_PAGES = [
+    learning_home,
+    course_page,
+    lesson_page,
+    quiz_page,
+    quiz_submit_page,
+    result_page,
+    leaderboard_page,
+    leaderboard_privacy,
+]

@@ -1,0 +1,44 @@
+"""Candidate rewards page: the catalogue, my balance and my redemptions."""
+
+from __future__ import annotations
+
+from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from portal.domain.errors import Conflict
+from portal.domain.points import points_balance
+from portal.domain.rewards import redemptions_list, reward_redeem, rewards_catalogue
+from portal.web.learning import CANDIDATE
+
+
+async def _rewards_page(candidate_id: int, *, error: str = "", status_code: int = 200) -> Template:
+    return Template(
+        "portal/learning/rewards.html",
+        context={
+            "rewards": await rewards_catalogue(active_only=True),
+            "balance": await points_balance(candidate_id=candidate_id),
+            "mine": await redemptions_list(candidate_id=candidate_id),
+            "error": error,
+        },
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@get("/rewards", name="rewards", dependencies=CANDIDATE)
+async def rewards_page(candidate_id: NamedDependency[int]) -> Template:
+    return await _rewards_page(candidate_id)
+
+
+@post("/rewards/{reward_id:int}/redeem", name="reward-redeem", dependencies=CANDIDATE)
+async def reward_redeem_page(
+    candidate_id: NamedDependency[int], reward_id: FromPath[int]
+) -> Template | Redirect:
+    try:
+        await reward_redeem(candidate_id=candidate_id, reward_id=reward_id)
+    except Conflict as refused:
+        return await _rewards_page(candidate_id, error=str(refused), status_code=409)
+    return Redirect("/rewards?redeemed=1", status_code=HTTP_303_SEE_OTHER)

@@ -1,0 +1,172 @@
+import asyncio
+
+from portal.domain.learning_tables import PointEntry, QuizAttempt
+from portal.domain.points import points_balance
+from tests.factories import make_candidate, make_department, sign_in_candidate
+from tests.learning.helpers import answer_key, make_course, open_quiz, post_quiz
+
+
+async def _signed_in(client):
+    candidate = await make_candidate()
+    await sign_in_candidate(client, candidate)
+    return candidate
+
+
+async def test_passing_first_attempt_earns_ten_points_times_weight(client):
+    candidate = await _signed_in(client)
+    course = await make_course(weight=2)
+    course_page = await client.get(f"/learning/courses/{course.id}")
+    assert "20" in course_page.text  # "next attempt is worth 20 points"
+    token = await open_quiz(client, course)
+    response = await post_quiz(client, course, token, await answer_key(course))
+    assert response.status_code == 303
+    result = await client.get(response.headers["location"])
+    assert "100%" in result.text
+    assert "解释 1" in result.text
+    assert await points_balance(candidate_id=candidate.id) == 20
+
+
+async def test_wrong_answers_fail_and_the_next_attempt_is_worth_less(client):
+    candidate = await _signed_in(client)
+    course = await make_course()
+    token = await open_quiz(client, course)
+    response = await post_quiz(client, course, token, await answer_key(course, right=False))
+    result = await client.get(response.headers["location"])
+    assert 'data-testid="outcome"' in result.text
+    assert "0%" in result.text
+    assert await points_balance(candidate_id=candidate.id) == 0
+    course_page = await client.get(f"/learning/courses/{course.id}")
+    assert "7" in course_page.text.split('data-testid="next-points"')[1].split("</p>")[0]
+    token = await open_quiz(client, course)
+    await post_quiz(client, course, token, await answer_key(course))
+    assert await points_balance(candidate_id=candidate.id) == 7
+
+
+async def test_course_points_are_earned_once(client):
+    candidate = await _signed_in(client)
+    course = await make_course()
+    for _attempt in range(2):
+        token = await open_quiz(client, course)
+        await post_quiz(client, course, token, await answer_key(course))
+    assert await points_balance(candidate_id=candidate.id) == 10
+    assert await PointEntry.count() == 1
+
+
+async def test_replaying_a_submitted_form_grades_once(client):
+    candidate = await _signed_in(client)
+    course = await make_course()
+    token = await open_quiz(client, course)
+    wrong = await post_quiz(client, course, token, await answer_key(course, right=False))
+    replay = await post_quiz(client, course, token, await answer_key(course))
+    assert replay.headers["location"] == wrong.headers["location"]
+    assert await points_balance(candidate_id=candidate.id) == 0
+    attempt = await QuizAttempt.objects().get(QuizAttempt.token == token)
+    assert attempt.score_percent == 0
+
+
+async def test_concurrent_submissions_of_one_attempt_award_once(client):
+    candidate = await _signed_in(client)
+    course = await make_course()
+    token = await open_quiz(client, course)
+    answers = await answer_key(course)
+    responses = await asyncio.gather(*(post_quiz(client, course, token, answers) for _ in range(5)))
+    assert {r.status_code for r in responses} == {303}
+    assert await points_balance(candidate_id=candidate.id) == 10
+    assert await PointEntry.count() == 1
+
+
+async def test_concurrent_different_attempts_award_the_course_once(client):
+    candidate = await _signed_in(client)
+    course = await make_course()
+    tokens = [await open_quiz(client, course) for _ in range(4)]
+    answers = await answer_key(course)
+    await asyncio.gather(*(post_quiz(client, course, t, answers) for t in tokens))
+    assert await points_balance(candidate_id=candidate.id) == 10
+    assert await PointEntry.count() == 1
+
+
+async def test_tampered_question_and_choice_ids_are_not_credited(client):
+    candidate = await _signed_in(client)
+    course = await make_course()
+    other = await make_course(title="另一门课")
+    answers = await answer_key(course)
+    first = next(iter(answers))
+    answers[first] = (await answer_key(other))[next(iter(await answer_key(other)))]
+    answers["q999999"] = "1"
+    token = await open_quiz(client, course)
+    response = await post_quiz(client, course, token, answers)
+    assert response.status_code == 303
+    attempt = await QuizAttempt.objects().get(QuizAttempt.token == token)
+    assert attempt.score_percent == 67
+    assert not attempt.passed
+    assert await points_balance(candidate_id=candidate.id) == 0
+
+
+async def test_unanswered_question_re_renders_the_form_with_the_same_attempt(client):
+    await _signed_in(client)
+    course = await make_course()
+    token = await open_quiz(client, course)
+    answers = await answer_key(course)
+    missing = answers.popitem()[0]
+    response = await post_quiz(client, course, token, answers)
+    assert response.status_code == 400
+    assert f'data-testid="error-{missing}"' in response.text
+    assert f'value="{token}"' in response.text
+
+
+async def test_a_course_not_assigned_to_me_is_not_found(client):
+    await _signed_in(client)
+    elsewhere = await make_department("仓储部")
+    course = await make_course(audience="department", target_id=elsewhere.id)
+    draft = await make_course(title="草稿", published=False)
+    assert course.title not in (await client.get("/learning")).text
+    assert (await client.get(f"/learning/courses/{course.id}")).status_code == 404
+    assert (await client.get(f"/learning/courses/{course.id}/quiz")).status_code == 404
+    assert (await client.get(f"/learning/courses/{draft.id}/quiz")).status_code == 404
+    response = await post_quiz(client, course, "forged", await answer_key(course))
+    assert response.status_code == 404
+    assert await QuizAttempt.count() == 0
+
+
+async def test_courses_for_my_department_are_listed(client):
+    candidate = await _signed_in(client)
+    course = await make_course(
+        title="本部门课程", audience="department", target_id=candidate.department
+    )
+    page = await client.get("/learning")
+    assert page.status_code == 200
+    assert course.title in page.text
+
+
+async def test_someone_elses_result_is_not_found(client):
+    await _signed_in(client)
+    course = await make_course()
+    token = await open_quiz(client, course)
+    await post_quiz(client, course, token, await answer_key(course))
+    other = await make_candidate(name="李四")
+    await sign_in_candidate(client, other)
+    assert (await client.get(f"/learning/results/{token}")).status_code == 404
+
+
+async def test_lesson_markdown_is_rendered_without_raw_html(client):
+    from portal.domain.courses import lesson_create
+
+    await _signed_in(client)
+    course = await make_course()
+    await lesson_create(
+        course_id=course.id,
+        title="第二课",
+        body="<script>alert(1)</script>\n\n[x](javascript:alert(1)) **粗体**",
+    )
+    page = await client.get(f"/learning/courses/{course.id}/lessons/2")
+    assert page.status_code == 200
+    assert "<script>" not in page.text
+    assert "&lt;script&gt;" in page.text
+    assert 'href="javascript' not in page.text
+    assert "<strong>粗体</strong>" in page.text
+
+
+async def test_signed_out_visitors_are_sent_to_welcome(client):
+    response = await client.get("/learning", follow_redirects=False)
+    assert response.status_code in (302, 303, 307)
+    assert response.headers["location"] == "/welcome"

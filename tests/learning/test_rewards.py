@@ -1,0 +1,108 @@
+import asyncio
+
+import pytest
+
+from portal.domain.errors import Conflict
+from portal.domain.learning_tables import Redemption, Reward
+from portal.domain.points import point_entry_append, points_balance
+from portal.domain.rewards import redemption_cancel, reward_redeem
+from tests.factories import make_candidate, sign_in_candidate
+from tests.learning.helpers import make_reward
+
+
+async def _with_points(points: int, **kwargs):
+    candidate = await make_candidate(**kwargs)
+    await point_entry_append(
+        candidate_id=candidate.id, amount=points, reason="test", source_key="course:test"
+    )
+    return candidate
+
+
+async def _redeem(client, reward_id):
+    return await client.post(
+        f"/rewards/{reward_id}/redeem",
+        data={"_csrf_token": client.cookies.get("onramp_csrf")},
+        follow_redirects=False,
+    )
+
+
+async def test_redeeming_charges_the_ledger_and_takes_stock(client):
+    candidate = await _with_points(30)
+    await sign_in_candidate(client, candidate)
+    reward = await make_reward(price=10, stock=2)
+    await client.get("/rewards")
+    response = await _redeem(client, reward.id)
+    assert response.status_code == 303
+    assert await points_balance(candidate_id=candidate.id) == 20
+    assert (await Reward.objects().get(Reward.id == reward.id)).stock == 1
+    page = await client.get("/rewards")
+    assert "20" in page.text.split('data-testid="balance"')[1].split("</p>")[0]
+
+
+async def test_a_reward_at_zero_stock_cannot_be_redeemed(client):
+    candidate = await _with_points(30)
+    await sign_in_candidate(client, candidate)
+    reward = await make_reward(stock=0)
+    await client.get("/rewards")
+    response = await _redeem(client, reward.id)
+    assert response.status_code == 409
+    assert 'data-testid="error"' in response.text
+    assert await points_balance(candidate_id=candidate.id) == 30
+    assert await Redemption.count() == 0
+
+
+async def test_not_enough_points_changes_nothing(client):
+    candidate = await _with_points(5)
+    await sign_in_candidate(client, candidate)
+    reward = await make_reward(price=10, stock=3)
+    await client.get("/rewards")
+    response = await _redeem(client, reward.id)
+    assert response.status_code == 409
+    assert (await Reward.objects().get(Reward.id == reward.id)).stock == 3
+    assert await points_balance(candidate_id=candidate.id) == 5
+
+
+async def test_per_candidate_limit_is_enforced():
+    candidate = await _with_points(100)
+    reward = await make_reward(price=10, stock=5, limit=1)
+    await reward_redeem(candidate_id=candidate.id, reward_id=reward.id)
+    with pytest.raises(Conflict):
+        await reward_redeem(candidate_id=candidate.id, reward_id=reward.id)
+    assert await points_balance(candidate_id=candidate.id) == 90
+
+
+async def test_racing_candidates_never_oversell_the_last_items():
+    reward = await make_reward(price=10, stock=2)
+    candidates = [await _with_points(10) for _ in range(6)]
+    results = await asyncio.gather(
+        *(reward_redeem(candidate_id=c.id, reward_id=reward.id) for c in candidates),
+        return_exceptions=True,
+    )
+    assert sum(1 for r in results if isinstance(r, Redemption)) == 2
+    assert all(isinstance(r, Redemption | Conflict) for r in results)
+    assert (await Reward.objects().get(Reward.id == reward.id)).stock == 0
+    assert await Redemption.count() == 2
+
+
+async def test_racing_redemptions_never_overdraw_a_balance():
+    candidate = await _with_points(25)
+    rewards = [await make_reward(price=10, stock=5, name=f"券{n}") for n in range(6)]
+    results = await asyncio.gather(
+        *(reward_redeem(candidate_id=candidate.id, reward_id=r.id) for r in rewards),
+        return_exceptions=True,
+    )
+    assert sum(1 for r in results if isinstance(r, Redemption)) == 2
+    assert await points_balance(candidate_id=candidate.id) == 5
+    stocks = [row["stock"] for row in await Reward.select(Reward.stock)]
+    assert sum(stocks) == 6 * 5 - 2
+
+
+async def test_cancelling_refunds_through_the_ledger_and_restocks_once():
+    candidate = await _with_points(10)
+    reward = await make_reward(price=10, stock=1)
+    redemption = await reward_redeem(candidate_id=candidate.id, reward_id=reward.id)
+    await redemption_cancel(redemption_id=redemption.id)
+    with pytest.raises(Conflict):
+        await redemption_cancel(redemption_id=redemption.id)
+    assert await points_balance(candidate_id=candidate.id) == 10
+    assert (await Reward.objects().get(Reward.id == reward.id)).stock == 1
