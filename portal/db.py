@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from urllib.parse import urlsplit
 
 from piccolo.engine.base import Engine
@@ -106,6 +106,21 @@ async def write_transaction() -> AsyncIterator[None]:
     else:
         async with engine.transaction():
             yield
+
+
+@contextlib.contextmanager
+def unique_violation_raises(replacement: Callable[[], Exception]) -> Iterator[None]:
+    """Turn a unique-constraint failure into ``replacement()``.
+
+    Services check uniqueness first for a friendly message, but two requests can both pass
+    the check; the constraint decides, and the loser gets the same message.
+    """
+    try:
+        yield
+    except Exception as error:
+        if is_unique_violation(error):
+            raise replacement() from error
+        raise
 
 
 def is_unique_violation(error: BaseException) -> bool:

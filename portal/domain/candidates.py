@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from portal.db import is_unique_violation, write_transaction
+from portal.db import unique_violation_raises, write_transaction
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.tables import (
     CANDIDATE_STATUSES,
@@ -105,6 +105,11 @@ async def candidate_check(
     )
 
 
+def _contact_taken() -> ValidationFailed:
+    # Lost a race with another request saving the same phone, e-mail or external id.
+    return ValidationFailed({"phone": _("Another candidate already has this phone, e-mail or id.")})
+
+
 async def _next_ordinal(department_id: int) -> int:
     """Hand out the department's next ordinal; the row lock makes it unique under races."""
     rows = (
@@ -131,7 +136,7 @@ async def candidate_create(
 ) -> Candidate:
     clean = await candidate_check(data)
     stage = await _stage_or_first(stage_id)
-    try:
+    with unique_violation_raises(_contact_taken):
         async with write_transaction():
             candidate = Candidate(
                 name=clean.name,
@@ -149,13 +154,6 @@ async def candidate_create(
             await StageChange(
                 candidate=candidate.id, to_stage=stage.id, changed_by=actor_id, source=source
             ).save()
-    except Exception as error:
-        if is_unique_violation(error):
-            # Lost a race with another request creating the same phone/e-mail/id.
-            raise ValidationFailed(
-                {"phone": _("Another candidate already has this phone, e-mail or id.")}
-            ) from error
-        raise
     return candidate
 
 
@@ -164,7 +162,7 @@ async def candidate_update(
 ) -> Candidate:
     candidate = await candidate_get(candidate_id)
     clean = await candidate_check(data, candidate_id=candidate_id)
-    try:
+    with unique_violation_raises(_contact_taken):
         async with write_transaction():
             if clean.department_id != candidate.department:
                 # The old number stays with the old department; never reused.
@@ -178,12 +176,6 @@ async def candidate_update(
             candidate.external_id = clean.external_id
             candidate.updated_at = datetime.now(UTC)
             await candidate.save()
-    except Exception as error:
-        if is_unique_violation(error):
-            raise ValidationFailed(
-                {"phone": _("Another candidate already has this phone, e-mail or id.")}
-            ) from error
-        raise
     return candidate
 
 

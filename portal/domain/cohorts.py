@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from portal.db import is_unique_violation, write_transaction
+from portal.db import unique_violation_raises, write_transaction
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.tables import Candidate, Cohort, Department
 from portal.i18n import gettext as _
@@ -185,14 +185,9 @@ async def cohort_create(*, data: CohortInput) -> Cohort:
         place=clean.place,
         capacity=clean.capacity,
     )
-    try:
+    with unique_violation_raises(_name_taken):
         async with write_transaction():
             await cohort.save()
-    except Exception as error:
-        if is_unique_violation(error):
-            # Lost a race with another request creating the same name.
-            raise _name_taken() from error
-        raise
     return cohort
 
 
@@ -205,13 +200,9 @@ async def cohort_update(*, cohort_id: int, data: CohortInput) -> Cohort:
     cohort.timezone = clean.timezone
     cohort.place = clean.place
     cohort.capacity = clean.capacity
-    try:
+    with unique_violation_raises(_name_taken):
         async with write_transaction():
             await cohort.save()
-    except Exception as error:
-        if is_unique_violation(error):
-            raise _name_taken() from error
-        raise
     return cohort
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.db import is_unique_violation, write_transaction
+from portal.db import unique_violation_raises, write_transaction
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.tables import Department, Position
 from portal.i18n import gettext as _
@@ -23,14 +23,10 @@ async def department_create(*, name: str) -> Department:
     if errors:
         raise ValidationFailed(errors)
     department = Department(name=name)
-    try:
+    with unique_violation_raises(
+        lambda: ValidationFailed({"name": _("Another department already has this name.")})
+    ):
         await department.save()
-    except Exception as error:
-        if is_unique_violation(error):
-            raise ValidationFailed(
-                {"name": _("Another department already has this name.")}
-            ) from error
-        raise
     return department
 
 
@@ -61,14 +57,12 @@ async def position_create(*, department_id: int, name: str) -> Position:
     if errors:
         raise ValidationFailed(errors)
     position = Position(department=department_id, name=name)
-    try:
+    with unique_violation_raises(
+        lambda: ValidationFailed(
+            {"name": _("This department already has a position with this name.")}
+        )
+    ):
         await position.save()
-    except Exception as error:
-        if is_unique_violation(error):
-            raise ValidationFailed(
-                {"name": _("This department already has a position with this name.")}
-            ) from error
-        raise
     return position
 
 
