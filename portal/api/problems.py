@@ -136,7 +136,7 @@ def _http_detail(request: Request[Any, Any, Any], exc: HTTPException) -> str:
     if isinstance(exc, NotFoundException):
         return _("There is no API endpoint at %(path)s.", path=request.url.path)
     if isinstance(exc, MethodNotAllowedException):
-        allowed = (exc.headers or {}).get("allow", "")
+        allowed = _allowed_methods(exc)
         return _(
             "%(method)s is not allowed on %(path)s; allowed: %(allowed)s.",
             method=request.method,
@@ -144,6 +144,19 @@ def _http_detail(request: Request[Any, Any, Any], exc: HTTPException) -> str:
             allowed=allowed,
         )
     return str(exc.detail or HTTPStatus(exc.status_code).phrase)
+
+
+def _allowed_methods(exc: HTTPException) -> str:
+    # Litestar builds the list from a set: sort it so the answer is the same every time.
+    raw = (exc.headers or {}).get("allow", "")
+    return ", ".join(sorted(method.strip() for method in raw.split(",") if method.strip()))
+
+
+def _response_headers(exc: HTTPException) -> dict[str, str]:
+    headers = dict(exc.headers or {})
+    if "allow" in headers:
+        headers["allow"] = _allowed_methods(exc)
+    return headers
 
 
 @_in_request_locale
@@ -158,7 +171,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         exc.status_code,
         _http_detail(request, exc),
         errors=getattr(exc, "errors", None),
-        headers=dict(exc.headers or {}),
+        headers=_response_headers(exc),
     )
 
 

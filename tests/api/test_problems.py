@@ -69,9 +69,9 @@ async def test_an_unknown_endpoint_and_a_wrong_method_are_problems(client, api_h
     )
     wrong_method = await client.delete(URL, headers=api_headers)
     problem = assert_problem(wrong_method, 405)
-    assert wrong_method.headers["allow"] == "PUT, OPTIONS"
+    assert wrong_method.headers["allow"] == "OPTIONS, PUT"
     assert problem["detail"] == (
-        "DELETE is not allowed on /api/v1/candidates; allowed: PUT, OPTIONS."
+        "DELETE is not allowed on /api/v1/candidates; allowed: OPTIONS, PUT."
     )
 
 
