@@ -25,13 +25,20 @@ from portal.domain.course_catalog import (
 )
 from portal.domain.courses import (
     CourseInput,
+    choices_as_text,
     course_create,
     course_get,
     course_update,
     lesson_create,
     lesson_delete,
+    lesson_get,
+    lesson_move,
+    lesson_update,
     question_create,
     question_delete,
+    question_get,
+    question_move,
+    question_update,
 )
 from portal.domain.errors import ValidationFailed
 from portal.domain.tables import StaffUser
@@ -48,7 +55,7 @@ COURSE_FIELDS = (
     "pass_percent",
     "status",
 )
-LESSON_FIELDS = ("lesson_title", "lesson_body")
+LESSON_FIELDS = ("lesson_title", "lesson_body", "lesson_media_url")
 QUESTION_FIELDS = ("prompt", "kind", "explanation", "choices")
 
 
@@ -98,6 +105,27 @@ async def _course_page(
         choices=await course_audience_choices(),
         lessons=await course_lessons(course_id=course_id) if course_id else [],
         questions=await course_questions(course_id=course_id) if course_id else [],
+    )
+
+
+def _item_page(
+    staff: StaffUser,
+    kind: str,
+    *,
+    course_id: int,
+    item_id: int,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+) -> Template:
+    """The edit form of one lesson or question (``kind``)."""
+    return admin_page(
+        f"admin/learning/{kind}_form.html",
+        staff,
+        status_code=400 if errors else 200,
+        course_id=course_id,
+        item_id=item_id,
+        values=values,
+        errors=errors or {},
     )
 
 
@@ -184,7 +212,10 @@ class CourseController(Controller):
             course_id,
             values,
             lambda: lesson_create(
-                course_id=course_id, title=values["lesson_title"], body=values["lesson_body"]
+                course_id=course_id,
+                title=values["lesson_title"],
+                body=values["lesson_body"],
+                media_url=values["lesson_media_url"],
             ),
         )
 
@@ -233,3 +264,128 @@ class CourseController(Controller):
             {},
             lambda: question_delete(course_id=course_id, question_id=question_id),
         )
+
+    @post("/{course_id:int}/lessons/{lesson_id:int}/move", name="admin-lesson-move")
+    async def move_lesson(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        course_id: FromPath[int],
+        lesson_id: FromPath[int],
+    ) -> Redirect:
+        ensure_role(staff, *HR_ROLES)
+        direction = (await form_text(request, "direction"))["direction"]
+        await lesson_move(
+            course_id=course_id, lesson_id=lesson_id, direction=-1 if direction == "up" else 1
+        )
+        return Redirect(f"/admin/learning/courses/{course_id}", status_code=HTTP_303_SEE_OTHER)
+
+    @post("/{course_id:int}/questions/{question_id:int}/move", name="admin-question-move")
+    async def move_question(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        course_id: FromPath[int],
+        question_id: FromPath[int],
+    ) -> Redirect:
+        ensure_role(staff, *HR_ROLES)
+        direction = (await form_text(request, "direction"))["direction"]
+        await question_move(
+            course_id=course_id, question_id=question_id, direction=-1 if direction == "up" else 1
+        )
+        return Redirect(f"/admin/learning/courses/{course_id}", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/{course_id:int}/lessons/{lesson_id:int}/edit", name="admin-lesson-edit")
+    async def edit_lesson(
+        self, staff: NamedDependency[StaffUser], course_id: FromPath[int], lesson_id: FromPath[int]
+    ) -> Template:
+        ensure_role(staff, *HR_ROLES)
+        lesson = await lesson_get(course_id=course_id, lesson_id=lesson_id)
+        values = {
+            "lesson_title": lesson.title,
+            "lesson_body": lesson.body,
+            "lesson_media_url": lesson.media_url,
+        }
+        return _item_page(staff, "lesson", course_id=course_id, item_id=lesson.id, values=values)
+
+    @post("/{course_id:int}/lessons/{lesson_id:int}/edit", name="admin-lesson-update")
+    async def update_lesson(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        course_id: FromPath[int],
+        lesson_id: FromPath[int],
+    ) -> Template | Redirect:
+        ensure_role(staff, *HR_ROLES)
+        await lesson_get(course_id=course_id, lesson_id=lesson_id)
+        values = await form_text(request, *LESSON_FIELDS)
+        try:
+            await lesson_update(
+                course_id=course_id,
+                lesson_id=lesson_id,
+                title=values["lesson_title"],
+                body=values["lesson_body"],
+                media_url=values["lesson_media_url"],
+            )
+        except ValidationFailed as failed:
+            return _item_page(
+                staff,
+                "lesson",
+                course_id=course_id,
+                item_id=lesson_id,
+                values=values,
+                errors=failed.errors,
+            )
+        return Redirect(f"/admin/learning/courses/{course_id}", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/{course_id:int}/questions/{question_id:int}/edit", name="admin-question-edit")
+    async def edit_question(
+        self,
+        staff: NamedDependency[StaffUser],
+        course_id: FromPath[int],
+        question_id: FromPath[int],
+    ) -> Template:
+        ensure_role(staff, *HR_ROLES)
+        question = await question_get(course_id=course_id, question_id=question_id)
+        views = await course_questions(course_id=course_id)
+        choices = next(v.choices for v in views if v.question.id == question.id)
+        values = {
+            "prompt": question.prompt,
+            "kind": question.kind,
+            "explanation": question.explanation,
+            "choices": choices_as_text(choices),
+        }
+        return _item_page(
+            staff, "question", course_id=course_id, item_id=question.id, values=values
+        )
+
+    @post("/{course_id:int}/questions/{question_id:int}/edit", name="admin-question-update")
+    async def update_question(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        course_id: FromPath[int],
+        question_id: FromPath[int],
+    ) -> Template | Redirect:
+        ensure_role(staff, *HR_ROLES)
+        await question_get(course_id=course_id, question_id=question_id)
+        values = await form_text(request, *QUESTION_FIELDS)
+        try:
+            await question_update(
+                course_id=course_id,
+                question_id=question_id,
+                prompt=values["prompt"],
+                kind=values["kind"],
+                explanation=values["explanation"],
+                choices_text=values["choices"],
+            )
+        except ValidationFailed as failed:
+            return _item_page(
+                staff,
+                "question",
+                course_id=course_id,
+                item_id=question_id,
+                values=values,
+                errors=failed.errors,
+            )
+        return Redirect(f"/admin/learning/courses/{course_id}", status_code=HTTP_303_SEE_OTHER)

@@ -30,7 +30,15 @@ from portal.domain.rewards import (
 )
 from portal.domain.tables import StaffUser
 
-REWARD_FIELDS = ("name", "description", "price", "stock", "per_candidate_limit", "is_active")
+REWARD_FIELDS = (
+    "name",
+    "description",
+    "picture_url",
+    "price",
+    "stock",
+    "per_candidate_limit",
+    "is_active",
+)
 
 
 def _reward_input(values: dict[str, str]) -> RewardInput:
@@ -41,6 +49,7 @@ def _reward_input(values: dict[str, str]) -> RewardInput:
         stock=values["stock"],
         per_candidate_limit=values["per_candidate_limit"],
         is_active=values["is_active"] == "1",
+        picture_url=values["picture_url"],
     )
 
 
@@ -111,6 +120,7 @@ class RewardController(Controller):
         values = {
             "name": reward.name,
             "description": reward.description,
+            "picture_url": reward.picture_url,
             "price": str(reward.price),
             "stock": str(reward.stock),
             "per_candidate_limit": str(reward.per_candidate_limit),

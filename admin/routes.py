@@ -10,6 +10,7 @@ from litestar.di import Provide
 from admin.candidate_import import CandidateImportController
 from admin.candidates import CandidateController
 from admin.cohorts import CohortController
+from admin.course_preview import CoursePreviewController
 from admin.courses import CourseController
 from admin.guards import StaffSignInRequired, provide_staff, redirect_to_staff_login
 from admin.oidc import oidc_callback, oidc_login
@@ -35,6 +36,7 @@ admin_router = Router(
         PipelineController,
         StaffAccountsController,
         CourseController,
+        CoursePreviewController,
         RewardController,
     ],
     dependencies={"staff": Provide(provide_staff)},

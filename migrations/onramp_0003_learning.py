@@ -225,6 +225,28 @@ async def forwards():
     manager.add_column(
         table_class_name="Reward",
         tablename="reward",
+        column_name="picture_url",
+        db_column_name="picture_url",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 500,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Reward",
+        tablename="reward",
         column_name="price",
         db_column_name="price",
         column_class_name="Integer",
@@ -1289,6 +1311,28 @@ async def forwards():
         column_class_name="Text",
         column_class=Text,
         params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Lesson",
+        tablename="lesson",
+        column_name="media_url",
+        db_column_name="media_url",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 500,
             "default": "",
             "null": False,
             "primary_key": False,

@@ -22,6 +22,7 @@ from portal.domain.learning_tables import (
     Lesson,
     Question,
 )
+from portal.domain.media_urls import media_url_check
 from portal.domain.tables import Cohort, Department, Position
 from portal.i18n import gettext as _
 
@@ -125,21 +126,91 @@ async def course_get(*, course_id: int) -> Course:
     return course
 
 
-async def lesson_create(*, course_id: int, title: str, body: str) -> Lesson:
-    await course_get(course_id=course_id)
+def _check_lesson(*, title: str, body: str, media_url: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     title = " ".join(title.split())
     if not title or len(title) > 200:
         errors["lesson_title"] = _("Please enter a title of at most 200 characters.")
     if not body.strip():
         errors["lesson_body"] = _("Please write the lesson.")
+    media_url = media_url_check(media_url, errors, "lesson_media_url")
     if errors:
         raise ValidationFailed(errors)
+    return {"title": title, "body": body.strip(), "media_url": media_url}
+
+
+async def lesson_create(*, course_id: int, title: str, body: str, media_url: str = "") -> Lesson:
+    await course_get(course_id=course_id)
+    values = _check_lesson(title=title, body=body, media_url=media_url)
     async with write_transaction():
         count = await Lesson.count().where(Lesson.course == course_id)
-        lesson = Lesson(course=course_id, title=title, body=body.strip(), sort_order=count + 1)
+        lesson = Lesson(course=course_id, sort_order=count + 1, **values)
         await lesson.save()
     return lesson
+
+
+async def lesson_get(*, course_id: int, lesson_id: int) -> Lesson:
+    lesson = await Lesson.objects().get((Lesson.id == lesson_id) & (Lesson.course == course_id))
+    if lesson is None:
+        raise NotFound(_("This lesson does not exist."))
+    return lesson
+
+
+async def lesson_update(
+    *, course_id: int, lesson_id: int, title: str, body: str, media_url: str
+) -> None:
+    values = _check_lesson(title=title, body=body, media_url=media_url)
+    async with write_transaction():
+        await lesson_get(course_id=course_id, lesson_id=lesson_id)
+        await Lesson.update(values).where(Lesson.id == lesson_id)
+
+
+async def _swap_order(
+    table: type[Lesson] | type[Question],
+    *,
+    course_id: int,
+    row_id: int,
+    direction: int,
+    missing: str,
+) -> None:
+    """Swap a lesson or question with its neighbour above (-1) or below (+1), then renumber."""
+    async with write_transaction():
+        rows = (
+            await table.select(table.id)
+            .where(table.course == course_id)
+            .order_by(table.sort_order)
+            .order_by(table.id)
+        )
+        ids = [row["id"] for row in rows]
+        if row_id not in ids:
+            raise NotFound(missing)
+        index = ids.index(row_id)
+        other = index + (1 if direction > 0 else -1)
+        if not 0 <= other < len(ids):
+            return
+        ids[index], ids[other] = ids[other], ids[index]
+        for position, rid in enumerate(ids, start=1):
+            await table.update({table.sort_order: position}).where(table.id == rid)
+
+
+async def lesson_move(*, course_id: int, lesson_id: int, direction: int) -> None:
+    await _swap_order(
+        Lesson,
+        course_id=course_id,
+        row_id=lesson_id,
+        direction=direction,
+        missing=_("This lesson does not exist."),
+    )
+
+
+async def question_move(*, course_id: int, question_id: int, direction: int) -> None:
+    await _swap_order(
+        Question,
+        course_id=course_id,
+        row_id=question_id,
+        direction=direction,
+        missing=_("This question does not exist."),
+    )
 
 
 async def lesson_delete(*, course_id: int, lesson_id: int) -> None:
@@ -164,10 +235,9 @@ def _parse_choices(text: str) -> list[tuple[str, bool]]:
     return choices
 
 
-async def question_create(
-    *, course_id: int, prompt: str, kind: str, explanation: str, choices_text: str
-) -> Question:
-    course = await course_get(course_id=course_id)
+def _check_question(
+    *, prompt: str, kind: str, explanation: str, choices_text: str
+) -> tuple[dict[str, str], list[tuple[str, bool]]]:
     errors: dict[str, str] = {}
     prompt = prompt.strip()
     if not prompt:
@@ -184,23 +254,75 @@ async def question_create(
         errors["choices"] = _("Mark at least one right answer with *.")
     if errors:
         raise ValidationFailed(errors)
+    return {"prompt": prompt, "kind": kind, "explanation": explanation.strip()}, choices
+
+
+async def question_create(
+    *, course_id: int, prompt: str, kind: str, explanation: str, choices_text: str
+) -> Question:
+    course = await course_get(course_id=course_id)
+    values, choices = _check_question(
+        prompt=prompt, kind=kind, explanation=explanation, choices_text=choices_text
+    )
     async with write_transaction():
         count = await Question.count().where(Question.course == course_id)
         if count >= MAX_QUESTIONS:
             raise ValidationFailed({"prompt": _("A quiz has at most 5 questions.")})
-        question = Question(
-            course=course.id,
-            prompt=prompt,
-            kind=kind,
-            explanation=explanation.strip(),
-            sort_order=count + 1,
-        )
+        question = Question(course=course.id, sort_order=count + 1, **values)
         await question.save()
         for order, (text, correct) in enumerate(choices, start=1):
             await Choice(
                 question=question.id, text=text, is_correct=correct, sort_order=order
             ).save()
     return question
+
+
+async def question_get(*, course_id: int, question_id: int) -> Question:
+    question = await Question.objects().get(
+        (Question.id == question_id) & (Question.course == course_id)
+    )
+    if question is None:
+        raise NotFound(_("This question does not exist."))
+    return question
+
+
+def choices_as_text(choices: list[Choice]) -> str:
+    """The choices the way HR types them: one per line, right answers starting with ``*``."""
+    return "\n".join(("*" if c.is_correct else "") + c.text for c in choices)
+
+
+async def question_update(
+    *, course_id: int, question_id: int, prompt: str, kind: str, explanation: str, choices_text: str
+) -> None:
+    """Rewrite a question and its choices in place.
+
+    Points already earned are ledger rows and stay as they are. Choices keep their
+    rows (and ids) by position: the n-th line updates the n-th choice, extra lines add
+    choices, missing lines delete them. A quiz form handed out before the edit is
+    graded at submit time against the questions and right answers as they are then;
+    an answer naming a deleted choice counts as wrong.
+    """
+    values, choices = _check_question(
+        prompt=prompt, kind=kind, explanation=explanation, choices_text=choices_text
+    )
+    async with write_transaction():
+        await question_get(course_id=course_id, question_id=question_id)
+        await Question.update(values).where(Question.id == question_id)
+        existing = (
+            await Choice.select(Choice.id)
+            .where(Choice.question == question_id)
+            .order_by(Choice.sort_order)
+            .order_by(Choice.id)
+        )
+        ids = [row["id"] for row in existing]
+        for order, (text, correct) in enumerate(choices, start=1):
+            fields = {"text": text, "is_correct": correct, "sort_order": order}
+            if order <= len(ids):
+                await Choice.update(fields).where(Choice.id == ids[order - 1])
+            else:
+                await Choice(question=question_id, **fields).save()
+        if len(ids) > len(choices):
+            await Choice.delete().where(Choice.id.is_in(ids[len(choices) :]))
 
 
 async def question_delete(*, course_id: int, question_id: int) -> None:

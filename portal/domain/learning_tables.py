@@ -43,6 +43,8 @@ class Lesson(Table, tablename="lesson"):
     title = Varchar(length=200)
     # Markdown; rendered with raw HTML disabled.
     body = Text(default="")
+    # An optional video or image shown above the text: empty, or an absolute http(s) URL.
+    media_url = Varchar(length=500, default="")
     sort_order = Integer(default=0)
 
 
@@ -97,6 +99,8 @@ class Reward(Table, tablename="reward"):
     id = Serial(primary_key=True)
     name = Varchar(length=100)
     description = Text(default="")
+    # An optional picture for the catalogue: empty, or an absolute http(s) URL.
+    picture_url = Varchar(length=500, default="")
     price = Integer()
     stock = Integer(default=0)
     # How many one candidate may redeem; 0 means no limit.

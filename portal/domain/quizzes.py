@@ -67,6 +67,10 @@ async def quiz_submit(
 
     Unknown question ids are ignored; a choice that is not one of its question's
     choices makes that answer wrong. Every question must be answered.
+    Grading uses the questions as they are at submit time: when HR edited the quiz
+    after this form was handed out, the edited questions and right answers count (a
+    question added since then asks to be answered on the re-shown form). Points
+    already in the ledger are never changed by an edit.
     """
     course = await candidate_course(candidate_id=candidate_id, course_id=course_id)
     questions = await course_questions(course_id=course.id)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from portal.db import write_transaction
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.learning_tables import Redemption, Reward
+from portal.domain.media_urls import media_url_check
 from portal.domain.points import lock_candidate_points, point_entry_append, points_balance
 from portal.domain.tables import Candidate
 from portal.i18n import gettext as _
@@ -34,6 +35,7 @@ class RewardInput:
     per_candidate_limit: str | int = 1
     description: str = ""
     is_active: bool = True
+    picture_url: str = ""
 
 
 def _number(raw: str | int, errors: dict[str, str], field: str, *, minimum: int) -> int:
@@ -64,6 +66,7 @@ def _check_reward(data: RewardInput) -> dict[str, object]:
             data.per_candidate_limit, errors, "per_candidate_limit", minimum=0
         ),
         "is_active": data.is_active,
+        "picture_url": media_url_check(data.picture_url, errors, "picture_url"),
     }
     if errors:
         raise ValidationFailed(errors)

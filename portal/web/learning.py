@@ -20,6 +20,7 @@ from portal.domain.course_catalog import (
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.leaderboard import cohort_leaderboard, leaderboard_set_hidden
 from portal.domain.lesson_markdown import render_lesson_markdown
+from portal.domain.media_urls import media_kind
 from portal.domain.points import points_balance
 from portal.domain.quizzes import QuizForm, quiz_result, quiz_start, quiz_submit
 from portal.i18n import gettext as _
@@ -86,6 +87,7 @@ async def lesson_page(
         course=course,
         lesson=lessons[number - 1],
         body=render_lesson_markdown(lessons[number - 1].body),
+        media=media_kind(lessons[number - 1].media_url),
         number=number,
         count=len(lessons),
     )
