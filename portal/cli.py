@@ -72,7 +72,14 @@ def demo() -> None:
 @click.option("--demo", "with_demo", is_flag=True, help="Load demo data and print sign-in links.")
 def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
     """Apply migrations, then serve the portal, admin and API."""
+    import os
+
     import uvicorn
+
+    if not get_settings().base_url_configured:
+        # Sign-in links must point where this server listens; workers inherit the variable.
+        os.environ["ONRAMP_BASE_URL"] = local_base_url(host, port)
+        get_settings.cache_clear()
 
     if with_demo:
         from portal.demo import load_demo
@@ -93,6 +100,14 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
         proxy_headers=True,
         log_level="info",
     )
+
+
+def local_base_url(host: str, port: int) -> str:
+    """The URL people on this machine use to reach ``onramp serve --host H --port P``."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - not binding
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 @main.command("create-staff")

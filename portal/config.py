@@ -43,6 +43,7 @@ class Settings:
     oidc_scopes: str
     oidc_button_label: str
     oidc_default_role: str | None
+    base_url_configured: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -116,6 +117,7 @@ def get_settings() -> Settings:
         raise SettingsError(
             f"ONRAMP_DEFAULT_TIMEZONE is not a known time zone: {timezone!r}"
         ) from None
+    base_url_configured = bool(os.environ.get("ONRAMP_BASE_URL"))
     base_url = (os.environ.get("ONRAMP_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
     oidc_role = os.environ.get("ONRAMP_OIDC_DEFAULT_ROLE") or None
     if oidc_role not in (None, "hr", "manager", "admin"):
@@ -138,4 +140,5 @@ def get_settings() -> Settings:
         oidc_scopes=os.environ.get("ONRAMP_OIDC_SCOPES") or "openid email profile",
         oidc_button_label=os.environ.get("ONRAMP_OIDC_BUTTON_LABEL") or "SSO",
         oidc_default_role=oidc_role,
+        base_url_configured=base_url_configured,
     )

@@ -92,3 +92,11 @@ async def test_demo_candidates_stand_at_their_intended_stages(database_url):
         candidate = await Candidate.objects().get(Candidate.phone == phone)
         stage = await Stage.objects().get(Stage.id == candidate.stage)
         assert stage.code == stage_code
+
+
+def test_serve_links_point_at_the_port_it_listens_on():
+    from portal.cli import local_base_url
+
+    assert local_base_url("127.0.0.1", 8040) == "http://127.0.0.1:8040"
+    assert local_base_url("0.0.0.0", 9000) == "http://127.0.0.1:9000"  # noqa: S104
+    assert local_base_url("::1", 8000) == "http://[::1]:8000"
