@@ -9,16 +9,24 @@ from litestar.di import Provide
 
 from admin.candidate_import import CandidateImportController
 from admin.candidates import CandidateController
+from admin.checklist_templates import ChecklistTemplateController
 from admin.cohorts import CohortController
 from admin.course_preview import CoursePreviewController
 from admin.courses import CourseController
+from admin.documents import DocumentsController
 from admin.guards import StaffSignInRequired, provide_staff, redirect_to_staff_login
 from admin.oidc import oidc_callback, oidc_login
 from admin.organisation import OrganisationController
 from admin.pipeline import PipelineController
+from admin.profiles import ProfileController, reveal_log
+from admin.questions import QuestionFiguresController, QuestionTrackerController
+from admin.resources import ResourceController
 from admin.rewards import RewardController
+from admin.rooms import RoomAdminController
 from admin.signin import admin_home, login_page, login_submit, logout
+from admin.sla_settings import SlaSettingsController
 from admin.staff_accounts import StaffAccountsController
+from admin.videos import VideoController
 
 admin_router = Router(
     path="/admin",
@@ -38,6 +46,16 @@ admin_router = Router(
         CourseController,
         CoursePreviewController,
         RewardController,
+        ChecklistTemplateController,
+        DocumentsController,
+        VideoController,
+        ProfileController,
+        reveal_log,
+        ResourceController,
+        QuestionTrackerController,
+        QuestionFiguresController,
+        RoomAdminController,
+        SlaSettingsController,
     ],
     dependencies={"staff": Provide(provide_staff)},
     exception_handlers={StaffSignInRequired: redirect_to_staff_login},

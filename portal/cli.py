@@ -76,6 +76,13 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
 
     import uvicorn
 
+    if workers > 1 and not get_settings().redis_url:
+        # Each worker would hold its own share of a room's members: messages sent through
+        # one worker would not reach people connected to another until they reconnect.
+        raise click.UsageError(
+            "--workers above 1 needs ONRAMP_REDIS_URL: the Q&A rooms share messages "
+            "between workers through Redis."
+        )
     if not get_settings().base_url_configured:
         # Sign-in links must point where this server listens; workers inherit the variable.
         os.environ["ONRAMP_BASE_URL"] = local_base_url(host, port)
@@ -99,6 +106,15 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        # The rooms' fan-out relies on this implementation's non-blocking send (see
+        # portal/realtime/connection.py); pings find dead phones, frames stay small.
+        ws="websockets-sansio",
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        ws_max_size=64 * 1024,
+        # Frames are a few hundred bytes; per-socket compression contexts cost far more
+        # CPU and memory than they save when one message goes to thousands of members.
+        ws_per_message_deflate=False,
     )
 
 

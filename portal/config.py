@@ -44,6 +44,18 @@ class Settings:
     oidc_button_label: str
     oidc_default_role: str | None
     base_url_configured: bool = True
+    # The Q&A room: members may send this many messages per window; bodies are capped.
+    room_rate_limit_count: int = 5
+    room_rate_limit_seconds: int = 10
+    room_message_max_chars: int = 1000
+    # How often each process checks the answer deadlines; 0 turns the check off.
+    sla_check_seconds: int = 30
+    video_max_bytes: int = 500 * 1024 * 1024
+    # Comma-separated; the first encrypts, all decrypt. Empty: derived from secret_key.
+    field_key: str = ""
+    resource_max_bytes: int = 20 * 1024 * 1024
+    # Checklist documents: the largest file a candidate may upload.
+    upload_max_bytes: int = 10 * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:
@@ -141,4 +153,12 @@ def get_settings() -> Settings:
         oidc_button_label=os.environ.get("ONRAMP_OIDC_BUTTON_LABEL") or "SSO",
         oidc_default_role=oidc_role,
         base_url_configured=base_url_configured,
+        room_rate_limit_count=_int("ONRAMP_ROOM_RATE_LIMIT_COUNT", 5),
+        room_rate_limit_seconds=_int("ONRAMP_ROOM_RATE_LIMIT_SECONDS", 10),
+        room_message_max_chars=_int("ONRAMP_ROOM_MESSAGE_MAX_CHARS", 1000),
+        sla_check_seconds=_int("ONRAMP_SLA_CHECK_SECONDS", 30, minimum=0),
+        video_max_bytes=_int("ONRAMP_VIDEO_MAX_BYTES", 500 * 1024 * 1024),
+        field_key=os.environ.get("ONRAMP_FIELD_KEY") or "",
+        resource_max_bytes=_int("ONRAMP_RESOURCE_MAX_MB", 20) * 1024 * 1024,
+        upload_max_bytes=_int("ONRAMP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
     )

@@ -108,6 +108,18 @@ async def write_transaction() -> AsyncIterator[None]:
             yield
 
 
+@contextlib.asynccontextmanager
+async def reads_together() -> AsyncIterator[None]:
+    """Several reads on one connection.
+
+    Piccolo's SQLite engine opens a connection per query outside a transaction; a burst of
+    small reads (a websocket handshake) is much cheaper on one. On PostgreSQL it is one
+    pooled connection and a consistent snapshot.
+    """
+    async with current_engine().transaction():
+        yield
+
+
 @contextlib.contextmanager
 def unique_violation_raises(replacement: Callable[[], Exception]) -> Iterator[None]:
     """Turn a unique-constraint failure into ``replacement()``.

@@ -7,7 +7,13 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.auth.passwords import password_generate
+from portal.demo_checklist import load_demo_checklist
 from portal.demo_learning import load_demo_learning
+from portal.demo_profile import load_demo_profiles
+from portal.demo_resources import load_demo_resources
+from portal.demo_room import load_demo_room
+from portal.demo_sla import load_demo_sla
+from portal.demo_videos import load_demo_videos
 from portal.domain.candidates import CandidateInput, candidate_create, candidate_move_stage
 from portal.domain.login_links import login_link_create
 from portal.domain.staff import staff_create
@@ -107,6 +113,8 @@ async def load_demo(now: datetime | None = None) -> DemoResult:
         links.append((name, await login_link_create(candidate_id=candidate.id)))
 
     await load_demo_learning()
+    await load_demo_profiles()
+    await load_demo_resources()
 
     passwords: list[tuple[str, str]] = []
     for email, role, staff_name, department_name in DEMO_STAFF:
@@ -121,4 +129,8 @@ async def load_demo(now: datetime | None = None) -> DemoResult:
             department_id=departments[department_name] if department_name else None,
         )
         passwords.append((email, password))
+    await load_demo_checklist()
+    await load_demo_videos()
+    await load_demo_room()
+    await load_demo_sla()
     return DemoResult(links=links, staff_passwords=passwords)

@@ -67,6 +67,10 @@ def set_locale(locale: str) -> contextvars.Token[str]:
     return _current_locale.set(locale if locale in SUPPORTED_LOCALES else DEFAULT_LOCALE)
 
 
+def reset_locale(token: contextvars.Token[str]) -> None:
+    _current_locale.reset(token)
+
+
 def gettext(message: str, **variables: object) -> str:
     text = translations_for(get_locale()).gettext(message)
     return text % variables if variables else text
@@ -141,4 +145,4 @@ class LocaleMiddleware(ASGIMiddleware):
         try:
             await next_app(scope, receive, send)
         finally:
-            _current_locale.reset(token)
+            reset_locale(token)

@@ -8,7 +8,17 @@ APP_CONFIG = AppConfig(
     app_name="onramp",
     migrations_folder_path=str(PROJECT_ROOT / "migrations"),
     table_classes=table_finder(
-        modules=["portal.domain.tables", "portal.domain.learning_tables"], exclude_imported=False
+        modules=[
+            "portal.domain.tables",
+            "portal.domain.learning_tables",
+            "portal.domain.room_tables",
+            "portal.domain.sla_tables",
+            "portal.domain.checklist_tables",
+            "portal.domain.profile_tables",
+            "portal.domain.resource_tables",
+            "portal.domain.video_tables",
+        ],
+        exclude_imported=False,
     ),
     migration_dependencies=[],
     commands=[],

@@ -18,6 +18,9 @@ os.environ.update(
         "ONRAMP_SECRET_KEY": "test-secret-key-" + "x" * 32,
         "ONRAMP_BASE_URL": "http://testserver.local",
         "ONRAMP_DATABASE_URL": f"sqlite:///{_VAR_DIR}/bootstrap.db",
+        # Servers started by tests share the test database: their background deadline
+        # checks would race the SLA tests' own. Those tests run the check themselves.
+        "ONRAMP_SLA_CHECK_SECONDS": "0",
     }
 )
 for name in list(os.environ):
@@ -32,26 +35,30 @@ from portal.db import bind_engine, close_engine, create_engine, migrate, prepare
 POSTGRES_HOST = os.environ.get("ONRAMP_TEST_POSTGRES_HOST", "127.0.0.1")
 POSTGRES_ADMIN_URL = f"postgresql://postgres@{POSTGRES_HOST}:5432/postgres"
 
-# Children before parents, so SQLite's DELETE respects foreign keys. Stages are seed data.
-CLEANED_TABLES = (
-    "point_entry",
-    "redemption",
-    "reward",
-    "quiz_attempt",
-    "choice",
-    "question",
-    "lesson",
-    "course",
-    "learner_preference",
-    "login_link",
-    "stage_change",
-    "api_token",
-    "candidate",
-    "staff_user",
-    "cohort",
-    "position",
-    "department",
-)
+
+# Tables whose rows the migrations seed (the pipeline, question categories): kept.
+SEEDED_TABLES = {"stage", "question_category"}
+
+
+def _cleaned_tables() -> tuple[str, ...]:
+    """Every Onramp table but the seeded ones, children before parents.
+
+    Derived from the Piccolo app, so a new table is cleaned between tests without
+    anyone remembering to list it; the order lets SQLite's DELETE respect foreign keys.
+    """
+    from piccolo.table import sort_table_classes
+
+    from portal.piccolo_app import APP_CONFIG
+
+    parents_first = sort_table_classes(list(APP_CONFIG.table_classes))
+    return tuple(
+        table._meta.tablename
+        for table in reversed(parents_first)
+        if table._meta.tablename not in SEEDED_TABLES
+    )
+
+
+CLEANED_TABLES = _cleaned_tables()
 
 
 def _postgres_running() -> bool:

@@ -13,6 +13,7 @@ from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 
 from portal.config import Settings
+from portal.redis_client import redis_client
 
 _redis_stores: dict[str, RedisStore] = {}
 
@@ -21,7 +22,9 @@ def store_for(settings: Settings, name: str) -> Store:
     if settings.redis_url:
         root = _redis_stores.get(settings.redis_url)
         if root is None:
-            root = RedisStore.with_client(url=settings.redis_url, namespace="onramp")
+            root = RedisStore(
+                redis_client(settings.redis_url), namespace="onramp", handle_client_shutdown=True
+            )
             _redis_stores[settings.redis_url] = root
         return root.with_namespace(name)
     path = settings.var_dir / "stores" / name

@@ -6,7 +6,9 @@ from litestar import get
 from litestar.di import NamedDependency, Provide
 from litestar.response import Template
 
+from portal.domain.checklist import candidate_checklist
 from portal.domain.home import candidate_home
+from portal.domain.videos_watch import candidate_welcome_video
 from portal.web.guards import provide_candidate_id
 
 
@@ -17,5 +19,10 @@ from portal.web.guards import provide_candidate_id
 )
 async def home(candidate_id: NamedDependency[int]) -> Template:
     return Template(
-        "portal/home.html", context={"home": await candidate_home(candidate_id=candidate_id)}
+        "portal/home.html",
+        context={
+            "home": await candidate_home(candidate_id=candidate_id),
+            "welcome_video": await candidate_welcome_video(candidate_id=candidate_id),
+            "checklist": await candidate_checklist(candidate_id=candidate_id),
+        },
     )

@@ -11,6 +11,7 @@ from litestar.template.config import TemplateConfig
 
 from portal import i18n
 from portal.config import TEMPLATES_DIR
+from portal.web.text_links import linkify
 
 
 def _to_zone(value: datetime, timezone: str) -> datetime:
@@ -38,6 +39,7 @@ def configure_environment(engine: JinjaTemplateEngine) -> None:
         time=i18n.format_local_time,
         datetime=i18n.format_local_datetime,
         in_zone=_to_zone,
+        linkify=linkify,
     )
 
 

@@ -2,11 +2,16 @@
 
 from litestar import Router
 
+from portal.web.checklist import CHECKLIST_PAGES
 from portal.web.health import healthz
 from portal.web.home import home
 from portal.web.learning import LEARNING_PAGES
+from portal.web.profile import profile_page, profile_submit
+from portal.web.resources import RESOURCE_PAGES
 from portal.web.rewards import reward_redeem_page, rewards_page
+from portal.web.rooms import ROOM_PAGES
 from portal.web.signin import login_with_link, logout, set_language, welcome
+from portal.web.videos import VIDEO_PAGES
 
 # HTML pages stay out of the OpenAPI document, which describes the integration API.
 candidate_pages = Router(
@@ -18,8 +23,14 @@ candidate_pages = Router(
         welcome,
         set_language,
         *LEARNING_PAGES,
+        *CHECKLIST_PAGES,
         rewards_page,
         reward_redeem_page,
+        *VIDEO_PAGES,
+        profile_page,
+        profile_submit,
+        *RESOURCE_PAGES,
+        *ROOM_PAGES,
     ],
     include_in_schema=False,
 )

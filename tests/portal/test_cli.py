@@ -100,3 +100,18 @@ def test_serve_links_point_at_the_port_it_listens_on():
     assert local_base_url("127.0.0.1", 8040) == "http://127.0.0.1:8040"
     assert local_base_url("0.0.0.0", 9000) == "http://127.0.0.1:9000"  # noqa: S104
     assert local_base_url("::1", 8000) == "http://[::1]:8000"
+
+
+def test_serve_refuses_several_workers_without_redis(database_url):
+    """Each worker would hold part of a room: without Redis their members would not meet."""
+    env = {k: v for k, v in os.environ.items() if k != "ONRAMP_REDIS_URL"}
+    env["ONRAMP_DATABASE_URL"] = database_url
+    result = subprocess.run(
+        [sys.executable, "-m", "portal.cli", "serve", "--workers", "2", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "ONRAMP_REDIS_URL" in result.stderr

@@ -1,0 +1,450 @@
+"""Sending and reading room messages.
+
+A message is stored (and committed) before anyone receives it; then it is published to the
+room's members through the hub. ``(author, client_id)`` is unique, so a send retried by a
+reconnecting phone is acknowledged with the first message's id and never stored twice.
+
+Bodies are plain text: stored as typed (trimmed, control characters removed), escaped
+wherever they are shown.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from portal.config import get_settings
+from portal.db import current_engine, is_unique_violation, write_transaction
+from portal.domain.room_questions import (
+    answer_question_by_reply,
+    question_create,
+    resolve_category,
+)
+from portal.domain.room_tables import RoomMessage, RoomMute
+from portal.domain.rooms import Member, RoomInfo, member_for_staff, room_for_member
+from portal.domain.tables import StaffUser
+from portal.i18n import get_locale
+from portal.i18n import gettext as _
+from portal.realtime.hub import get_hub
+
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$", re.ASCII)
+# Catch-up sends at most this many messages; an older client reloads the page.
+CATCH_UP_LIMIT = 500
+# Hidden messages whose tombstones a resuming client gets (it may have shown them).
+TOMBSTONE_LIMIT = 200
+
+# The staff-side name for the send API (the SLA tracker answers through it).
+author_for_staff = member_for_staff
+
+
+class SendRefused(Exception):
+    """A send was refused; ``code`` is stable for clients, ``detail`` is for people."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+    def event(self, client_id: str | None) -> dict[str, Any]:
+        return {"type": "error", "code": self.code, "detail": self.detail, "client_id": client_id}
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    id: int
+    duplicate: bool
+
+
+def clean_body(body: object) -> str:
+    """Plain text as typed: newlines kept, other control characters dropped, trimmed."""
+    if not isinstance(body, str):
+        raise SendRefused("bad_body", _("The message must be text."))
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(
+        char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cs")
+    )
+    return text.strip()
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _local(moment: datetime) -> str:
+    """A moment as people read it: short, in the company's time zone and their language."""
+    zone = ZoneInfo(get_settings().default_timezone)
+    return format_datetime(moment, "short", tzinfo=zone, locale=get_locale())
+
+
+def message_event(row: dict[str, Any]) -> dict[str, Any]:
+    """The ``message`` frame every member receives (and catch-up replays)."""
+    if row.get("author_staff"):
+        author = {
+            "id": row["author_staff"],
+            "name": row.get("staff_name") or row.get("staff_email", "").split("@")[0],
+            "role": "manager" if row.get("staff_role") == "manager" else "hr",
+        }
+    else:
+        author = {
+            "id": row["author_candidate"],
+            "name": row.get("candidate_name") or "",
+            "role": "candidate",
+        }
+    return {
+        "type": "message",
+        "id": row["id"],
+        "room": row["room"],
+        "kind": row["kind"],
+        "body": row["body"],
+        "author": author,
+        "reply_to": row["reply_to"],
+        "created_at": _iso(row["created_at"]),
+        "private": row["private_to"] is not None,
+    }
+
+
+_EVENT_COLUMNS = (
+    RoomMessage.id,
+    RoomMessage.room,
+    RoomMessage.kind,
+    RoomMessage.body,
+    RoomMessage.reply_to,
+    RoomMessage.created_at,
+    RoomMessage.private_to,
+    RoomMessage.author_candidate,
+    RoomMessage.author_staff,
+    RoomMessage.author_candidate.name.as_alias("candidate_name"),
+    RoomMessage.author_staff.name.as_alias("staff_name"),
+    RoomMessage.author_staff.email.as_alias("staff_email"),
+    RoomMessage.author_staff.role.as_alias("staff_role"),
+)
+
+
+def _visible_to(member: Member):
+    """Messages ``member`` may see: public ones, plus private threads that are theirs."""
+    if member.is_staff:
+        return RoomMessage.hidden_at.is_null()
+    return RoomMessage.hidden_at.is_null() & (
+        RoomMessage.private_to.is_null() | (RoomMessage.private_to == member.id)
+    )
+
+
+async def message_events_after(
+    room_id: int, member: Member, after: int, *, limit: int = CATCH_UP_LIMIT
+) -> list[dict[str, Any]]:
+    """Visible messages with an id above ``after``, oldest first (the catch-up)."""
+    rows = (
+        await RoomMessage.select(*_EVENT_COLUMNS)
+        .where((RoomMessage.room == room_id) & (RoomMessage.id > after) & _visible_to(member))
+        .order_by(RoomMessage.id)
+        .limit(limit)
+        .run()
+    )
+    return [message_event(row) for row in rows]
+
+
+async def recent_message_events(
+    room_id: int, member: Member, *, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The latest visible messages, oldest first (what a page shows when it opens)."""
+    rows = (
+        await RoomMessage.select(*_EVENT_COLUMNS)
+        .where((RoomMessage.room == room_id) & _visible_to(member))
+        .order_by(RoomMessage.id, ascending=False)
+        .limit(limit)
+        .run()
+    )
+    return [message_event(row) for row in reversed(rows)]
+
+
+async def hidden_ids_up_to(room_id: int, up_to: int) -> list[int]:
+    """Recently hidden messages a resuming client may still show (tombstones to replay)."""
+    rows = (
+        await RoomMessage.select(RoomMessage.id)
+        .where(
+            (RoomMessage.room == room_id)
+            & (RoomMessage.id <= up_to)
+            & RoomMessage.hidden_at.is_not_null()
+        )
+        .order_by(RoomMessage.hidden_at, ascending=False)
+        .limit(TOMBSTONE_LIMIT)
+        .run()
+    )
+    return [row["id"] for row in rows]
+
+
+async def message_event_by_id(message_id: int) -> dict[str, Any] | None:
+    row = (
+        await RoomMessage.select(*_EVENT_COLUMNS).where(RoomMessage.id == message_id).first().run()
+    )
+    return message_event(row) if row else None
+
+
+async def _existing_send(member: Member, client_id: str) -> int | None:
+    row = (
+        await RoomMessage.select(RoomMessage.id)
+        .where((RoomMessage.author_key == member.key) & (RoomMessage.client_id == client_id))
+        .first()
+        .run()
+    )
+    return row["id"] if row else None
+
+
+async def _reply_target(room_id: int, member: Member, reply_to: object) -> dict[str, Any] | None:
+    if reply_to is None:
+        return None
+    if not isinstance(reply_to, int) or isinstance(reply_to, bool):
+        raise SendRefused("bad_reply_to", _("The message you reply to does not exist."))
+    target = (
+        await RoomMessage.select(
+            RoomMessage.id, RoomMessage.kind, RoomMessage.private_to, RoomMessage.author_candidate
+        )
+        .where((RoomMessage.id == reply_to) & (RoomMessage.room == room_id) & _visible_to(member))
+        .first()
+        .run()
+    )
+    if target is None:
+        raise SendRefused("bad_reply_to", _("The message you reply to does not exist."))
+    return target
+
+
+async def _active_mute_until(room_id: int, candidate_id: int, now: datetime) -> datetime | None:
+    row = (
+        await RoomMute.select(RoomMute.until)
+        .where(
+            (RoomMute.room == room_id)
+            & (RoomMute.candidate == candidate_id)
+            & (RoomMute.until > now)
+        )
+        .order_by(RoomMute.until, ascending=False)
+        .first()
+        .run()
+    )
+    return row["until"] if row else None
+
+
+async def _check_rate(member: Member, now: datetime) -> None:
+    settings = get_settings()
+    since = now - timedelta(seconds=settings.room_rate_limit_seconds)
+    recent = await RoomMessage.count().where(
+        (RoomMessage.author_key == member.key) & (RoomMessage.created_at > since)
+    )
+    if recent >= settings.room_rate_limit_count:
+        raise SendRefused(
+            "rate_limited",
+            _(
+                "You are sending too fast: at most %(count)s messages in %(seconds)s seconds. "
+                "Wait a moment and try again.",
+                count=settings.room_rate_limit_count,
+                seconds=settings.room_rate_limit_seconds,
+            ),
+        )
+
+
+async def _lock_room(room_id: int) -> None:
+    """On PostgreSQL, one room's inserts commit one after another, so ids follow commits.
+
+    A client resumes from the highest id it saw; if a lower id could commit later, a
+    client that left in between would skip it. SQLite's write lock already does this.
+    """
+    if current_engine().engine_type == "postgres":
+        await RoomMessage.raw("SELECT pg_advisory_xact_lock(7100, {})", room_id).run()
+
+
+def _validate_kind(member: Member, kind: object, reply_target: dict[str, Any] | None) -> str:
+    allowed = ("chat", "answer") if member.is_staff else ("chat", "question")
+    if kind not in allowed:
+        raise SendRefused("bad_kind", _("This kind of message cannot be sent here."))
+    if kind == "answer" and (reply_target is None or reply_target["kind"] != "question"):
+        raise SendRefused("bad_reply_to", _("An answer must reply to a question."))
+    if member.is_staff and reply_target is not None and reply_target["kind"] == "question":
+        # A staff reply to a question is its answer.
+        return "answer"
+    return str(kind)
+
+
+async def send_message(
+    *,
+    room_id: int,
+    author: Member,
+    client_id: object,
+    kind: object,
+    body: object,
+    reply_to: object = None,
+    private: bool = False,
+    category_id: object = None,
+) -> SendResult:
+    """Store a message and publish it to the room; SendRefused says why not.
+
+    The author must already be allowed in the room (checked when they connected, or by
+    the admin page that calls this). Every check that reads the database runs in the
+    write transaction that stores the message: one connection, and no check can go
+    stale before the insert.
+    """
+    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+        raise SendRefused("bad_client_id", _("Each message needs a client_id (a UUID)."))
+    text = clean_body(body)
+    try:
+        async with write_transaction():
+            event, answered = await _store(
+                room_id=room_id,
+                author=author,
+                client_id=client_id,
+                kind=kind,
+                text=text,
+                reply_to=reply_to,
+                private=private,
+                category_id=category_id,
+            )
+    except SendRefused:
+        # A retried send whose first try was stored is acknowledged, even if it would be
+        # refused now (a rate limit its own first try used up, a mute since).
+        if (existing := await _existing_send(author, client_id)) is not None:
+            return SendResult(id=existing, duplicate=True)
+        raise
+    except Exception as error:
+        # A retried send (or the same send racing on another connection) hits the unique
+        # index on (author, client_id): acknowledge the stored one. Checking first would
+        # cost every send a query.
+        if is_unique_violation(error) and (existing := await _existing_send(author, client_id)):
+            return SendResult(id=existing, duplicate=True)
+        raise
+
+    hub = get_hub()
+    private_to = event["private_to"]
+    del event["private_to"]
+    await hub.publish(room_id, event, private_to=private_to)
+    if answered is not None:
+        await hub.publish(
+            room_id,
+            {"type": "answered", "question": answered, "answer": event["id"]},
+            private_to=private_to,
+        )
+    return SendResult(id=event["id"], duplicate=False)
+
+
+async def _store(
+    *,
+    room_id: int,
+    author: Member,
+    client_id: str,
+    kind: object,
+    text: str,
+    reply_to: object,
+    private: bool,
+    category_id: object,
+) -> tuple[dict[str, Any], int | None]:
+    """Check and insert (inside the send's transaction); the event and any answered question."""
+    if not text:
+        raise SendRefused("empty", _("Write something first."))
+    limit = get_settings().room_message_max_chars
+    if len(text) > limit:
+        raise SendRefused(
+            "too_long",
+            _("Messages are at most %(limit)s characters (this one has %(length)s).",
+              limit=limit, length=len(text)),
+        )  # fmt: skip
+    target = await _reply_target(room_id, author, reply_to)
+    stored_kind = _validate_kind(author, kind, target)
+    private_to = None
+    if target is not None and target["private_to"] is not None:
+        private_to = target["private_to"]
+    elif private:
+        if author.is_staff or stored_kind != "question":
+            raise SendRefused("bad_private", _("Only your own questions can be private."))
+        private_to = author.id
+    category = await resolve_category(category_id) if stored_kind == "question" else None
+    now = datetime.now(UTC)
+    if not author.is_staff:
+        if until := await _active_mute_until(room_id, author.id, now):
+            raise SendRefused(
+                "muted",
+                _("A moderator has muted you in this room until %(until)s.", until=_local(until)),
+            )
+        await _check_rate(author, now)
+    await _lock_room(room_id)
+    message = RoomMessage(
+        room=room_id,
+        author_candidate=None if author.is_staff else author.id,
+        author_staff=author.id if author.is_staff else None,
+        author_key=author.key,
+        client_id=client_id,
+        kind=stored_kind,
+        body=text,
+        reply_to=target["id"] if target else None,
+        private_to=private_to,
+        created_at=now,
+    )
+    await message.save()
+    answered = None
+    if stored_kind == "question":
+        await question_create(
+            message_id=message.id,
+            room_id=room_id,
+            asker_id=author.id,
+            category=category,
+            is_private=private_to is not None,
+            asked_at=now,
+        )
+    elif (
+        stored_kind == "answer"
+        and target is not None
+        and await answer_question_by_reply(
+            question_message_id=target["id"],
+            staff_id=author.id,
+            answer_message_id=message.id,
+            at=now,
+        )
+    ):
+        answered = target["id"]
+    # The frame members receive, built from what was stored (no read-back).
+    event = {
+        "type": "message",
+        "id": message.id,
+        "room": room_id,
+        "kind": stored_kind,
+        "body": text,
+        "author": {"id": author.id, "name": author.name, "role": author.role},
+        "reply_to": message.reply_to,
+        "created_at": _iso(now),
+        "private": private_to is not None,
+        "private_to": private_to,
+    }
+    return event, answered
+
+
+async def staff_send(
+    *, staff: StaffUser, room_id: int, client_id: str, body: str, reply_to: int | None
+) -> SendResult:
+    """A staff message from an admin page (the room's own check applies)."""
+    author = member_for_staff(staff)
+    await room_for_member(room_id, author)
+    return await send_message(
+        room_id=room_id,
+        author=author,
+        client_id=client_id,
+        kind="chat",
+        body=body,
+        reply_to=reply_to,
+    )
+
+
+__all__ = [
+    "CATCH_UP_LIMIT",
+    "RoomInfo",
+    "SendRefused",
+    "SendResult",
+    "author_for_staff",
+    "message_event",
+    "message_events_after",
+    "send_message",
+    "staff_send",
+]

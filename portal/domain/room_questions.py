@@ -1,0 +1,207 @@
+"""Questions asked in a room (or privately) and how they get answered.
+
+A question's deadline is computed and stored when it is asked. It is answered by a staff
+reply (``reply_to`` the question), or by staff marking an existing message as its answer;
+staff can also close it as "not a question". Routing: the category decides whether HR or
+the asker's department manager should answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from portal.db import write_transaction
+from portal.domain.errors import Conflict, NotFound, ValidationFailed
+from portal.domain.room_tables import QuestionCategory, RoomMessage, RoomQuestion
+from portal.domain.rooms import member_for_staff, room_for_member
+from portal.domain.sla_deadlines import question_deadline
+from portal.domain.tables import StaffUser
+from portal.i18n import get_locale
+from portal.i18n import gettext as _
+
+CLOSE_REASONS = ("not_a_question", "duplicate", "resolved_elsewhere")
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: int
+    name: str
+    responder_role: str
+
+
+def category_label(row: dict[str, Any]) -> str:
+    if get_locale() == "en" and row.get("name_en"):
+        return row["name_en"]
+    return row["name"]
+
+
+async def active_categories() -> list[dict[str, Any]]:
+    rows = (
+        await QuestionCategory.select()
+        .where(QuestionCategory.is_active == True)  # noqa: E712
+        .order_by(QuestionCategory.sort_order)
+        .order_by(QuestionCategory.id)
+        .run()
+    )
+    return [{**row, "label": category_label(row)} for row in rows]
+
+
+async def resolve_category(category_id: object) -> Category:
+    """The chosen active category; with none chosen, the last one (其他 / Other)."""
+    from portal.domain.room_messages import SendRefused
+
+    categories = await active_categories()
+    if category_id in (None, ""):
+        if not categories:
+            return Category(id=0, name="", responder_role="hr")
+        chosen = categories[-1]
+    else:
+        if isinstance(category_id, str) and category_id.isdigit():
+            category_id = int(category_id)
+        chosen = next((row for row in categories if row["id"] == category_id), None)
+        if chosen is None or isinstance(category_id, bool):
+            raise SendRefused("bad_category", _("Choose a category from the list."))
+    return Category(id=chosen["id"], name=chosen["name"], responder_role=chosen["responder_role"])
+
+
+async def question_create(
+    *,
+    message_id: int,
+    room_id: int,
+    asker_id: int,
+    category: Category | None,
+    is_private: bool,
+    asked_at: datetime,
+    deadline_at: datetime | None = None,
+) -> int:
+    """The SLA record of a question message (called inside the send's transaction)."""
+    question = RoomQuestion(
+        message=message_id,
+        room=room_id,
+        asker=asker_id,
+        category=category.id if category and category.id else None,
+        responder_role=category.responder_role if category else "hr",
+        is_private=is_private,
+        asked_at=asked_at,
+        deadline_at=deadline_at or await question_deadline(asked_at),
+        status="open",
+        updated_at=asked_at,
+    )
+    await question.save()
+    return question.id
+
+
+async def answer_question_by_reply(
+    *, question_message_id: int, staff_id: int, answer_message_id: int, at: datetime
+) -> bool:
+    """A staff reply answers an open question; True if this reply was the answer."""
+    updated = (
+        await RoomQuestion.update(
+            {
+                RoomQuestion.status: "answered",
+                RoomQuestion.answered_at: at,
+                RoomQuestion.answered_by: staff_id,
+                RoomQuestion.answer_message_id: answer_message_id,
+                RoomQuestion.updated_at: at,
+            }
+        )
+        .where((RoomQuestion.message == question_message_id) & (RoomQuestion.status == "open"))
+        .returning(RoomQuestion.id)
+        .run()
+    )
+    return bool(updated)
+
+
+async def _question_for_staff(question_id: int, staff: StaffUser) -> dict[str, Any]:
+    row = (
+        await RoomQuestion.select(
+            RoomQuestion.id,
+            RoomQuestion.room,
+            RoomQuestion.message,
+            RoomQuestion.status,
+            RoomQuestion.is_private,
+            RoomQuestion.asker,
+        )
+        .where(RoomQuestion.id == question_id)
+        .first()
+        .run()
+    )
+    if row is None:
+        raise NotFound(_("Not found."))
+    await room_for_member(row["room"], member_for_staff(staff))
+    return row
+
+
+async def mark_as_answer(*, question_id: int, message_id: int, staff: StaffUser) -> None:
+    """Staff point at an existing message of the room as the question's answer."""
+    question = await _question_for_staff(question_id, staff)
+    if question["status"] != "open":
+        raise Conflict(_("This question is already answered or closed."))
+    answer = (
+        await RoomMessage.select(
+            RoomMessage.id, RoomMessage.created_at, RoomMessage.author_staff, RoomMessage.private_to
+        )
+        .where(
+            (RoomMessage.id == message_id)
+            & (RoomMessage.room == question["room"])
+            & (RoomMessage.id > question["message"])
+            & RoomMessage.hidden_at.is_null()
+        )
+        .first()
+        .run()
+    )
+    if answer is None:
+        raise NotFound(_("Choose a later message of the same room as the answer."))
+    if question["is_private"] and answer["private_to"] != question["asker"]:
+        raise NotFound(_("Choose a later message of the same room as the answer."))
+    now = datetime.now(UTC)
+    # A staff message answered when it was written; a member's answer when staff confirmed it.
+    answered_at = answer["created_at"] if answer["author_staff"] else now
+    async with write_transaction():
+        updated = (
+            await RoomQuestion.update(
+                {
+                    RoomQuestion.status: "answered",
+                    RoomQuestion.answered_at: answered_at,
+                    RoomQuestion.answered_by: staff.id,
+                    RoomQuestion.answer_message_id: answer["id"],
+                    RoomQuestion.updated_at: now,
+                }
+            )
+            .where((RoomQuestion.id == question_id) & (RoomQuestion.status == "open"))
+            .returning(RoomQuestion.id)
+            .run()
+        )
+    if not updated:
+        raise Conflict(_("This question is already answered or closed."))
+    from portal.realtime.hub import get_hub
+
+    await get_hub().publish(
+        question["room"],
+        {"type": "answered", "question": question["message"], "answer": answer["id"]},
+        private_to=question["asker"] if question["is_private"] else None,
+    )
+
+
+async def close_question(*, question_id: int, staff: StaffUser, reason: str) -> None:
+    """Close without an answer (e.g. "not a question"); it leaves the SLA tracker."""
+    if reason not in CLOSE_REASONS:
+        raise ValidationFailed({"reason": _("Choose a reason from the list.")})
+    await _question_for_staff(question_id, staff)
+    now = datetime.now(UTC)
+    updated = (
+        await RoomQuestion.update(
+            {
+                RoomQuestion.status: "closed",
+                RoomQuestion.closed_reason: reason,
+                RoomQuestion.updated_at: now,
+            }
+        )
+        .where((RoomQuestion.id == question_id) & (RoomQuestion.status == "open"))
+        .returning(RoomQuestion.id)
+        .run()
+    )
+    if not updated:
+        raise Conflict(_("This question is already answered or closed."))

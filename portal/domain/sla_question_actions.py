@@ -1,0 +1,106 @@
+"""What staff do from the SLA tracker: answer, close as "not a question", assign.
+
+Answering goes through the room's own send (:func:`portal.domain.room_messages.send_message`)
+as a staff reply to the question's message, so the answer is stored, broadcast to the room
+(or only to the asker for a private question) and marks the question answered — exactly as
+if it had been typed in the room. The form's ``client_id`` makes a double submit one answer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from portal.db import write_transaction
+from portal.domain.errors import Conflict, ValidationFailed
+from portal.domain.room_messages import SendRefused, author_for_staff, send_message
+from portal.domain.room_questions import close_question
+from portal.domain.room_tables import RoomQuestion
+from portal.domain.rooms import room_for_member
+from portal.domain.sla_tracker import HR_ROLES, TrackerQuestion, tracker_question
+from portal.domain.tables import StaffUser
+from portal.i18n import gettext as _
+
+
+def _ensure_open(question: TrackerQuestion) -> None:
+    if question.status == "answered":
+        raise Conflict(
+            _("%(name)s has already answered this question.", name=question.answered_by_name)
+            if question.answered_by_name
+            else _("This question is already answered or closed.")
+        )
+    if question.status != "open":
+        raise Conflict(_("This question is already answered or closed."))
+
+
+async def tracker_answer(*, question_id: int, staff: StaffUser, body: str, client_id: str) -> int:
+    """Post ``body`` as the answer to the question; returns the answer message's id."""
+    question = await tracker_question(staff, question_id)
+    _ensure_open(question)
+    author = author_for_staff(staff)
+    await room_for_member(question.room_id, author)
+    try:
+        result = await send_message(
+            room_id=question.room_id,
+            author=author,
+            client_id=client_id,
+            kind="answer",
+            body=body,
+            reply_to=question.message_id,
+        )
+    except SendRefused as refused:
+        raise ValidationFailed({"body": refused.detail}) from None
+    return result.id
+
+
+async def tracker_close(*, question_id: int, staff: StaffUser) -> None:
+    """Close the question as "not a question": it leaves the tracker, no breach follows."""
+    question = await tracker_question(staff, question_id)
+    _ensure_open(question)
+    await close_question(question_id=question.id, staff=staff, reason="not_a_question")
+
+
+def _may_answer(staff: StaffUser, question: TrackerQuestion) -> bool:
+    if staff.role in HR_ROLES:
+        return True
+    return (
+        staff.role == "manager"
+        and question.responder_role == "manager"
+        and staff.department is not None
+        and staff.department == question.asker_department_id
+    )
+
+
+async def assignee_choices(questions: list[TrackerQuestion]) -> dict[int, list[StaffUser]]:
+    """Eligible assignees per question, read with one query for the whole page."""
+    active = StaffUser.is_active == True  # noqa: E712
+    rows = await StaffUser.objects().where(active).order_by(StaffUser.name)
+    return {
+        question.id: [row for row in rows if _may_answer(row, question)] for question in questions
+    }
+
+
+async def tracker_assign(*, question_id: int, staff: StaffUser, assignee_id: int | None) -> None:
+    """Assign the question to ``assignee_id`` (staff who may answer it), or unassign (None)."""
+    question = await tracker_question(staff, question_id)
+    _ensure_open(question)
+    if assignee_id is not None:
+        assignee = await StaffUser.objects().get(
+            (StaffUser.id == assignee_id) & (StaffUser.is_active == True)  # noqa: E712
+        )
+        if assignee is None or not _may_answer(assignee, question):
+            raise ValidationFailed(
+                {"assignee": _("Choose a colleague who may answer this question.")}
+            )
+    async with write_transaction():
+        updated = (
+            await RoomQuestion.update(
+                {
+                    RoomQuestion.assigned_to: assignee_id,
+                    RoomQuestion.updated_at: datetime.now(UTC),
+                }
+            )
+            .where((RoomQuestion.id == question.id) & (RoomQuestion.status == "open"))
+            .returning(RoomQuestion.id)
+        )
+    if not updated:
+        raise Conflict(_("This question is already answered or closed."))

@@ -1,0 +1,313 @@
+"""What the SLA tracker shows: questions by time left, with the asker's context.
+
+HR and admins see every question; a manager sees the questions routed to managers
+(``responder_role == "manager"``) whose asker is in the manager's own department.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from portal.domain.checklist_status import ChecklistStatus, checklist_statuses
+from portal.domain.errors import NotFound
+from portal.domain.room_tables import QuestionCategory, Room, RoomQuestion
+from portal.domain.sla_policy import sla_policy_get
+from portal.domain.sla_tables import SlaEvent
+from portal.domain.sla_time_left import time_left_label, urgency
+from portal.domain.tables import Cohort, StaffUser
+from portal.i18n import get_locale
+from portal.i18n import gettext as _
+
+HR_ROLES = ("admin", "hr")
+# The tracker lists at most this many questions (open ones first); the figures count all.
+TRACKER_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class TrackerFilters:
+    room_id: int | None = None
+    cohort_id: int | None = None
+    category_id: int | None = None
+    mine: bool = False
+    include_answered: bool = False
+
+
+@dataclass(frozen=True)
+class TrackerQuestion:
+    id: int
+    message_id: int
+    room_id: int
+    room_name: str
+    body: str
+    category: str
+    responder_role: str
+    is_private: bool
+    status: str
+    asked_at: datetime
+    deadline_at: datetime
+    urgency: str
+    time_left: str
+    assigned_to_id: int | None
+    assigned_to_name: str
+    answered_at: datetime | None
+    answered_by_name: str
+    closed_reason: str
+    asker_id: int
+    asker_name: str
+    asker_department_id: int | None
+    cohort_name: str
+    department_name: str
+    position_name: str
+    stage_name: str
+    updated_at: datetime
+    # The asker's document checklist (counts), filled in for the tracker's cards.
+    checklist: ChecklistStatus | None = None
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the card would look different (apart from the ticking label)."""
+        return f"{self.status}:{self.assigned_to_id}:{self.urgency}:{self.updated_at.timestamp()}"
+
+    @property
+    def answered_in_time(self) -> bool:
+        return self.answered_at is not None and self.answered_at <= self.deadline_at
+
+
+@dataclass(frozen=True)
+class SlaSummary:
+    open: int
+    soon: int
+    overdue: int
+    warning_hours: int
+
+
+def question_scope(staff: StaffUser) -> Any:
+    """The where-clause of the questions ``staff`` may see; None for all of them."""
+    if staff.role in HR_ROLES:
+        return None
+    return (RoomQuestion.responder_role == "manager") & (
+        RoomQuestion.asker.department == (staff.department or 0)
+    )
+
+
+def _label(name: str | None, name_en: str | None) -> str:
+    if get_locale() == "en" and name_en:
+        return name_en
+    return name or ""
+
+
+_COLUMNS = (
+    RoomQuestion.id,
+    RoomQuestion.message,
+    RoomQuestion.room,
+    RoomQuestion.room.name.as_alias("room_name"),
+    RoomQuestion.message.body.as_alias("body"),
+    RoomQuestion.category.name.as_alias("category_name"),
+    RoomQuestion.category.name_en.as_alias("category_name_en"),
+    RoomQuestion.responder_role,
+    RoomQuestion.is_private,
+    RoomQuestion.status,
+    RoomQuestion.asked_at,
+    RoomQuestion.deadline_at,
+    RoomQuestion.assigned_to,
+    RoomQuestion.assigned_to.name.as_alias("assigned_to_name"),
+    RoomQuestion.assigned_to.email.as_alias("assigned_to_email"),
+    RoomQuestion.answered_at,
+    RoomQuestion.answered_by.name.as_alias("answered_by_name"),
+    RoomQuestion.closed_reason,
+    RoomQuestion.updated_at,
+    RoomQuestion.asker,
+    RoomQuestion.asker.name.as_alias("asker_name"),
+    RoomQuestion.asker.department.as_alias("asker_department"),
+    RoomQuestion.asker.cohort.name.as_alias("cohort_name"),
+    RoomQuestion.asker.department.name.as_alias("department_name"),
+    RoomQuestion.asker.position.name.as_alias("position_name"),
+    RoomQuestion.asker.stage.name.as_alias("stage_name"),
+    RoomQuestion.asker.stage.name_en.as_alias("stage_name_en"),
+)
+
+
+def _item(row: dict[str, Any], now: datetime, warning_hours: int) -> TrackerQuestion:
+    deadline_at = row["deadline_at"]
+    return TrackerQuestion(
+        id=row["id"],
+        message_id=row["message"],
+        room_id=row["room"],
+        room_name=row["room_name"] or "",
+        body=row["body"] or "",
+        category=_label(row["category_name"], row["category_name_en"]),
+        responder_role=row["responder_role"],
+        is_private=bool(row["is_private"]),
+        status=row["status"],
+        asked_at=row["asked_at"],
+        deadline_at=deadline_at,
+        urgency=urgency(deadline_at, now, warning_hours),
+        time_left=time_left_label(deadline_at, now),
+        assigned_to_id=row["assigned_to"],
+        assigned_to_name=row["assigned_to_name"] or (row["assigned_to_email"] or ""),
+        answered_at=row["answered_at"],
+        answered_by_name=row["answered_by_name"] or "",
+        closed_reason=row["closed_reason"] or "",
+        asker_id=row["asker"],
+        asker_name=row["asker_name"] or "",
+        asker_department_id=row["asker_department"],
+        cohort_name=row["cohort_name"] or "",
+        department_name=row["department_name"] or "",
+        position_name=row["position_name"] or "",
+        stage_name=_label(row["stage_name"], row["stage_name_en"]),
+        updated_at=row["updated_at"],
+    )
+
+
+def _where(staff: StaffUser, filters: TrackerFilters) -> list[Any]:
+    clauses = []
+    scope = question_scope(staff)
+    if scope is not None:
+        clauses.append(scope)
+    if filters.room_id:
+        clauses.append(RoomQuestion.room == filters.room_id)
+    if filters.cohort_id:
+        clauses.append(RoomQuestion.asker.cohort == filters.cohort_id)
+    if filters.category_id:
+        clauses.append(RoomQuestion.category == filters.category_id)
+    if filters.mine:
+        clauses.append(RoomQuestion.assigned_to == staff.id)
+    return clauses
+
+
+async def tracker_questions(
+    staff: StaffUser, filters: TrackerFilters, *, now: datetime | None = None
+) -> list[TrackerQuestion]:
+    """Open questions by time left (least first); then, if asked, the latest answered ones."""
+    now = now or datetime.now(UTC)
+    policy = await sla_policy_get()
+    clauses = _where(staff, filters)
+    query = RoomQuestion.select(*_COLUMNS).where(RoomQuestion.status == "open")
+    for clause in clauses:
+        query = query.where(clause)
+    rows = (
+        await query.order_by(RoomQuestion.deadline_at)
+        .order_by(RoomQuestion.id)
+        .limit(TRACKER_LIMIT)
+    )
+    items = [_item(row, now, policy.warning_hours) for row in rows]
+    if filters.include_answered and len(items) < TRACKER_LIMIT:
+        done = RoomQuestion.select(*_COLUMNS).where(RoomQuestion.status != "open")
+        for clause in clauses:
+            done = done.where(clause)
+        done_rows = await done.order_by(RoomQuestion.updated_at, ascending=False).limit(
+            TRACKER_LIMIT - len(items)
+        )
+        items += [_item(row, now, policy.warning_hours) for row in done_rows]
+    return await _with_checklists(items, now)
+
+
+async def _with_checklists(items: list[TrackerQuestion], now: datetime) -> list[TrackerQuestion]:
+    statuses = await checklist_statuses([item.asker_id for item in items], now=now)
+    return [replace(item, checklist=statuses.get(item.asker_id)) for item in items]
+
+
+async def tracker_question(
+    staff: StaffUser, question_id: int, *, now: datetime | None = None
+) -> TrackerQuestion:
+    """One question ``staff`` may see; NotFound (no hint that it exists) otherwise."""
+    query = RoomQuestion.select(*_COLUMNS).where(RoomQuestion.id == question_id)
+    scope = question_scope(staff)
+    if scope is not None:
+        query = query.where(scope)
+    row = await query.first()
+    if row is None:
+        raise NotFound(_("This question does not exist or is not yours to answer."))
+    policy = await sla_policy_get()
+    now = now or datetime.now(UTC)
+    return (await _with_checklists([_item(row, now, policy.warning_hours)], now))[0]
+
+
+async def sla_summary(staff: StaffUser, *, now: datetime | None = None) -> SlaSummary:
+    now = now or datetime.now(UTC)
+    policy = await sla_policy_get()
+    query = RoomQuestion.select(RoomQuestion.deadline_at).where(RoomQuestion.status == "open")
+    scope = question_scope(staff)
+    if scope is not None:
+        query = query.where(scope)
+    deadlines = [row["deadline_at"] for row in await query]
+    states = [urgency(deadline, now, policy.warning_hours) for deadline in deadlines]
+    return SlaSummary(
+        open=len(deadlines),
+        soon=states.count("soon"),
+        overdue=states.count("overdue"),
+        warning_hours=policy.warning_hours,
+    )
+
+
+@dataclass(frozen=True)
+class RecentEvent:
+    id: int
+    kind: str
+    created_at: datetime
+    question_id: int
+    asker_name: str
+    status: str
+
+
+async def recent_sla_events(
+    staff: StaffUser, *, days: int = 7, limit: int = 20, now: datetime | None = None
+) -> list[RecentEvent]:
+    """The latest warnings and breaches (of questions ``staff`` sees), newest first."""
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    query = SlaEvent.select(
+        SlaEvent.id,
+        SlaEvent.kind,
+        SlaEvent.created_at,
+        SlaEvent.question,
+        SlaEvent.question.asker.name.as_alias("asker_name"),
+        SlaEvent.question.status.as_alias("status"),
+    ).where(SlaEvent.created_at >= since)
+    if staff.role not in HR_ROLES:
+        query = query.where(
+            (SlaEvent.question.responder_role == "manager")
+            & (SlaEvent.question.asker.department == (staff.department or 0))
+        )
+    rows = await query.order_by(SlaEvent.id, ascending=False).limit(limit)
+    return [
+        RecentEvent(
+            id=row["id"],
+            kind=row["kind"],
+            created_at=row["created_at"],
+            question_id=row["question"],
+            asker_name=row["asker_name"] or "",
+            status=row["status"] or "",
+        )
+        for row in rows
+    ]
+
+
+async def tracker_filter_choices(staff: StaffUser) -> dict[str, list[dict[str, Any]]]:
+    """Rooms, cohorts and categories for the filter selects."""
+    rooms = await Room.select(Room.id, Room.name, Room.department, Room.cohort).order_by(Room.name)
+    cohorts = await Cohort.select(Cohort.id, Cohort.name, Cohort.department).order_by(
+        Cohort.starts_at, ascending=False
+    )
+    if staff.role not in HR_ROLES:
+        # A manager's own department's and shared cohorts, and the rooms within them.
+        own = staff.department or 0
+        cohorts = [cohort for cohort in cohorts if cohort["department"] in (None, own)]
+        visible = {cohort["id"] for cohort in cohorts}
+        rooms = [
+            room
+            for room in rooms
+            if room["department"] == own
+            or (room["department"] is None and room["cohort"] in visible)
+        ]
+    categories = await QuestionCategory.select(
+        QuestionCategory.id, QuestionCategory.name, QuestionCategory.name_en
+    ).order_by(QuestionCategory.sort_order)
+    return {
+        "rooms": [{"id": room["id"], "name": room["name"]} for room in rooms],
+        "cohorts": [{"id": cohort["id"], "name": cohort["name"]} for cohort in cohorts],
+        "categories": [
+            {"id": row["id"], "name": _label(row["name"], row["name_en"])} for row in categories
+        ],
+    }

@@ -1,0 +1,152 @@
+"""One member's websocket, as the hub sees it: deliver frames without waiting on anyone.
+
+Fan-out to a room walks every connection in one loop, so a delivery must not wait for a
+slow reader. The common case, a client keeping up, writes straight to its socket: the
+ASGI ``send`` of uvicorn's websockets implementation completes without suspending while
+the socket's buffer has room, so the frame is written within the loop, like
+``websockets.broadcast``. If ``send`` would wait (the client stopped reading), that
+attempt is abandoned before anything is written, and the frame goes to a bounded
+per-connection queue drained by its own task. A client whose queue fills up is
+disconnected; it resumes from its last message id (``?after=``) when it can.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+logger = logging.getLogger("onramp.rooms")
+
+# Frames a connection may have waiting before it is judged unable to keep up.
+MAX_PENDING = 1000
+# A close that cannot be sent in this time is left to the server's keep-alive timeout.
+CLOSE_TIMEOUT = 5.0
+
+# Close codes a client can act on.
+CLOSE_TOO_SLOW = 4008  # could not keep up: reconnect and resume with ?after=
+CLOSE_RESYNC = 1012  # the server lost its fan-out link: reconnect and resume
+
+SendFn = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class RoomConnection:
+    __slots__ = (
+        "_send",
+        "is_staff",
+        "candidate_id",
+        "generation",
+        "closed",
+        "_pending",
+        "_catching_up",
+        "_drain_task",
+        "handler_task",
+        "aborted",
+        "__weakref__",
+    )
+
+    def __init__(self, send: SendFn, *, is_staff: bool, candidate_id: int | None) -> None:
+        self._send = send
+        self.is_staff = is_staff
+        self.candidate_id = candidate_id
+        self.generation = 0
+        self.closed = False
+        # None while frames go straight out; a queue while catching up or draining.
+        self._pending: deque[tuple[int | None, str]] | None = deque()
+        self._catching_up = True
+        self._drain_task: asyncio.Task[None] | None = None
+        # The task serving this socket, cancelled when the client is dropped as too slow.
+        self.handler_task: asyncio.Task[Any] | None = None
+        self.aborted = False
+
+    def may_see(self, private_to: int | None) -> bool:
+        return private_to is None or self.is_staff or self.candidate_id == private_to
+
+    def offer(
+        self, message: dict[str, Any], text: str, message_id: int | None, private_to: int | None
+    ) -> None:
+        """Deliver one frame (called by the hub for every connection of the room).
+
+        ``message`` is the ASGI send event for ``text``, built once per delivery and shared
+        by every connection (servers only read it).
+        """
+        if self.closed or not self.may_see(private_to):
+            return
+        if self._pending is not None:
+            self._queue(text, message_id)
+            return
+        coroutine = self._send(message)
+        try:
+            coroutine.send(None)
+        except StopIteration:
+            return  # written
+        except Exception:  # noqa: BLE001 - the client is gone; its handler cleans up
+            self.closed = True
+            return
+        # ``send`` is waiting for the socket to drain: nothing was written yet. Give up this
+        # attempt and let the drain task send the frame, in order, once the client reads.
+        coroutine.close()
+        self._pending = deque()
+        self._queue(text, message_id)
+        self._start_drain()
+
+    def _queue(self, text: str, message_id: int | None) -> None:
+        assert self._pending is not None
+        if len(self._pending) >= MAX_PENDING:
+            self.close_soon(CLOSE_TOO_SLOW, "too slow", abort=True)
+            return
+        self._pending.append((message_id, text))
+
+    async def finish_catch_up(self, delivered_ids: set[int]) -> None:
+        """Send what arrived during the catch-up, skipping what the catch-up already sent."""
+        await self._flush(delivered_ids)
+        self._catching_up = False
+
+    def _start_drain(self) -> None:
+        if self._drain_task is None and not self._catching_up:
+            self._drain_task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            await self._flush(set())
+        except Exception:  # noqa: BLE001 - the client is gone
+            self.closed = True
+        finally:
+            self._drain_task = None
+
+    async def _flush(self, skip_ids: set[int]) -> None:
+        pending = self._pending
+        while pending:
+            message_id, text = pending.popleft()
+            if message_id is not None and message_id in skip_ids:
+                continue
+            await self._send({"type": "websocket.send", "text": text})
+        # No await between the last check and this: nothing offered meanwhile is lost.
+        if not self.closed:
+            self._pending = None
+
+    def close_soon(self, code: int, reason: str, *, abort: bool = False) -> None:
+        """Stop delivering and close the socket in the background.
+
+        ``abort`` also ends the task serving the socket: a client that stopped reading
+        may never read the close frame either.
+        """
+        if self.closed:
+            return
+        self.closed = True
+        self._pending = None
+        asyncio.get_running_loop().create_task(self._close(code, reason))
+        if abort and self.handler_task is not None:
+            self.aborted = True
+            self.handler_task.cancel()
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            await asyncio.wait_for(
+                self._send({"type": "websocket.close", "code": code, "reason": reason}),
+                CLOSE_TIMEOUT,
+            )
+        except Exception:  # noqa: BLE001 - already closed, or not reading at all
+            logger.debug("room connection close failed", exc_info=True)

@@ -1,0 +1,135 @@
+"""Candidate pages of the Q&A room: the room list, a room, sending without JS, reports.
+
+The room page renders the latest messages on the server (readable at once, and without
+JavaScript); ``static/js/room.js`` then connects the websocket with ``?after=`` the last
+id on the page and keeps it live.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Response, Template
+from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
+
+from portal.auth.sessions import Principal
+from portal.domain.errors import Conflict, NotFound
+from portal.domain.room_messages import SendRefused, recent_message_events, send_message
+from portal.domain.room_moderation import report_message
+from portal.domain.room_questions import active_categories
+from portal.domain.rooms import Member, member_for_principal, room_for_member, rooms_for_member
+from portal.web.learning import CANDIDATE
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+async def _member(request: Request[Any, Any, Any]) -> Member:
+    principal: Principal | None = request.user
+    member = await member_for_principal(principal)
+    if member is None or member.kind != "candidate":
+        raise NotFound()
+    return member
+
+
+async def room_page_context(room_id: int, member: Member, **extra: Any) -> dict[str, Any]:
+    room = await room_for_member(room_id, member)
+    messages = await recent_message_events(room.id, member)
+    pinned = next((m for m in messages if m["id"] == room.pinned_message_id), None)
+    if room.pinned_message_id and pinned is None:
+        from portal.domain.room_messages import message_event_by_id
+
+        pinned = await message_event_by_id(room.pinned_message_id)
+    return {
+        "room": room,
+        "member": member,
+        "messages": messages,
+        "pinned": pinned,
+        "last_id": messages[-1]["id"] if messages else 0,
+        "categories": await active_categories(),
+        "client_id": uuid.uuid4().hex,
+        **extra,
+    }
+
+
+@get("/rooms", name="rooms", dependencies=CANDIDATE)
+async def rooms_page(
+    request: Request[Any, Any, Any], candidate_id: NamedDependency[int]
+) -> Template | Redirect:
+    member = await _member(request)
+    rooms = await rooms_for_member(member)
+    if len(rooms) == 1:
+        return Redirect(f"/rooms/{rooms[0].id}")
+    return Template("portal/rooms.html", context={"rooms": rooms})
+
+
+@get("/rooms/{room_id:int}", name="room", dependencies=CANDIDATE)
+async def room_page(
+    request: Request[Any, Any, Any], candidate_id: NamedDependency[int], room_id: FromPath[int]
+) -> Template:
+    member = await _member(request)
+    context = await room_page_context(room_id, member, sent=request.query_params.get("sent"))
+    return Template("portal/room.html", context=context, headers={"Cache-Control": "no-store"})
+
+
+@post("/rooms/{room_id:int}/messages", name="room-send", dependencies=CANDIDATE)
+async def room_send(
+    request: Request[Any, Any, Any],
+    candidate_id: NamedDependency[int],
+    room_id: FromPath[int],
+    data: FormData,
+) -> Template | Redirect:
+    """Sending without JavaScript; the form's client_id makes a double submit harmless."""
+    member = await _member(request)
+    await room_for_member(room_id, member)
+    kind = "question" if data.get("kind") == "question" else "chat"
+    try:
+        await send_message(
+            room_id=room_id,
+            author=member,
+            client_id=str(data.get("client_id", "")),
+            kind=kind,
+            body=str(data.get("body", "")),
+            reply_to=int(data["reply_to"]) if str(data.get("reply_to", "")).isdigit() else None,
+            private=kind == "question" and data.get("private") == "1",
+            category_id=data.get("category") or None,
+        )
+    except SendRefused as refused:
+        context = await room_page_context(
+            room_id, member, error=refused.detail, draft=str(data.get("body", ""))[:5000]
+        )
+        return Template("portal/room.html", context=context, status_code=422)
+    return Redirect(f"/rooms/{room_id}?sent=1#composer", status_code=HTTP_303_SEE_OTHER)
+
+
+@post(
+    "/rooms/{room_id:int}/messages/{message_id:int}/report",
+    name="room-report",
+    dependencies=CANDIDATE,
+)
+async def room_report(
+    request: Request[Any, Any, Any],
+    candidate_id: NamedDependency[int],
+    room_id: FromPath[int],
+    message_id: FromPath[int],
+    data: FormData,
+) -> Response[None] | Redirect:
+    member = await _member(request)
+    with contextlib.suppress(Conflict):
+        await report_message(
+            member=member,
+            room_id=room_id,
+            message_id=message_id,
+            reason=str(data.get("reason", ""))[:500],
+        )
+    if "application/json" in request.headers.get("accept", ""):
+        return Response(None, status_code=HTTP_204_NO_CONTENT)
+    return Redirect(f"/rooms/{room_id}?reported=1", status_code=HTTP_303_SEE_OTHER)
+
+
+ROOM_PAGES = [rooms_page, room_page, room_send, room_report]

@@ -1,0 +1,290 @@
+// The live Q&A room: one websocket, resumed by ?after=<last id> after any drop.
+// Message bodies are plain text: built with text nodes (never innerHTML), links made clickable.
+(function () {
+  "use strict";
+  var root = document.getElementById("room");
+  if (!root || !window.WebSocket) return;
+
+  var t = function (key) { return root.getAttribute("data-t-" + key) || key; };
+  var roomId = root.getAttribute("data-room-id");
+  var me = root.getAttribute("data-me");
+  var moderator = root.getAttribute("data-moderator") === "1";
+  var csrf = root.getAttribute("data-csrf") || "";
+  var list = document.getElementById("messages");
+  var status = document.getElementById("room-status");
+  var form = document.getElementById("composer");
+  var lastId = parseInt(root.getAttribute("data-after") || "0", 10) || 0;
+  var outbox = {}; // client_id -> frame, until acknowledged (re-sent after a reconnect)
+  var socket = null;
+  var backoff = 1000;
+  var lastFrameAt = 0;
+  var LINK = /https?:\/\/[^\s<>"']+/gi;
+  var TRAILING = /[.,;:!?)\]}。，；：！？）]+$/;
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  }
+
+  function setStatus(online) {
+    status.textContent = online ? t("online") : t("offline");
+    status.className = "status" + (online ? "" : " offline");
+  }
+
+  function textWithLinks(parent, text) {
+    var position = 0, match;
+    LINK.lastIndex = 0;
+    while ((match = LINK.exec(text))) {
+      var url = match[0].replace(TRAILING, "");
+      parent.appendChild(document.createTextNode(text.slice(position, match.index)));
+      var a = document.createElement("a");
+      a.href = url; a.textContent = url; a.rel = "nofollow noopener noreferrer"; a.target = "_blank";
+      parent.appendChild(a);
+      position = match.index + url.length;
+      LINK.lastIndex = position;
+    }
+    parent.appendChild(document.createTextNode(text.slice(position)));
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function tag(meta, className, text) {
+    meta.appendChild(document.createTextNode(" "));
+    meta.appendChild(el("span", "tag " + className, text));
+  }
+
+  function render(m) {
+    var li = el("li", "msg msg-" + m.kind + (m["private"] ? " msg-private" : ""));
+    if (m.author.role === "candidate" && String(m.author.id) === me && !moderator) li.className += " mine";
+    li.id = "m" + m.id;
+    li.setAttribute("data-id", m.id);
+    li.setAttribute("data-author-id", m.author.id);
+    li.setAttribute("data-author-role", m.author.role);
+    var meta = el("div", "meta");
+    meta.appendChild(el("b", "who", m.author.name));
+    if (m.author.role === "hr") tag(meta, "tag-staff", "HR");
+    if (m.author.role === "manager") tag(meta, "tag-staff", t("manager"));
+    if (m.kind === "question") tag(meta, "tag-q", t("question"));
+    if (m.kind === "answer") tag(meta, "tag-a", t("answer"));
+    if (m["private"]) tag(meta, "", t("private"));
+    var time = el("time", "", clock(m.created_at));
+    time.setAttribute("datetime", m.created_at);
+    meta.appendChild(document.createTextNode(" "));
+    meta.appendChild(time);
+    li.appendChild(meta);
+    if (m.reply_to) {
+      var quote = el("a", "quote", t("reply-to").replace("{id}", m.reply_to));
+      quote.href = "#m" + m.reply_to;
+      li.appendChild(quote);
+    }
+    var body = el("p", "body");
+    textWithLinks(body, m.body);
+    li.appendChild(body);
+    addActions(li);
+    return li;
+  }
+
+  function addActions(li) {
+    if (li.querySelector(".actions")) return;
+    var actions = el("div", "actions");
+    var buttons = [["reply", t("reply")]];
+    var own = li.getAttribute("data-author-role") === "candidate" && li.getAttribute("data-author-id") === me;
+    if (moderator) {
+      buttons.push(["hide", t("hide")], ["pin", t("pin")]);
+      if (li.getAttribute("data-author-role") === "candidate") buttons.push(["mute", t("mute")]);
+    } else if (!own) {
+      buttons.push(["report", t("report")]);
+    }
+    buttons.forEach(function (b) {
+      var button = el("button", "", b[1]);
+      button.type = "button";
+      button.setAttribute("data-action", b[0]);
+      actions.appendChild(button);
+    });
+    li.appendChild(actions);
+  }
+
+  function insert(m) {
+    if (document.getElementById("m" + m.id)) return; // already shown: never twice
+    var node = render(m);
+    var empty = document.getElementById("room-empty");
+    if (empty) empty.remove();
+    // Keep id order even if a message arrives late.
+    var after = null;
+    for (var child = list.lastElementChild; child; child = child.previousElementSibling) {
+      if (parseInt(child.getAttribute("data-id"), 10) < m.id) break;
+      after = child;
+    }
+    var nearBottom = window.innerHeight + window.scrollY >= document.body.offsetHeight - 120;
+    list.insertBefore(node, after);
+    if (m.id > lastId) lastId = m.id;
+    if (nearBottom || (m.author.role === "candidate" && String(m.author.id) === me)) {
+      node.scrollIntoView({ block: "end" });
+    }
+  }
+
+  function hide(id) {
+    var node = document.getElementById("m" + id);
+    if (!node) return;
+    node.className = "msg hidden-msg";
+    node.textContent = t("hidden");
+  }
+
+  function pinned(frame) {
+    var box = document.getElementById("pinned");
+    if (!box) return;
+    var body = box.querySelector(".pinned-body");
+    if (!frame.message) { box.hidden = true; body.textContent = ""; return; }
+    body.textContent = "";
+    textWithLinks(body, frame.message.author.name + ": " + frame.message.body);
+    box.hidden = false;
+  }
+
+  function showError(text) {
+    var error = form.querySelector(".error");
+    error.textContent = text;
+    error.hidden = !text;
+  }
+
+  function onFrame(event) {
+    lastFrameAt = Date.now();
+    var frame;
+    try { frame = JSON.parse(event.data); } catch (e) { return; }
+    if (frame.type === "message") insert(frame);
+    else if (frame.type === "hidden") hide(frame.id);
+    else if (frame.type === "pinned") pinned(frame);
+    else if (frame.type === "answered") {
+      var q = document.getElementById("m" + frame.question);
+      if (q && !q.querySelector(".tag-answered")) tag(q.querySelector(".meta"), "tag-a tag-answered", t("answered"));
+    } else if (frame.type === "ack") {
+      delete outbox[frame.client_id];
+    } else if (frame.type === "error") {
+      if (frame.client_id && outbox[frame.client_id]) {
+        // Refused: give the text back so nothing typed is lost.
+        var refused = outbox[frame.client_id];
+        delete outbox[frame.client_id];
+        if (!form.body.value) form.body.value = refused.body;
+      }
+      showError(frame.detail);
+    }
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws/rooms/" + roomId + "?after=" + lastId);
+    socket.onopen = function () {
+      backoff = 1000;
+      lastFrameAt = Date.now();
+      setStatus(true);
+      Object.keys(outbox).forEach(function (id) { socket.send(JSON.stringify(outbox[id])); });
+    };
+    socket.onmessage = onFrame;
+    socket.onclose = function () {
+      setStatus(false);
+      socket = null;
+      // Back off 1 s, 2 s, 4 s… up to 30 s, with jitter so a cohort doesn't reconnect in step.
+      setTimeout(connect, backoff * (0.7 + Math.random() * 0.6));
+      backoff = Math.min(backoff * 2, 30000);
+    };
+  }
+
+  // Heart-beat: a phone that lost its network often reports nothing; a silent socket is dead.
+  setInterval(function () {
+    if (!socket || socket.readyState !== 1) return;
+    if (Date.now() - lastFrameAt > 45000) { socket.close(); return; }
+    socket.send('{"type":"ping"}');
+  }, 20000);
+  window.addEventListener("online", function () { if (socket) socket.close(); });
+
+  form.addEventListener("change", function () {
+    form.classList.toggle("asking", form.kind.value === "question");
+  });
+  form.classList.toggle("asking", form.kind.value === "question");
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var body = form.body.value.trim();
+    if (!body) return;
+    var asking = form.kind.value === "question";
+    var frame = {
+      type: "send", client_id: uuid(), kind: asking ? "question" : "chat", body: body,
+      reply_to: form.reply_to.value ? parseInt(form.reply_to.value, 10) : null
+    };
+    if (asking) {
+      frame.category = parseInt(form.category.value, 10) || null;
+      frame["private"] = form["private"].checked;
+    }
+    outbox[frame.client_id] = frame;
+    showError("");
+    form.body.value = "";
+    cancelReply();
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify(frame));
+  });
+
+  var replying = form.querySelector(".replying");
+  function cancelReply() { form.reply_to.value = ""; replying.hidden = true; }
+  form.querySelector("[data-cancel-reply]").addEventListener("click", cancelReply);
+
+  function post(template, id, fields) {
+    var url = template.replace("{id}", id).replace("{candidate}", fields.candidate || "");
+    var body = new URLSearchParams(fields);
+    return fetch(url, {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "x-csrftoken": csrf, "Accept": "application/json" }
+    }).then(function (response) {
+      if (response.ok) { showError(""); return response; }
+      // A refusal (already hidden, a bad duration…) is said, not swallowed.
+      return response.json().then(function (problem) {
+        showError(problem.detail || response.statusText);
+        return response;
+      }, function () { showError(response.statusText); return response; });
+    }, function () { showError(t("offline")); return { ok: false }; });
+  }
+
+  list.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-action]");
+    if (!button) return;
+    var li = button.closest("li.msg");
+    var id = li.getAttribute("data-id");
+    var action = button.getAttribute("data-action");
+    if (action === "reply") {
+      form.reply_to.value = id;
+      replying.querySelector("span").textContent = t("reply-to").replace("{id}", id);
+      replying.hidden = false;
+      form.body.focus();
+    } else if (action === "report") {
+      var reason = window.prompt(t("report-ask"));
+      if (reason === null) return;
+      post(root.getAttribute("data-report-url"), id, { reason: reason }).then(function (r) {
+        if (r.ok) button.replaceWith(el("span", "", t("reported")));
+      });
+    } else if (action === "hide") {
+      var why = window.prompt(t("hide-ask"));
+      if (why === null) return;
+      post(root.getAttribute("data-hide-url"), id, { reason: why });
+    } else if (action === "pin") {
+      post(root.getAttribute("data-pin-url"), id, {});
+    } else if (action === "mute") {
+      var minutes = window.prompt(t("mute-ask"), "60");
+      if (!minutes) return;
+      post(root.getAttribute("data-mute-url"), id, {
+        candidate: li.getAttribute("data-author-id"), minutes: minutes, reason: ""
+      });
+    }
+  });
+
+  function clock(iso) {
+    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+  // The server wrote UTC times; show the phone's own.
+  Array.prototype.forEach.call(list.querySelectorAll("time[datetime]"), function (node) {
+    node.textContent = clock(node.getAttribute("datetime"));
+  });
+  Array.prototype.forEach.call(list.querySelectorAll("li.msg"), addActions);
+  connect();
+})();

@@ -1,0 +1,80 @@
+"""The Q&A room in a real phone-sized chromium: live messages, plain text, offline state."""
+
+from __future__ import annotations
+
+from portal.domain.login_links import login_link_create
+from portal.domain.rooms import ensure_cohort_room
+from tests.browser.conftest import PHONE, SCREENSHOT_DIR, live_url
+from tests.factories import make_candidate, make_cohort, make_department
+
+ATTACK = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2"> https://example.com/x'
+
+
+async def test_a_script_body_is_shown_as_text_live_and_after_reload(
+    live_server, phone_page, database
+):
+    department = await make_department()
+    cohort = await make_cohort(department)
+    reader = await make_candidate(department, cohort=cohort, name="读者")
+    writer = await make_candidate(department, cohort=cohort, name="写者")
+    room_id = await ensure_cohort_room(cohort.id)
+
+    await phone_page.goto(live_url(await login_link_create(candidate_id=reader.id), live_server))
+    await phone_page.goto(f"{live_server}/rooms/{room_id}")
+    await phone_page.wait_for_function(
+        "document.getElementById('room-status').textContent === '已连接'"
+    )
+
+    # The writer sends from a second phone.
+    browser = phone_page.context.browser
+    other = await browser.new_context(viewport=PHONE, is_mobile=True, locale="zh-CN")
+    writer_page = await other.new_page()
+    await writer_page.goto(live_url(await login_link_create(candidate_id=writer.id), live_server))
+    await writer_page.goto(f"{live_server}/rooms/{room_id}")
+    await writer_page.fill("#room-body", ATTACK)
+    await writer_page.click("#composer button.primary")
+
+    body = phone_page.locator("#messages li.msg .body").last
+    await body.wait_for()
+    assert await body.inner_text() == ATTACK
+    assert await phone_page.evaluate("window.pwned") is None
+    link = body.locator("a")
+    assert await link.get_attribute("href") == "https://example.com/x"
+    assert await phone_page.locator("#messages script, #messages img").count() == 0
+
+    # Rendered by the server after a reload: still text.
+    await phone_page.reload()
+    await phone_page.locator("#messages li.msg .body").last.wait_for()
+    assert await phone_page.locator("#messages li.msg .body").last.inner_text() == ATTACK
+    assert await phone_page.evaluate("window.pwned") is None
+    assert await phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    await phone_page.screenshot(path=str(SCREENSHOT_DIR / f"room-{database}.png"))
+    await other.close()
+
+
+async def test_the_page_shows_offline_and_catches_up_when_back(live_server, phone_page):
+    department = await make_department()
+    cohort = await make_cohort(department)
+    reader = await make_candidate(department, cohort=cohort, name="读者")
+    room_id = await ensure_cohort_room(cohort.id)
+    await phone_page.goto(live_url(await login_link_create(candidate_id=reader.id), live_server))
+    await phone_page.goto(f"{live_server}/rooms/{room_id}")
+    status = phone_page.locator("#room-status")
+    await phone_page.wait_for_function(
+        "document.getElementById('room-status').textContent === '已连接'"
+    )
+    await phone_page.context.set_offline(True)
+    # Going offline does not always close a socket at once; the page's own check does.
+    await phone_page.evaluate("window.dispatchEvent(new Event('online'))")
+    await phone_page.wait_for_function(
+        "document.getElementById('room-status').classList.contains('offline')"
+    )
+    assert "离线" in await status.inner_text()
+    await phone_page.context.set_offline(False)
+    await phone_page.wait_for_function(
+        "document.getElementById('room-status').textContent === '已连接'", timeout=15000
+    )
+    await phone_page.fill("#room-body", "我回来了")
+    await phone_page.click("#composer button.primary")
+    await phone_page.locator("#messages li.msg .body", has_text="我回来了").wait_for()
