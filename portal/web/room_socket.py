@@ -59,6 +59,7 @@ class RoomSocketFrontDoor:
         self.app: ASGIApp = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A coroutine function, so that servers recognise an ASGI 3 application.
         if scope["type"] == "websocket" and scope["path"].startswith("/ws/rooms/"):
             await room_socket(scope, receive, send, session_store=self.app.state.session_store)
             return
@@ -106,12 +107,11 @@ async def _admit(scope: Scope, session_store: Store) -> tuple[Member, RoomInfo, 
     principal = await session_load(session_store, cookie_from_scope(scope, SESSION_COOKIE))
     if principal is None:
         return None
+    member = await member_for_principal(principal)
+    if member is None:
+        return None
     try:
-        async with reads_together():
-            member = await member_for_principal(principal)
-            if member is None:
-                return None
-            room = await room_for_member(int(match.group(1)), member)
+        room = await room_for_member(int(match.group(1)), member)
     except NotFound:
         return None
     return member, room, after
@@ -122,25 +122,22 @@ async def _catch_up_frames(
 ) -> tuple[list[str], set[int]]:
     """What a (re)connecting member gets first: missed messages, tombstones, the pin."""
     frames: list[str] = []
-    async with reads_together():
-        if after is None:
-            events = await recent_message_events(room.id, member)
-        else:
-            events = []
-            cursor = after
-            while True:
-                page = await message_events_after(room.id, member, cursor, limit=CATCH_UP_PAGE)
-                events.extend(page)
-                if len(page) < CATCH_UP_PAGE:
-                    break
-                cursor = page[-1]["id"]
-            frames += [
-                encode_event({"type": "hidden", "id": hidden_id})
-                for hidden_id in await hidden_ids_up_to(room.id, after)
-            ]
-        pinned = (
-            await message_event_by_id(room.pinned_message_id) if room.pinned_message_id else None
-        )
+    if after is None:
+        events = await recent_message_events(room.id, member)
+    else:
+        events = []
+        cursor = after
+        while True:
+            page = await message_events_after(room.id, member, cursor, limit=CATCH_UP_PAGE)
+            events.extend(page)
+            if len(page) < CATCH_UP_PAGE:
+                break
+            cursor = page[-1]["id"]
+        frames += [
+            encode_event({"type": "hidden", "id": hidden_id})
+            for hidden_id in await hidden_ids_up_to(room.id, after)
+        ]
+    pinned = await message_event_by_id(room.pinned_message_id) if room.pinned_message_id else None
     frames += [encode_event(event) for event in events]
     if pinned and (not pinned["private"] or member.is_staff):
         frames.append(encode_event({"type": "pinned", "id": pinned["id"], "message": pinned}))
@@ -184,63 +181,68 @@ async def _handle_frame(send: Send, room: RoomInfo, member: Member, raw: str) ->
 
 
 async def room_socket(scope: Scope, receive: Receive, send: Send, *, session_store: Store) -> None:
+    # One coroutine for the whole life of the socket (each frame kept costs memory × members).
     locale_token = set_locale(scope_locale(scope))
     try:
         if (await receive())["type"] != "websocket.connect":
             return
-        admitted = await _admit(scope, session_store)
-        if admitted is None:
-            await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN})
-            return
-        member, room, after = admitted
         hub = get_hub()
         await hub.ready()
-        await send({"type": "websocket.accept"})
-        await _serve(receive, send, hub, member, room, after)
+        # Every read of the handshake on one database connection (it matters when a whole
+        # cohort reconnects at once).
+        async with reads_together():
+            admitted = await _admit(scope, session_store)
+            if admitted is None:
+                await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN})
+                return
+            member, room, after = admitted
+            del admitted
+            connection = RoomConnection(
+                send, is_staff=member.is_staff, candidate_id=None if member.is_staff else member.id
+            )
+            connection.handler_task = asyncio.current_task()
+            # Subscribe first, then read the database: whatever is published during the
+            # catch-up waits in the connection's queue and is sent after it, minus what the
+            # catch-up sent.
+            hub.subscribe(room.id, connection)
+            try:
+                frames, delivered = await _catch_up_frames(room, member, after)
+            except BaseException:
+                hub.unsubscribe(room.id, connection)
+                raise
+        try:
+            await send({"type": "websocket.accept"})
+            for text in frames:
+                await send({"type": "websocket.send", "text": text})
+            await connection.finish_catch_up(delivered)
+            del frames, delivered  # not kept for the life of the socket
+            while not connection.closed:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                raw = message.get("text")
+                if raw is None:
+                    raw = (message.get("bytes") or b"").decode("utf-8", "replace")
+                try:
+                    await _handle_frame(send, room, member, raw)
+                except Exception:
+                    logger.exception("room %s: frame failed", room.id)
+                    await send(
+                        {
+                            "type": "websocket.send",
+                            "text": encode_event(
+                                {"type": "error", "code": "server_error", "detail": "Try again."}
+                            ),
+                        }
+                    )
+        except asyncio.CancelledError:
+            if not connection.aborted:
+                raise
+            # Dropped as too slow: end quietly; the client resumes with ?after= when it can.
+        except OSError:
+            pass  # the client vanished mid-send
+        finally:
+            connection.closed = True
+            hub.unsubscribe(room.id, connection)
     finally:
         reset_locale(locale_token)
-
-
-async def _serve(
-    receive: Receive, send: Send, hub: Any, member: Member, room: RoomInfo, after: int | None
-) -> None:
-    connection = RoomConnection(
-        send, is_staff=member.is_staff, candidate_id=None if member.is_staff else member.id
-    )
-    connection.handler_task = asyncio.current_task()
-    # Subscribe first, then read the database: whatever is published during the catch-up
-    # waits in the connection's queue and is sent after it, minus what the catch-up sent.
-    hub.subscribe(room.id, connection)
-    try:
-        frames, delivered = await _catch_up_frames(room, member, after)
-        for text in frames:
-            await send({"type": "websocket.send", "text": text})
-        await connection.finish_catch_up(delivered)
-        while not connection.closed:
-            message = await receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            raw = message.get("text")
-            if raw is None:
-                raw = (message.get("bytes") or b"").decode("utf-8", "replace")
-            try:
-                await _handle_frame(send, room, member, raw)
-            except Exception:
-                logger.exception("room %s: frame failed", room.id)
-                await send(
-                    {
-                        "type": "websocket.send",
-                        "text": encode_event(
-                            {"type": "error", "code": "server_error", "detail": "Try again."}
-                        ),
-                    }
-                )
-    except asyncio.CancelledError:
-        if not connection.aborted:
-            raise
-        # Dropped as too slow: end quietly; the client resumes with ?after= when it can.
-    except OSError:
-        pass  # the client vanished mid-send
-    finally:
-        connection.closed = True
-        hub.unsubscribe(room.id, connection)
