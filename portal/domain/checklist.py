@@ -54,6 +54,17 @@ class FileView:
     size: int
     has_thumbnail: bool
 
+    @classmethod
+    def of(cls, stored: ChecklistFile) -> FileView:
+        return cls(
+            id=stored.id,
+            name=stored.original_name,
+            media_type=stored.media_type,
+            family=stored.family,
+            size=stored.size,
+            has_thumbnail=bool(stored.thumb_key),
+        )
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -205,17 +216,7 @@ def build_item(
         example_is_photo=template.example_media_type.startswith("image/"),
         status=status,
         reject_reason=submission.reject_reason if submission and status == "rejected" else "",
-        files=[
-            FileView(
-                id=f.id,
-                name=f.original_name,
-                media_type=f.media_type,
-                family=f.family,
-                size=f.size,
-                has_thumbnail=bool(f.thumb_key),
-            )
-            for f in files
-        ],
+        files=[FileView.of(f) for f in files],
         deadline=deadline,
         submission_id=submission.id if submission else None,
     )

@@ -169,17 +169,7 @@ async def submission_detail(
         template=template,
         candidate=candidate,
         cohort_name=cohort.name if cohort else "",
-        files=[
-            FileView(
-                id=f.id,
-                name=f.original_name,
-                media_type=f.media_type,
-                family=f.family,
-                size=f.size,
-                has_thumbnail=bool(f.thumb_key),
-            )
-            for f in files
-        ],
+        files=[FileView.of(f) for f in files],
         history=[
             ReviewEntry(
                 round=r["round"],

@@ -8,13 +8,13 @@ so their submissions stay visible to HR.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from portal.db import write_transaction
 from portal.domain.checklist_tables import ChecklistTemplate
 from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.form_numbers import whole_number
 from portal.domain.tables import Department, Position
 from portal.files.storage import get_storage
 from portal.files.uploads import StoredUpload
@@ -23,7 +23,6 @@ from portal.i18n import gettext as _
 FILE_FAMILIES = ("photo", "pdf")
 MAX_FILES_LIMIT = 10
 MAX_DAYS_BEFORE = 365
-_WHOLE_NUMBER = re.compile(r"^\d{1,4}$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -50,14 +49,6 @@ def template_families(template: ChecklistTemplate) -> tuple[str, ...]:
     return tuple(f for f in template.accepted_kinds.split(",") if f in FILE_FAMILIES)
 
 
-def _number(raw: str | int, errors: dict[str, str], field: str, *, low: int, high: int) -> int:
-    text = str(raw).strip()
-    if not _WHOLE_NUMBER.match(text) or not low <= int(text) <= high:
-        errors[field] = _("Enter a whole number from %(low)s to %(high)s.", low=low, high=high)
-        return low
-    return int(text)
-
-
 async def _check(data: TemplateInput) -> dict[str, object]:
     errors: dict[str, str] = {}
     title = " ".join(data.title.split())
@@ -71,12 +62,14 @@ async def _check(data: TemplateInput) -> dict[str, object]:
     families = tuple(f for f in FILE_FAMILIES if f in data.accepted_kinds)
     if not families:
         errors["accepted_kinds"] = _("Choose at least one kind of file.")
-    min_files = _number(data.min_files, errors, "min_files", low=1, high=MAX_FILES_LIMIT)
-    max_files = _number(data.max_files, errors, "max_files", low=1, high=MAX_FILES_LIMIT)
+    min_files = whole_number(data.min_files, errors, "min_files", low=1, high=MAX_FILES_LIMIT)
+    max_files = whole_number(data.max_files, errors, "max_files", low=1, high=MAX_FILES_LIMIT)
     if "min_files" not in errors and "max_files" not in errors and max_files < min_files:
         errors["max_files"] = _("The maximum cannot be smaller than the minimum.")
-    days = _number(data.days_before_start, errors, "days_before_start", low=0, high=MAX_DAYS_BEFORE)
-    sort_order = _number(data.sort_order, errors, "sort_order", low=0, high=9999)
+    days = whole_number(
+        data.days_before_start, errors, "days_before_start", low=0, high=MAX_DAYS_BEFORE
+    )
+    sort_order = whole_number(data.sort_order, errors, "sort_order", low=0, high=9999)
     department_id = data.department_id
     if department_id is not None and not await Department.exists().where(
         Department.id == department_id

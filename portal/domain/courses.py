@@ -7,12 +7,12 @@ never touched by editing a course.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from portal.db import write_transaction
 from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.form_numbers import whole_number
 from portal.domain.learning_tables import (
     COURSE_AUDIENCES,
     COURSE_STATUSES,
@@ -28,7 +28,6 @@ from portal.i18n import gettext as _
 
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 5
 MAX_CHOICES = 6
-_WHOLE_NUMBER = re.compile(r"^\d{1,6}$", re.ASCII)
 _AUDIENCE_TABLES = {"department": Department, "position": Position, "cohort": Cohort}
 
 
@@ -46,14 +45,6 @@ class CourseInput:
     status: str = "draft"
 
 
-def _whole(raw: str | int, errors: dict[str, str], field: str, low: int, high: int) -> int:
-    text = str(raw).strip()
-    if not _WHOLE_NUMBER.match(text) or not low <= int(text) <= high:
-        errors[field] = _("Enter a whole number from %(low)s to %(high)s.", low=low, high=high)
-        return low
-    return int(text)
-
-
 async def _check_course(data: CourseInput) -> dict[str, object]:
     errors: dict[str, str] = {}
     title = " ".join(data.title.split())
@@ -64,9 +55,9 @@ async def _check_course(data: CourseInput) -> dict[str, object]:
     values: dict[str, object] = {
         "title": title,
         "summary": data.summary.strip(),
-        "minutes": _whole(data.minutes, errors, "minutes", 1, 240),
-        "weight": _whole(data.weight, errors, "weight", 1, 10),
-        "pass_percent": _whole(data.pass_percent, errors, "pass_percent", 1, 100),
+        "minutes": whole_number(data.minutes, errors, "minutes", low=1, high=240),
+        "weight": whole_number(data.weight, errors, "weight", low=1, high=10),
+        "pass_percent": whole_number(data.pass_percent, errors, "pass_percent", low=1, high=100),
         "audience": data.audience,
         "status": data.status,
         "department": None,

@@ -343,6 +343,8 @@ async def _store(
     category_id: object,
 ) -> tuple[dict[str, Any], int | None]:
     """Check and insert (inside the send's transaction); the event and any answered question."""
+    # First, so the mute and rate checks below see every earlier send of the room.
+    await _lock_room(room_id)
     if not text:
         raise SendRefused("empty", _("Write something first."))
     limit = get_settings().room_message_max_chars
@@ -370,7 +372,6 @@ async def _store(
                 _("A moderator has muted you in this room until %(until)s.", until=_local(until)),
             )
         await _check_rate(author, now)
-    await _lock_room(room_id)
     message = RoomMessage(
         room=room_id,
         author_candidate=None if author.is_staff else author.id,
