@@ -16,7 +16,7 @@ from admin.forms import form_text
 from admin.guards import ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
-from portal.domain.candidate_import import (
+from portal.domain.candidates.imports import (
     COLUMN_TITLES,
     FIELDS,
     MAX_FILE_BYTES,
@@ -32,7 +32,7 @@ from portal.domain.candidate_import import (
     import_known_names,
     import_template_csv,
 )
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import get_locale
 from portal.i18n import gettext as _
 

@@ -15,7 +15,7 @@ from admin.forms import form_id, form_text, is_plausible_id, query_int
 from admin.guards import department_scope, ensure_department_visible, ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
-from portal.domain.candidate_lists import (
+from portal.domain.candidates.lists import (
     NO_COHORT,
     CandidateDetail,
     CandidateFilters,
@@ -24,7 +24,8 @@ from portal.domain.candidate_lists import (
     department_choices,
     position_choices,
 )
-from portal.domain.candidates import (
+from portal.domain.candidates.login_links import login_link_create
+from portal.domain.candidates.records import (
     CandidateInput,
     candidate_create,
     candidate_get,
@@ -32,11 +33,11 @@ from portal.domain.candidates import (
     candidate_set_status,
     candidate_update,
 )
-from portal.domain.cohort_lists import cohort_choices
+from portal.domain.candidates.tables import CANDIDATE_STATUSES, Candidate
 from portal.domain.errors import DomainError, NotFound, ValidationFailed
-from portal.domain.login_links import login_link_create
-from portal.domain.stage_choices import stage_choices
-from portal.domain.tables import CANDIDATE_STATUSES, Candidate, StaffUser
+from portal.domain.organisation.cohort_lists import cohort_choices
+from portal.domain.organisation.stage_choices import stage_choices
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
 CANDIDATE_FIELDS = (

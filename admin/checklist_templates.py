@@ -18,7 +18,7 @@ from admin.guards import ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.candidate_lists import department_choices, position_choices
+from portal.domain.candidates.lists import department_choices, position_choices
 from portal.domain.checklist_tables import ChecklistTemplate
 from portal.domain.checklist_templates import (
     FILE_FAMILIES,
@@ -32,7 +32,7 @@ from portal.domain.checklist_templates import (
     templates_list,
 )
 from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.files.uploads import (
     UploadRefused,
     discard_stored,

@@ -15,17 +15,17 @@ from admin.guards import department_scope, ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.candidate_lists import department_choices
-from portal.domain.cohort_lists import cohort_form_input, cohort_overview
-from portal.domain.cohorts import (
+from portal.domain.candidates.lists import department_choices
+from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.organisation.cohort_lists import cohort_form_input, cohort_overview
+from portal.domain.organisation.cohorts import (
     COMMON_TIMEZONES,
     CohortInput,
     cohort_create,
     cohort_update,
     is_known_timezone,
 )
-from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
 COHORT_FIELDS = ("name", "department", "start_date", "start_time", "timezone", "place", "capacity")

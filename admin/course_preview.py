@@ -22,7 +22,7 @@ from portal.domain.errors import NotFound
 from portal.domain.lesson_markdown import render_lesson_markdown
 from portal.domain.media_urls import media_kind
 from portal.domain.quizzes import QuizForm
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
 

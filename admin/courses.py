@@ -41,7 +41,7 @@ from portal.domain.courses import (
     question_update,
 )
 from portal.domain.errors import ValidationFailed
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 
 COURSE_FIELDS = (
     "title",

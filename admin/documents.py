@@ -34,9 +34,9 @@ from portal.domain.checklist_reviews import (
     submission_review,
 )
 from portal.domain.checklist_templates import templates_list
-from portal.domain.cohort_lists import cohort_choices
 from portal.domain.errors import Conflict, ValidationFailed
-from portal.domain.tables import StaffUser
+from portal.domain.organisation.cohort_lists import cohort_choices
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 from portal.web.checklist import stored_file_response
 

@@ -11,8 +11,8 @@ from litestar.response import Redirect
 
 from portal.auth.sessions import Principal
 from portal.domain.errors import NotFound
-from portal.domain.staff import staff_get
-from portal.domain.tables import StaffUser
+from portal.domain.staff.accounts import staff_get
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
 

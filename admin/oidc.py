@@ -33,8 +33,8 @@ from portal.auth.oidc import (
 )
 from portal.auth.sessions import Principal, session_cookie, session_start
 from portal.config import Settings, get_settings
-from portal.domain.staff import staff_record_login
-from portal.domain.staff_oidc import StaffSignInRefused, staff_for_oidc_identity
+from portal.domain.staff.accounts import staff_record_login
+from portal.domain.staff.oidc import StaffSignInRefused, staff_for_oidc_identity
 from portal.web.guards import safe_next_path
 
 logger = logging.getLogger("onramp.oidc")

@@ -15,14 +15,14 @@ from admin.forms import form_text
 from admin.guards import ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
-from portal.domain.departments import (
+from portal.domain.errors import ValidationFailed
+from portal.domain.organisation.departments import (
     department_create,
     department_rename,
     departments_with_positions,
     position_create,
 )
-from portal.domain.errors import ValidationFailed
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 
 
 async def _page(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 
 HR_ROLES = ("admin", "hr")
 

@@ -15,8 +15,15 @@ from admin.guards import ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
 from portal.domain.errors import DomainError, NotFound, ValidationFailed
-from portal.domain.stages import StageInput, stage_create, stage_delete, stage_move, stage_update
-from portal.domain.tables import StaffUser, Stage
+from portal.domain.organisation.stages import (
+    StageInput,
+    stage_create,
+    stage_delete,
+    stage_move,
+    stage_update,
+)
+from portal.domain.organisation.tables import Stage
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
 STAGE_FIELDS = ("code", "name", "name_en", "next_step", "next_step_en", "typical_days")

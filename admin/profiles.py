@@ -24,7 +24,8 @@ from admin.forms import form_text, query_int
 from admin.guards import ensure_department_visible, ensure_role
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.candidates import candidate_get
+from portal.domain.candidates.records import candidate_get
+from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound
 from portal.domain.profiles import (
     REVEAL_ROLES,
@@ -33,7 +34,7 @@ from portal.domain.profiles import (
     profile_reveal,
     profile_reveals_list,
 )
-from portal.domain.tables import Candidate, StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
 REVEAL_LOG_PAGE = 100

@@ -39,7 +39,7 @@ from portal.domain.sla_tracker import (
     tracker_filter_choices,
     tracker_questions,
 )
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import ngettext
 
 NO_STORE = {"Cache-Control": "no-store"}

@@ -7,7 +7,7 @@ from typing import Any
 from litestar.response import Template
 
 from admin.permissions import permissions_for
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 
 
 def admin_page(

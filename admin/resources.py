@@ -19,9 +19,9 @@ from admin.guards import ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.candidate_lists import department_choices
-from portal.domain.cohort_lists import cohort_choices
+from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.organisation.cohort_lists import cohort_choices
 from portal.domain.resource_files import StoredFile, file_size_label, resource_max_bytes
 from portal.domain.resource_tables import RESOURCE_KINDS, Resource
 from portal.domain.resources import (
@@ -35,7 +35,7 @@ from portal.domain.resources import (
     resource_update,
     resources_for_staff,
 )
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.files.storage import get_storage
 from portal.files.uploads import UploadRefused, request_body_limit, store_upload, uploaded_files
 from portal.i18n import gettext as _

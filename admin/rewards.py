@@ -28,7 +28,7 @@ from portal.domain.rewards import (
     reward_update,
     rewards_catalogue,
 )
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 
 REWARD_FIELDS = (
     "name",

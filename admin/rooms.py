@@ -25,9 +25,9 @@ from admin.guards import ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.candidate_lists import department_choices
-from portal.domain.cohort_lists import cohort_choices
+from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
+from portal.domain.organisation.cohort_lists import cohort_choices
 from portal.domain.room_admin import report_room_id, room_candidates, room_summaries
 from portal.domain.room_messages import (
     SendRefused,
@@ -54,7 +54,7 @@ from portal.domain.rooms import (
     room_for_member,
     rooms_for_member,
 )
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 from portal.i18n import ngettext
 

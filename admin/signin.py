@@ -25,7 +25,7 @@ from portal.auth.sessions import (
     session_start,
 )
 from portal.config import get_settings
-from portal.domain.staff import staff_authenticate
+from portal.domain.staff.accounts import staff_authenticate
 from portal.i18n import gettext as _
 from portal.i18n import ngettext
 from portal.web.guards import safe_next_path

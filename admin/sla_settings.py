@@ -42,7 +42,7 @@ from portal.domain.sla_policy import (
     sla_policy_get,
     sla_policy_save,
 )
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 
 PAGE = "/admin/settings/sla"
 POLICY_FIELDS = (

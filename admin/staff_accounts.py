@@ -14,10 +14,10 @@ from admin.forms import form_id, form_text
 from admin.guards import ensure_role
 from admin.rendering import admin_page
 from portal.auth.passwords import password_generate
-from portal.domain.departments import departments_with_positions
 from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.staff import staff_create, staff_reset_password, staff_update
-from portal.domain.tables import STAFF_ROLES, StaffUser
+from portal.domain.organisation.departments import departments_with_positions
+from portal.domain.staff.accounts import staff_create, staff_reset_password, staff_update
+from portal.domain.staff.tables import STAFF_ROLES, StaffUser
 from portal.i18n import gettext as _
 
 LIST_URL = "/admin/settings/staff"

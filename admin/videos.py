@@ -29,9 +29,9 @@ from admin.guards import department_scope, ensure_department_visible, ensure_rol
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.candidate_lists import department_choices
+from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.domain.videos import (
     MAX_CHUNK_BYTES,
     NotAVideo,

@@ -204,9 +204,9 @@ async def onramp_populate(members: int, sender_kind: str) -> dict[str, Any]:
     from portal.auth.stores import store_for
     from portal.config import get_settings
     from portal.db import close_engine, prepare_engine
+    from portal.domain.organisation.tables import Cohort, Department
     from portal.domain.room_tables import Room
-    from portal.domain.staff import staff_create
-    from portal.domain.tables import Cohort, Department
+    from portal.domain.staff.accounts import staff_create
 
     settings = get_settings()
     await prepare_engine()
@@ -273,8 +273,9 @@ async def _create_candidates(count: int, department_id: int, cohort_id: int) -> 
     a stage-history row each), which takes a second instead of a minute.
     """
     from portal.db import write_transaction
-    from portal.domain.candidates import CandidateInput, candidate_create
-    from portal.domain.tables import Candidate, Department, StageChange
+    from portal.domain.candidates.records import CandidateInput, candidate_create
+    from portal.domain.candidates.tables import Candidate, StageChange
+    from portal.domain.organisation.tables import Department
 
     first = await candidate_create(
         data=CandidateInput(

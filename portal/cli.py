@@ -138,8 +138,8 @@ def create_staff(
     """Create a staff account (admin, hr or manager)."""
     from portal.auth.passwords import password_generate
     from portal.domain.errors import ValidationFailed
-    from portal.domain.staff import staff_create
-    from portal.domain.tables import Department
+    from portal.domain.organisation.tables import Department
+    from portal.domain.staff.accounts import staff_create
 
     generated = False
     if password is None and sys.stdin.isatty():
@@ -174,8 +174,8 @@ def create_staff(
 @click.argument("contact")
 def login_link(contact: str) -> None:
     """Print a single-use sign-in URL for the candidate with this phone or e-mail."""
+    from portal.domain.candidates.login_links import candidate_find_by_contact, login_link_create
     from portal.domain.errors import DomainError
-    from portal.domain.login_links import candidate_find_by_contact, login_link_create
 
     async def create() -> str:
         candidate = await candidate_find_by_contact(contact)
@@ -198,8 +198,8 @@ def token() -> None:
 @click.option("--name", required=True)
 def token_create(name: str) -> None:
     """Print a new API token (shown once; only its hash is stored)."""
-    from portal.domain.api_tokens import api_token_create
     from portal.domain.errors import ValidationFailed
+    from portal.domain.staff.api_tokens import api_token_create
 
     try:
         click.echo(_run(api_token_create(name=name)))

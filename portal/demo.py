@@ -14,10 +14,12 @@ from portal.demo_resources import load_demo_resources
 from portal.demo_room import load_demo_room
 from portal.demo_sla import load_demo_sla
 from portal.demo_videos import load_demo_videos
-from portal.domain.candidates import CandidateInput, candidate_create, candidate_move_stage
-from portal.domain.login_links import login_link_create
-from portal.domain.staff import staff_create
-from portal.domain.tables import Candidate, Cohort, Department, Position, StaffUser, Stage
+from portal.domain.candidates.login_links import login_link_create
+from portal.domain.candidates.records import CandidateInput, candidate_create, candidate_move_stage
+from portal.domain.candidates.tables import Candidate
+from portal.domain.organisation.tables import Cohort, Department, Position, Stage
+from portal.domain.staff.accounts import staff_create
+from portal.domain.staff.tables import StaffUser
 
 DEMO_STAFF = (
     ("admin@onramp.example", "admin", "管理员", None),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 
+from portal.domain.organisation.tables import Cohort, Department
 from portal.domain.resource_files import resource_file_store
 from portal.domain.resource_tables import Resource
 from portal.domain.resources import ResourceInput, resource_create
-from portal.domain.tables import Cohort, Department
 
 GUIDE = """## 报到当天
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from portal.domain.candidates.tables import Candidate
 from portal.domain.room_messages import send_message
 from portal.domain.room_tables import QuestionCategory, RoomMessage, RoomQuestion
 from portal.domain.rooms import Member, ensure_cohort_room
 from portal.domain.sla_watch import check_sla
-from portal.domain.tables import Candidate
 
 # (asker's phone, category, private, hours since asked, body)
 _QUESTIONS = (

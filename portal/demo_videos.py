@@ -14,7 +14,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from portal.domain.tables import Department, StaffUser
+from portal.domain.organisation.tables import Department
+from portal.domain.staff.tables import StaffUser
 from portal.domain.video_tables import WelcomeVideo
 from portal.files.storage import get_storage, new_key
 

@@ -9,7 +9,9 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(PROJECT_ROOT / "migrations"),
     table_classes=table_finder(
         modules=[
-            "portal.domain.tables",
+            "portal.domain.organisation.tables",
+            "portal.domain.staff.tables",
+            "portal.domain.candidates.tables",
             "portal.domain.learning_tables",
             "portal.domain.room_tables",
             "portal.domain.sla_tables",

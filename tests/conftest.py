@@ -116,7 +116,7 @@ def database_url(database: str) -> str:
 @pytest.fixture(autouse=True)
 async def clean_database(database: str):
     yield
-    from portal.domain.tables import Stage
+    from portal.domain.organisation.tables import Stage
 
     if database == "postgres":
         await Stage.raw(f"TRUNCATE {', '.join(CLEANED_TABLES)} RESTART IDENTITY CASCADE").run()

@@ -8,10 +8,12 @@ from typing import Any
 
 import httpx
 
-from portal.domain.candidates import CandidateInput, candidate_create
-from portal.domain.login_links import login_link_create
-from portal.domain.staff import staff_create
-from portal.domain.tables import Candidate, Cohort, Department, Position, StaffUser
+from portal.domain.candidates.login_links import login_link_create
+from portal.domain.candidates.records import CandidateInput, candidate_create
+from portal.domain.candidates.tables import Candidate
+from portal.domain.organisation.tables import Cohort, Department, Position
+from portal.domain.staff.accounts import staff_create
+from portal.domain.staff.tables import StaffUser
 
 _sequence = itertools.count(1)
 

@@ -10,7 +10,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from portal.api.problems import ApiProblem
 from portal.auth.sessions import Principal
-from portal.domain.api_tokens import api_token_authenticate
+from portal.domain.staff.api_tokens import api_token_authenticate
 from portal.i18n import gettext as _
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="onramp"'}

@@ -18,7 +18,7 @@ from portal.api.schemas import (
     UpsertedCandidate,
     problem_responses,
 )
-from portal.domain.candidate_upsert import (
+from portal.domain.candidates.upsert import (
     BulkItemsInvalid,
     UpsertItem,
     candidate_move_stage_by_code,

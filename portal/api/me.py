@@ -7,7 +7,7 @@ from litestar.di import NamedDependency, Provide
 
 from portal.api.auth import provide_api_candidate_id
 from portal.api.schemas import CohortOut, CountdownOut, MeResponse, StepOut, problem_responses
-from portal.domain.home import candidate_home
+from portal.domain.candidates.home import candidate_home
 
 
 @get(

@@ -14,10 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.config import get_settings
+from portal.domain.candidates.tables import Candidate
 from portal.domain.checklist_tables import ChecklistFile, ChecklistSubmission, ChecklistTemplate
 from portal.domain.checklist_templates import template_families
 from portal.domain.errors import NotFound
-from portal.domain.tables import Candidate, Cohort
+from portal.domain.organisation.tables import Cohort
 from portal.i18n import gettext as _
 from portal.i18n import ngettext
 

@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from portal.domain.candidates.tables import Candidate
 from portal.domain.checklist import (
     ChecklistItem,
     active_templates,
@@ -17,7 +18,7 @@ from portal.domain.checklist import (
 )
 from portal.domain.checklist_tables import ChecklistSubmission, ChecklistTemplate
 from portal.domain.errors import NotFound
-from portal.domain.tables import Candidate, Cohort, Department, Position
+from portal.domain.organisation.tables import Cohort, Department, Position
 from portal.i18n import gettext as _
 
 

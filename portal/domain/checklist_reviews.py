@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from portal.db import write_transaction
+from portal.domain.candidates.tables import Candidate
 from portal.domain.checklist import (
     REJECT_REASONS,
     FileView,
@@ -27,7 +28,8 @@ from portal.domain.checklist_tables import (
     ChecklistTemplate,
 )
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
-from portal.domain.tables import Candidate, Cohort, StaffUser
+from portal.domain.organisation.tables import Cohort
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
 QUEUE_STATUSES = ("submitted", "approved", "rejected")

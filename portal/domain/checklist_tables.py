@@ -14,7 +14,9 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from portal.domain.tables import Candidate, Department, Position, StaffUser
+from portal.domain.candidates.tables import Candidate
+from portal.domain.organisation.tables import Department, Position
+from portal.domain.staff.tables import StaffUser
 
 TEMPLATE_STATUSES = ("active", "archived")
 # "draft": files uploaded, not yet handed in. No row at all is also "to do".

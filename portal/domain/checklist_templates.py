@@ -15,7 +15,7 @@ from portal.db import write_transaction
 from portal.domain.checklist_tables import ChecklistTemplate
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.form_numbers import whole_number
-from portal.domain.tables import Department, Position
+from portal.domain.organisation.tables import Department, Position
 from portal.files.storage import get_storage
 from portal.files.uploads import StoredUpload
 from portal.i18n import gettext as _

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from piccolo.columns.combination import Or
 
-from portal.domain.candidates import candidate_get
+from portal.domain.candidates.records import candidate_get
 from portal.domain.errors import NotFound
 from portal.domain.learning_tables import Choice, Course, Lesson, PointEntry, Question, QuizAttempt
 from portal.domain.points import course_source_key, points_for_attempt
@@ -128,7 +128,7 @@ async def course_admin_list() -> list[Course]:
 
 async def course_audience_choices() -> dict[str, list[dict[str, object]]]:
     """Departments, positions and cohorts a course can be aimed at, for HR's form."""
-    from portal.domain.tables import Cohort, Department, Position
+    from portal.domain.organisation.tables import Cohort, Department, Position
 
     return {
         "department": await Department.select(Department.id, Department.name).order_by(

@@ -23,7 +23,7 @@ from portal.domain.learning_tables import (
     Question,
 )
 from portal.domain.media_urls import media_url_check
-from portal.domain.tables import Cohort, Department, Position
+from portal.domain.organisation.tables import Cohort, Department, Position
 from portal.i18n import gettext as _
 
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 5

@@ -11,7 +11,8 @@ from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Text, Timestam
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from portal.domain.tables import Candidate, Cohort, Department, Position
+from portal.domain.candidates.tables import Candidate
+from portal.domain.organisation.tables import Cohort, Department, Position
 
 COURSE_AUDIENCES = ("everyone", "department", "position", "cohort")
 COURSE_STATUSES = ("draft", "published")

@@ -10,8 +10,8 @@ from piccolo.query.functions.aggregate import Sum
 from piccolo.query.mixins import OnConflictAction
 
 from portal.db import current_engine
+from portal.domain.candidates.tables import Candidate
 from portal.domain.learning_tables import PointEntry
-from portal.domain.tables import Candidate
 
 # A pass at the 1st / 2nd / 3rd / later attempt earns these points × the course weight.
 POINTS_BY_ATTEMPT = (10, 7, 5, 2)

@@ -6,7 +6,8 @@ from piccolo.columns import ForeignKey, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from portal.domain.tables import Candidate, StaffUser
+from portal.domain.candidates.tables import Candidate
+from portal.domain.staff.tables import StaffUser
 
 SENSITIVE_FIELDS = ("id_number", "bank_card")
 

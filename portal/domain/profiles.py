@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from portal.config import get_settings
 from portal.db import current_engine, write_transaction
+from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.field_crypto import (
     FieldDecryptError,
@@ -27,7 +28,7 @@ from portal.domain.profile_checks import (
     id_number_masked,
 )
 from portal.domain.profile_tables import SENSITIVE_FIELDS, CandidateProfile, ProfileReveal
-from portal.domain.tables import Candidate, StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.domain.validation import normalize_phone
 from portal.i18n import gettext as _
 

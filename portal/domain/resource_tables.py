@@ -6,7 +6,8 @@ from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varc
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from portal.domain.tables import Cohort, Department, StaffUser
+from portal.domain.organisation.tables import Cohort, Department
+from portal.domain.staff.tables import StaffUser
 
 RESOURCE_KINDS = ("guide", "faq", "file", "link")
 RESOURCE_AUDIENCES = ("everyone", "department", "cohort")

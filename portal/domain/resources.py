@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 from piccolo.columns.combination import Or, Where
 
 from portal.db import write_transaction
+from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.organisation.tables import Cohort, Department
 from portal.domain.resource_files import StoredFile, resource_file_delete
 from portal.domain.resource_tables import (
     RESOURCE_AUDIENCES,
@@ -25,7 +27,6 @@ from portal.domain.resource_tables import (
     RESOURCE_STATUSES,
     Resource,
 )
-from portal.domain.tables import Candidate, Cohort, Department
 from portal.i18n import gettext as _
 
 MAX_URL = 2000

@@ -11,9 +11,10 @@ from datetime import datetime
 
 from piccolo.query.functions.aggregate import Count, Max
 
+from portal.domain.candidates.tables import Candidate
+from portal.domain.organisation.tables import Cohort, Department
 from portal.domain.room_tables import MessageReport, RoomMessage
 from portal.domain.rooms import RoomInfo
-from portal.domain.tables import Candidate, Cohort, Department
 
 
 @dataclass(frozen=True, slots=True)

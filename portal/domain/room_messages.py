@@ -28,7 +28,7 @@ from portal.domain.room_questions import (
 )
 from portal.domain.room_tables import RoomMessage, RoomMute
 from portal.domain.rooms import Member, RoomInfo, member_for_staff, room_for_member
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import get_locale
 from portal.i18n import gettext as _
 from portal.realtime.hub import get_hub

@@ -17,7 +17,7 @@ from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.room_tables import QuestionCategory, RoomMessage, RoomQuestion
 from portal.domain.rooms import member_for_staff, room_for_member
 from portal.domain.sla_deadlines import question_deadline
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import get_locale
 from portal.i18n import gettext as _
 

@@ -12,7 +12,9 @@ from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Text, Timestam
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from portal.domain.tables import Candidate, Cohort, Department, StaffUser
+from portal.domain.candidates.tables import Candidate
+from portal.domain.organisation.tables import Cohort, Department
+from portal.domain.staff.tables import StaffUser
 
 MESSAGE_KINDS = ("chat", "question", "answer")
 QUESTION_STATUSES = ("open", "answered", "closed")

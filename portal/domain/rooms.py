@@ -14,9 +14,11 @@ from typing import Literal
 
 from portal.auth.sessions import Principal
 from portal.db import is_unique_violation, write_transaction
+from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.organisation.tables import Cohort, Department
 from portal.domain.room_tables import Room
-from portal.domain.tables import Candidate, Cohort, Department, StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
 MemberRole = Literal["candidate", "hr", "manager"]

@@ -34,7 +34,7 @@ from portal.domain.errors import ValidationFailed
 from portal.domain.room_tables import RoomQuestion
 from portal.domain.sla_policy import sla_policy_get
 from portal.domain.sla_tracker import question_scope
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
 MAX_PERIOD_DAYS = 3 * 366

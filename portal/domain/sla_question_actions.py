@@ -17,7 +17,7 @@ from portal.domain.room_questions import close_question
 from portal.domain.room_tables import RoomQuestion
 from portal.domain.rooms import room_for_member
 from portal.domain.sla_tracker import HR_ROLES, TrackerQuestion, tracker_question
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
 

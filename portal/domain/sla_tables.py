@@ -27,7 +27,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from portal.domain.room_tables import RoomQuestion
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 
 SLA_EVENT_KINDS = ("warning", "breach")
 # A calendar day is either a holiday (closed although the schedule opens) or a make-up

@@ -13,7 +13,8 @@ from piccolo.columns import BigInt, ForeignKey, Serial, Text, Timestamptz, Varch
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from portal.domain.tables import Department, StaffUser
+from portal.domain.organisation.tables import Department
+from portal.domain.staff.tables import StaffUser
 
 VIDEO_STATUSES = ("uploading", "pending", "approved", "rejected", "retired")
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from portal.config import get_settings
 from portal.db import current_engine, write_transaction
 from portal.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
-from portal.domain.tables import Department
+from portal.domain.organisation.tables import Department
 from portal.domain.video_tables import WelcomeVideo
 from portal.domain.videos_posters import PosterUpload, poster_store
 from portal.files.kinds import SNIFF_BYTES, sniff

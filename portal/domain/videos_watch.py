@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from portal.auth.sessions import Principal
+from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound
-from portal.domain.staff import staff_get
-from portal.domain.tables import Candidate
+from portal.domain.staff.accounts import staff_get
 from portal.domain.video_tables import WelcomeVideo
 from portal.i18n import gettext as _
 

@@ -9,7 +9,7 @@ from litestar import Request, get
 from litestar.response import Response
 
 from portal.config import get_settings
-from portal.domain.tables import Stage
+from portal.domain.organisation.tables import Stage
 
 CHECK_TIMEOUT_SECONDS = 3
 

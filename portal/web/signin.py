@@ -17,7 +17,7 @@ from portal.auth.sessions import (
     session_start,
 )
 from portal.config import get_settings
-from portal.domain.login_links import LoginLinkRefused, login_link_redeem
+from portal.domain.candidates.login_links import LoginLinkRefused, login_link_redeem
 from portal.i18n import LOCALE_COOKIE, SUPPORTED_LOCALES
 from portal.web.guards import safe_next_path
 

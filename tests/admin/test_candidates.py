@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import re
 
-from portal.domain.candidates import candidate_set_status
-from portal.domain.tables import Candidate, LoginLink, Stage, StageChange
+from portal.domain.candidates.records import candidate_set_status
+from portal.domain.candidates.tables import Candidate, LoginLink, StageChange
+from portal.domain.organisation.tables import Stage
 from tests.admin.forms import field_error, submit
 from tests.factories import (
     make_candidate,

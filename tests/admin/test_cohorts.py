@@ -3,9 +3,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from portal.domain.candidates import candidate_set_status
-from portal.domain.cohort_lists import cohort_overview
-from portal.domain.tables import Cohort, Stage
+from portal.domain.candidates.records import candidate_set_status
+from portal.domain.organisation.cohort_lists import cohort_overview
+from portal.domain.organisation.tables import Cohort, Stage
 from tests.admin.forms import field_error, submit
 from tests.factories import make_candidate, make_cohort, make_department, make_staff, sign_in_staff
 

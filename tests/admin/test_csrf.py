@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from portal.domain.tables import Candidate, Cohort, LoginLink, Stage, StageChange
+from portal.domain.candidates.tables import Candidate, LoginLink, StageChange
+from portal.domain.organisation.tables import Cohort, Stage
 from tests.factories import (
     STAFF_PASSWORD,
     make_candidate,

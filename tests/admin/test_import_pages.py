@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from portal.domain.tables import Candidate, StageChange
+from portal.domain.candidates.tables import Candidate, StageChange
 from tests.admin.forms import csrf_token, field_error
 from tests.factories import (
     make_candidate,

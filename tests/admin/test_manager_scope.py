@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from portal.domain.tables import Candidate, Cohort, LoginLink, Stage, StageChange
+from portal.domain.candidates.tables import Candidate, LoginLink, StageChange
+from portal.domain.organisation.tables import Cohort, Stage
 from tests.admin.forms import submit
 from tests.factories import make_candidate, make_cohort, make_department, make_staff, sign_in_staff
 
@@ -162,7 +163,7 @@ async def test_hr_sees_every_department(client):
 
 
 async def test_a_manager_without_a_department_sees_no_candidates(client):
-    from portal.domain.tables import StaffUser
+    from portal.domain.staff.tables import StaffUser
 
     department = await make_department()
     candidate = await make_candidate(department, name="某部门的人")

@@ -19,7 +19,7 @@ from joserfc.jwk import RSAKey
 from admin.oidc import STATE_COOKIE
 from portal.auth.oidc import oidc_cache_clear
 from portal.config import get_settings
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from tests.factories import make_department, make_staff, sign_in_staff
 from tests.oidc_provider import LoopbackOidcProvider, impostor_key, published_key
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from portal.auth.passwords import password_verify
-from portal.domain.tables import Department, Position, StaffUser, Stage
+from portal.domain.organisation.tables import Department, Position, Stage
+from portal.domain.staff.tables import StaffUser
 from tests.factories import make_candidate, make_department, make_staff, sign_in_staff
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from portal.config import get_settings
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from tests.admin.forms import submit
 from tests.factories import STAFF_PASSWORD, make_department, make_staff, sign_in_staff
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from portal.domain.api_tokens import api_token_create
+from portal.domain.staff.api_tokens import api_token_create
 from tests.factories import make_cohort, make_department, make_position
 
 PROBLEM = "application/problem+json"

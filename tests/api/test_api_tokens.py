@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from portal.domain.api_tokens import api_token_revoke
-from portal.domain.tables import ApiToken, Candidate
+from portal.domain.candidates.tables import Candidate
+from portal.domain.staff.api_tokens import api_token_revoke
+from portal.domain.staff.tables import ApiToken
 from tests.api.conftest import assert_problem, offer
 
 ENDPOINTS = [

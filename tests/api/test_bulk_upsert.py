@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from portal.domain.tables import Candidate, Department, Stage, StageChange
+from portal.domain.candidates.tables import Candidate, StageChange
+from portal.domain.organisation.tables import Department, Stage
 from tests.api.conftest import assert_problem, offer
 from tests.factories import make_candidate
 

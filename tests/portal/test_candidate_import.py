@@ -8,7 +8,7 @@ import pytest
 from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 
-from portal.domain.candidate_import import (
+from portal.domain.candidates.imports import (
     MAX_FILE_BYTES,
     MAX_ROWS,
     ImportFileInvalid,
@@ -18,10 +18,11 @@ from portal.domain.candidate_import import (
     import_rows_check,
     import_template_csv,
 )
-from portal.domain.candidate_import import importing as importing_module
-from portal.domain.candidate_import.previews import preview_take
-from portal.domain.candidates import first_stage
-from portal.domain.tables import Candidate, Department, StageChange
+from portal.domain.candidates.imports import importing as importing_module
+from portal.domain.candidates.imports.previews import preview_take
+from portal.domain.candidates.records import first_stage
+from portal.domain.candidates.tables import Candidate, StageChange
+from portal.domain.organisation.tables import Department
 from portal.i18n import _current_locale, set_locale
 from tests.factories import (
     make_candidate,

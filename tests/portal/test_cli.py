@@ -6,8 +6,9 @@ import os
 import subprocess
 import sys
 
-from portal.domain.api_tokens import api_token_authenticate
-from portal.domain.tables import Candidate, StaffUser
+from portal.domain.candidates.tables import Candidate
+from portal.domain.staff.api_tokens import api_token_authenticate
+from portal.domain.staff.tables import StaffUser
 from tests.factories import make_candidate
 
 
@@ -85,7 +86,7 @@ async def test_demo_is_idempotent_and_prints_links(database_url):
 
 async def test_demo_candidates_stand_at_their_intended_stages(database_url):
     from portal.demo import DEMO_CANDIDATES
-    from portal.domain.tables import Stage
+    from portal.domain.organisation.tables import Stage
 
     assert onramp(database_url, "demo").returncode == 0
     for _name, phone, _dept, _pos, _cohort, stage_code in DEMO_CANDIDATES:

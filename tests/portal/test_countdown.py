@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from portal.domain.countdown import countdown_to
+from portal.domain.candidates.countdown import countdown_to
 
 SHANGHAI = "Asia/Shanghai"
 

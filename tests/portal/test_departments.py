@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from portal.domain.departments import (
+from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.organisation.departments import (
     department_create,
     department_rename,
     departments_with_positions,
     position_create,
 )
-from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.tables import Department, Position
+from portal.domain.organisation.tables import Department, Position
 
 
 async def test_departments_and_positions_are_created_and_listed():

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from portal.domain.candidates import candidate_move_stage
-from portal.domain.tables import Stage
+from portal.domain.candidates.records import candidate_move_stage
+from portal.domain.organisation.tables import Stage
 from tests.factories import make_candidate, make_cohort, make_department, sign_in_candidate
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import asyncio
 
-from portal.domain.candidates import CandidateInput, candidate_create, candidate_update
-from portal.domain.tables import Candidate
+from portal.domain.candidates.records import CandidateInput, candidate_create, candidate_update
+from portal.domain.candidates.tables import Candidate
 from tests.factories import make_department, unique_phone
 
 

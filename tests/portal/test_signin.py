@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from portal.auth.tokens import hash_token
-from portal.domain.login_links import login_link_create
-from portal.domain.tables import LoginLink
+from portal.domain.candidates.login_links import login_link_create
+from portal.domain.candidates.tables import LoginLink
 from tests.factories import make_candidate, sign_in_candidate
 
 
@@ -100,7 +100,7 @@ async def test_sign_out_without_csrf_token_is_refused(client):
 
 
 async def test_withdrawn_candidate_cannot_use_a_link(client):
-    from portal.domain.candidates import candidate_set_status
+    from portal.domain.candidates.records import candidate_set_status
 
     candidate = await make_candidate()
     url = await login_link_create(candidate_id=candidate.id)

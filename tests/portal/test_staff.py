@@ -4,8 +4,8 @@ import pytest
 
 from portal.auth.passwords import password_verify
 from portal.domain.errors import ValidationFailed
-from portal.domain.staff import staff_authenticate, staff_reset_password, staff_update
-from portal.domain.tables import StaffUser
+from portal.domain.staff.accounts import staff_authenticate, staff_reset_password, staff_update
+from portal.domain.staff.tables import StaffUser
 from tests.factories import STAFF_PASSWORD, make_department, make_staff
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal.domain.staff_oidc import StaffSignInRefused, staff_for_oidc_identity
-from portal.domain.tables import StaffUser
+from portal.domain.staff.oidc import StaffSignInRefused, staff_for_oidc_identity
+from portal.domain.staff.tables import StaffUser
 from tests.factories import make_department, make_staff
 
 SUBJECT = "idp-subject-1"

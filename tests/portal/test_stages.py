@@ -3,8 +3,14 @@ from __future__ import annotations
 import pytest
 
 from portal.domain.errors import DomainError, ValidationFailed
-from portal.domain.stages import StageInput, stage_create, stage_delete, stage_move, stage_update
-from portal.domain.tables import Stage
+from portal.domain.organisation.stages import (
+    StageInput,
+    stage_create,
+    stage_delete,
+    stage_move,
+    stage_update,
+)
+from portal.domain.organisation.tables import Stage
 from tests.factories import make_candidate
 
 

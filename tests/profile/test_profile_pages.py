@@ -1,7 +1,7 @@
 """The candidate's personal-information page and what staff see of it."""
 
+from portal.domain.organisation.tables import Stage
 from portal.domain.profile_tables import CandidateProfile
-from portal.domain.tables import Stage
 from tests.factories import (
     make_candidate,
     sign_in_candidate,

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
+from portal.domain.candidates.tables import Candidate
 from portal.domain.room_messages import send_message
 from portal.domain.rooms import Member
-from portal.domain.tables import Candidate
 
 
 def candidate_member(candidate: Candidate) -> Member:

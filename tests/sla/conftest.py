@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from portal.domain.candidates.tables import Candidate
+from portal.domain.organisation.tables import Cohort
 from portal.domain.room_tables import QuestionCategory, Room, RoomMessage, RoomQuestion
-from portal.domain.tables import Candidate, Cohort
 
 _sequence = itertools.count(1)
 

@@ -22,7 +22,7 @@ async def _setup():
     department = await make_department("生产部")
     position = await make_position(department, "操作工")
     cohort = await make_cohort(department, name="十二月第一期")
-    from portal.domain.candidates import CandidateInput, candidate_create
+    from portal.domain.candidates.records import CandidateInput, candidate_create
 
     asker = await candidate_create(
         data=CandidateInput(

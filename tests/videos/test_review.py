@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.domain.tables import StaffUser
+from portal.domain.staff.tables import StaffUser
 from portal.domain.video_tables import WelcomeVideo
 from tests.factories import (
     make_candidate,

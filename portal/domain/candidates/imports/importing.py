@@ -8,8 +8,8 @@ from typing import Literal
 from litestar.stores.base import Store
 
 from portal.db import write_transaction
-from portal.domain.candidate_import.csv_file import ImportFile, import_file_read
-from portal.domain.candidate_import.previews import (
+from portal.domain.candidates.imports.csv_file import ImportFile, import_file_read
+from portal.domain.candidates.imports.previews import (
     ImportRecord,
     StoredPreview,
     new_preview_token,
@@ -18,8 +18,8 @@ from portal.domain.candidate_import.previews import (
     preview_save,
     preview_take,
 )
-from portal.domain.candidate_import.row_checks import CheckedRow, import_rows_check
-from portal.domain.candidates import candidate_create
+from portal.domain.candidates.imports.row_checks import CheckedRow, import_rows_check
+from portal.domain.candidates.records import candidate_create
 from portal.domain.errors import ValidationFailed
 
 # Shown back on the page; never used as a path.

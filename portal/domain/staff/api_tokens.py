@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from portal.auth.tokens import hash_token, new_token
 from portal.domain.errors import ValidationFailed
-from portal.domain.tables import ApiToken
+from portal.domain.staff.tables import ApiToken
 
 TOKEN_PREFIX = "onr_"
 

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.config import get_settings
-from portal.domain.candidates import candidate_get
-from portal.domain.countdown import Countdown, countdown_to
-from portal.domain.stage_choices import stage_label
-from portal.domain.tables import Cohort, Department, Position, Stage, StageChange
+from portal.domain.candidates.countdown import Countdown, countdown_to
+from portal.domain.candidates.records import candidate_get
+from portal.domain.candidates.tables import StageChange
+from portal.domain.organisation.stage_choices import stage_label
+from portal.domain.organisation.tables import Cohort, Department, Position, Stage
 
 
 @dataclass(frozen=True)

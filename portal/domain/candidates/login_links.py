@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from portal.auth.tokens import hash_token, new_token
 from portal.config import get_settings
 from portal.db import write_transaction
+from portal.domain.candidates.tables import Candidate, LoginLink
 from portal.domain.errors import DomainError, NotFound
-from portal.domain.tables import Candidate, LoginLink
 from portal.domain.validation import normalize_email, normalize_phone
 from portal.i18n import gettext as _
 

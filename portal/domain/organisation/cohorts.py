@@ -14,8 +14,9 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from portal.db import unique_violation_raises, write_transaction
+from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.tables import Candidate, Cohort, Department
+from portal.domain.organisation.tables import Cohort, Department
 from portal.i18n import gettext as _
 
 MAX_CAPACITY = 100_000

@@ -13,7 +13,8 @@ from portal.auth.passwords import (
 )
 from portal.db import write_transaction
 from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.tables import STAFF_ROLES, Department, StaffUser
+from portal.domain.organisation.tables import Department
+from portal.domain.staff.tables import STAFF_ROLES, StaffUser
 from portal.domain.validation import normalize_email
 from portal.i18n import gettext as _
 

@@ -6,16 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from portal.db import unique_violation_raises, write_transaction
+from portal.domain.candidates.tables import CANDIDATE_STATUSES, Candidate, StageChange
 from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.tables import (
-    CANDIDATE_STATUSES,
-    Candidate,
-    Cohort,
-    Department,
-    Position,
-    Stage,
-    StageChange,
-)
+from portal.domain.organisation.tables import Cohort, Department, Position, Stage
 from portal.domain.validation import check_name, normalize_email, normalize_phone
 from portal.i18n import gettext as _
 

@@ -8,10 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from portal.db import current_engine
-from portal.domain.candidate_import.csv_file import FIELDS, ImportRow
-from portal.domain.candidates import CandidateInput, candidate_check
+from portal.domain.candidates.imports.csv_file import FIELDS, ImportRow
+from portal.domain.candidates.records import CandidateInput, candidate_check
 from portal.domain.errors import ValidationFailed
-from portal.domain.tables import Cohort, Department, Position
+from portal.domain.organisation.tables import Cohort, Department, Position
 from portal.domain.validation import normalize_email, normalize_phone
 from portal.i18n import gettext as _
 from portal.i18n import ngettext

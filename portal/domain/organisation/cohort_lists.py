@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count
 
-from portal.domain.cohorts import CohortInput, cohort_get
-from portal.domain.stage_choices import StageChoice, stage_choices
-from portal.domain.tables import Candidate, Cohort
+from portal.domain.candidates.tables import Candidate
+from portal.domain.organisation.cohorts import CohortInput, cohort_get
+from portal.domain.organisation.stage_choices import StageChoice, stage_choices
+from portal.domain.organisation.tables import Cohort
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal.db import unique_violation_raises, write_transaction
 from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.tables import Department, Position
+from portal.domain.organisation.tables import Department, Position
 from portal.i18n import gettext as _
 
 

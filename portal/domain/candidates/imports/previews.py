@@ -20,7 +20,7 @@ from litestar.stores.base import StorageObject, Store
 from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 
-from portal.domain.candidate_import.csv_file import ImportFile, ImportRow
+from portal.domain.candidates.imports.csv_file import ImportFile, ImportRow
 
 PREVIEW_TTL_SECONDS = 30 * 60
 # Long enough for the largest import; a crashed worker's marker must not block for long.

@@ -6,7 +6,7 @@
 - :mod:`.importing` is the service the admin pages call.
 """
 
-from portal.domain.candidate_import.csv_file import (
+from portal.domain.candidates.imports.csv_file import (
     COLUMN_TITLES,
     FIELDS,
     MAX_FILE_BYTES,
@@ -17,15 +17,15 @@ from portal.domain.candidate_import.csv_file import (
     import_file_read,
     import_template_csv,
 )
-from portal.domain.candidate_import.importing import (
+from portal.domain.candidates.imports.importing import (
     ConfirmResult,
     ImportedCandidate,
     ImportPreview,
     candidate_import_confirm,
     candidate_import_preview,
 )
-from portal.domain.candidate_import.previews import PREVIEW_TTL_SECONDS
-from portal.domain.candidate_import.row_checks import (
+from portal.domain.candidates.imports.previews import PREVIEW_TTL_SECONDS
+from portal.domain.candidates.imports.row_checks import (
     CheckedRow,
     KnownNames,
     RowError,

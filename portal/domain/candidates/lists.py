@@ -14,15 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from portal.config import get_settings
-from portal.domain.candidates import candidate_get
-from portal.domain.stage_choices import stage_label
-from portal.domain.tables import (
-    CANDIDATE_STATUSES,
-    Candidate,
-    Department,
-    Position,
-    StageChange,
-)
+from portal.domain.candidates.records import candidate_get
+from portal.domain.candidates.tables import CANDIDATE_STATUSES, Candidate, StageChange
+from portal.domain.organisation.stage_choices import stage_label
+from portal.domain.organisation.tables import Department, Position
 
 PAGE_SIZE = 50
 NO_COHORT = "none"

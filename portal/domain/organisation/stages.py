@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 
 from portal.db import write_transaction
+from portal.domain.candidates.tables import Candidate, StageChange
 from portal.domain.errors import DomainError, NotFound, ValidationFailed
-from portal.domain.tables import Candidate, Stage, StageChange
+from portal.domain.organisation.tables import Stage
 from portal.i18n import gettext as _
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")

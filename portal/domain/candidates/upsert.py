@@ -17,15 +17,16 @@ from piccolo.engine.postgres import PostgresEngine
 
 from portal.auth.tokens import hash_token
 from portal.db import current_engine, write_transaction
-from portal.domain.candidates import (
+from portal.domain.candidates.login_links import login_link_create
+from portal.domain.candidates.records import (
     CandidateInput,
     candidate_create,
     candidate_move_stage,
     candidate_update,
 )
+from portal.domain.candidates.tables import Candidate, LoginLink
 from portal.domain.errors import DomainError, NotFound, ValidationFailed
-from portal.domain.login_links import login_link_create
-from portal.domain.tables import Candidate, Cohort, Department, LoginLink, Position, Stage
+from portal.domain.organisation.tables import Cohort, Department, Position, Stage
 from portal.domain.validation import normalize_email, normalize_phone
 from portal.i18n import gettext as _
 from portal.i18n import ngettext

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.domain.tables import Stage
+from portal.domain.organisation.tables import Stage
 from portal.i18n import get_locale
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from portal.db import is_unique_violation, write_transaction
 from portal.domain.errors import ValidationFailed
-from portal.domain.staff import staff_create
-from portal.domain.tables import StaffUser
+from portal.domain.staff.accounts import staff_create
+from portal.domain.staff.tables import StaffUser
 from portal.domain.validation import normalize_email
 
 # OIDC Core 2: "sub" is at most 255 ASCII characters, the column's size.

@@ -1,0 +1,1 @@
+"""Candidates: records, lists, imports, sign-in links, their home page."""

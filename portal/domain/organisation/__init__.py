@@ -1,0 +1,1 @@
+"""Departments, positions, hiring stages and cohorts."""

@@ -1,0 +1,1 @@
+"""Staff accounts, their sign-in and API tokens."""
