@@ -17,11 +17,11 @@ from litestar.response import Template
 from admin.guards import ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
-from portal.domain.course_preview import course_preview
 from portal.domain.errors import NotFound
-from portal.domain.lesson_markdown import render_lesson_markdown
-from portal.domain.media_urls import media_kind
-from portal.domain.quizzes import QuizForm
+from portal.domain.learning.markdown import render_lesson_markdown
+from portal.domain.learning.media_urls import media_kind
+from portal.domain.learning.preview import course_preview
+from portal.domain.learning.quizzes import QuizForm
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 

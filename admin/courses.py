@@ -17,13 +17,14 @@ from admin.forms import form_id, form_text
 from admin.guards import ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
-from portal.domain.course_catalog import (
+from portal.domain.errors import ValidationFailed
+from portal.domain.learning.catalog import (
     course_admin_list,
     course_audience_choices,
     course_lessons,
     course_questions,
 )
-from portal.domain.courses import (
+from portal.domain.learning.courses import (
     CourseInput,
     choices_as_text,
     course_create,
@@ -40,7 +41,6 @@ from portal.domain.courses import (
     question_move,
     question_update,
 )
-from portal.domain.errors import ValidationFailed
 from portal.domain.staff.tables import StaffUser
 
 COURSE_FIELDS = (

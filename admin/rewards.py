@@ -18,7 +18,7 @@ from admin.guards import ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
 from portal.domain.errors import Conflict, ValidationFailed
-from portal.domain.rewards import (
+from portal.domain.learning.rewards import (
     RewardInput,
     redemption_cancel,
     redemption_fulfil,

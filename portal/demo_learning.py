@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from portal.domain.courses import (
+from portal.domain.learning.courses import (
     CourseInput,
     course_create,
     course_update,
     lesson_create,
     question_create,
 )
-from portal.domain.learning_tables import Course, Reward
-from portal.domain.rewards import RewardInput, reward_create
+from portal.domain.learning.rewards import RewardInput, reward_create
+from portal.domain.learning.tables import Course, Reward
 
 DEMO_COURSE = "安全生产第一课"
 

@@ -12,7 +12,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.organisation.tables",
             "portal.domain.staff.tables",
             "portal.domain.candidates.tables",
-            "portal.domain.learning_tables",
+            "portal.domain.learning.tables",
             "portal.domain.room_tables",
             "portal.domain.sla_tables",
             "portal.domain.checklist_tables",

@@ -10,19 +10,19 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from portal.domain.course_catalog import (
+from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.learning.catalog import (
     candidate_course,
     candidate_course_cards,
     course_lessons,
     course_progress,
     course_questions,
 )
-from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.leaderboard import cohort_leaderboard, leaderboard_set_hidden
-from portal.domain.lesson_markdown import render_lesson_markdown
-from portal.domain.media_urls import media_kind
-from portal.domain.points import points_balance
-from portal.domain.quizzes import QuizForm, quiz_result, quiz_start, quiz_submit
+from portal.domain.learning.leaderboard import cohort_leaderboard, leaderboard_set_hidden
+from portal.domain.learning.markdown import render_lesson_markdown
+from portal.domain.learning.media_urls import media_kind
+from portal.domain.learning.points import points_balance
+from portal.domain.learning.quizzes import QuizForm, quiz_result, quiz_start, quiz_submit
 from portal.i18n import gettext as _
 from portal.web.guards import provide_candidate_id
 

@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from litestar.response import File, Template
 
 from portal.domain.errors import NotFound
-from portal.domain.lesson_markdown import render_lesson_markdown
+from portal.domain.learning.markdown import render_lesson_markdown
 from portal.domain.resource_files import file_size_label
 from portal.domain.resources import candidate_library, candidate_resource
 from portal.files.storage import get_storage

@@ -9,8 +9,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from portal.domain.errors import Conflict
-from portal.domain.points import points_balance
-from portal.domain.rewards import redemptions_list, reward_redeem, rewards_catalogue
+from portal.domain.learning.points import points_balance
+from portal.domain.learning.rewards import redemptions_list, reward_redeem, rewards_catalogue
 from portal.web.learning import CANDIDATE
 
 

@@ -6,15 +6,15 @@ import re
 
 import httpx
 
-from portal.domain.courses import (
+from portal.domain.learning.courses import (
     CourseInput,
     course_create,
     course_update,
     lesson_create,
     question_create,
 )
-from portal.domain.learning_tables import Choice, Course, Question
-from portal.domain.rewards import RewardInput, reward_create
+from portal.domain.learning.rewards import RewardInput, reward_create
+from portal.domain.learning.tables import Choice, Course, Question
 
 
 async def make_course(

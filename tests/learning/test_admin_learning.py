@@ -1,6 +1,6 @@
-from portal.domain.learning_tables import Course, Lesson, Question, Redemption, Reward
-from portal.domain.points import point_entry_append, points_balance
-from portal.domain.rewards import reward_redeem
+from portal.domain.learning.points import point_entry_append, points_balance
+from portal.domain.learning.rewards import reward_redeem
+from portal.domain.learning.tables import Course, Lesson, Question, Redemption, Reward
 from tests.admin.forms import field_error, submit
 from tests.factories import make_candidate, make_department, make_staff, sign_in_staff
 from tests.learning.helpers import make_reward

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from portal.domain.courses import lesson_create
-from portal.domain.learning_tables import (
+from portal.domain.learning.courses import lesson_create
+from portal.domain.learning.points import points_balance
+from portal.domain.learning.tables import (
     Choice,
     Course,
     Lesson,
@@ -14,7 +15,6 @@ from portal.domain.learning_tables import (
     QuizAttempt,
     Reward,
 )
-from portal.domain.points import points_balance
 from tests.admin.forms import field_error, submit
 from tests.factories import (
     make_candidate,
@@ -179,7 +179,7 @@ async def test_a_quiz_started_before_an_edit_is_graded_against_the_edited_questi
     token = await open_quiz(client, course)
     old_answers = await answer_key(course)  # right before the edit
     first = (await _question_ids(course))[0]
-    from portal.domain.courses import question_update
+    from portal.domain.learning.courses import question_update
 
     await question_update(
         course_id=course.id,

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
-from portal.domain.learning_tables import PointEntry
-from portal.domain.points import point_entry_append
+from portal.domain.learning.points import point_entry_append
+from portal.domain.learning.tables import PointEntry
 from tests.factories import make_candidate, make_cohort, make_department, sign_in_candidate
 
 

@@ -1,7 +1,7 @@
 import asyncio
 
-from portal.domain.learning_tables import PointEntry, QuizAttempt
-from portal.domain.points import points_balance
+from portal.domain.learning.points import points_balance
+from portal.domain.learning.tables import PointEntry, QuizAttempt
 from tests.factories import make_candidate, make_department, sign_in_candidate
 from tests.learning.helpers import answer_key, make_course, open_quiz, post_quiz
 
@@ -149,7 +149,7 @@ async def test_someone_elses_result_is_not_found(client):
 
 
 async def test_lesson_markdown_is_rendered_without_raw_html(client):
-    from portal.domain.courses import lesson_create
+    from portal.domain.learning.courses import lesson_create
 
     await _signed_in(client)
     course = await make_course()

@@ -3,9 +3,9 @@ import asyncio
 import pytest
 
 from portal.domain.errors import Conflict
-from portal.domain.learning_tables import Redemption, Reward
-from portal.domain.points import point_entry_append, points_balance
-from portal.domain.rewards import redemption_cancel, reward_redeem
+from portal.domain.learning.points import point_entry_append, points_balance
+from portal.domain.learning.rewards import redemption_cancel, reward_redeem
+from portal.domain.learning.tables import Redemption, Reward
 from tests.factories import make_candidate, sign_in_candidate
 from tests.learning.helpers import make_reward
 

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from portal.db import write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
-from portal.domain.learning_tables import Redemption, Reward
-from portal.domain.media_urls import media_url_check
-from portal.domain.points import lock_candidate_points, point_entry_append, points_balance
+from portal.domain.learning.media_urls import media_url_check
+from portal.domain.learning.points import lock_candidate_points, point_entry_append, points_balance
+from portal.domain.learning.tables import Redemption, Reward
 from portal.i18n import gettext as _
 
 _WHOLE_NUMBER = re.compile(r"^\d{1,7}$", re.ASCII)

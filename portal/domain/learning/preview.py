@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.domain.course_catalog import CourseCard, QuestionView, course_lessons, course_questions
-from portal.domain.courses import course_get
-from portal.domain.learning_tables import Lesson
-from portal.domain.points import points_for_attempt
+from portal.domain.learning.catalog import (
+    CourseCard,
+    QuestionView,
+    course_lessons,
+    course_questions,
+)
+from portal.domain.learning.courses import course_get
+from portal.domain.learning.points import points_for_attempt
+from portal.domain.learning.tables import Lesson
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from portal.db import write_transaction
-from portal.domain.course_catalog import QuestionView, candidate_course, course_questions
 from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.learning_tables import Course, QuizAttempt
-from portal.domain.points import (
+from portal.domain.learning.catalog import QuestionView, candidate_course, course_questions
+from portal.domain.learning.points import (
     course_source_key,
     lock_candidate_points,
     point_entry_append,
     points_for_attempt,
 )
+from portal.domain.learning.tables import Course, QuizAttempt
 from portal.i18n import gettext as _
 
 

@@ -15,7 +15,7 @@ from piccolo.query.functions.aggregate import Sum
 from portal.db import write_transaction
 from portal.domain.candidates.records import candidate_get
 from portal.domain.candidates.tables import Candidate
-from portal.domain.learning_tables import LearnerPreference, PointEntry
+from portal.domain.learning.tables import LearnerPreference, PointEntry
 from portal.domain.organisation.tables import Cohort
 from portal.i18n import gettext as _
 

@@ -11,7 +11,7 @@ from piccolo.query.mixins import OnConflictAction
 
 from portal.db import current_engine
 from portal.domain.candidates.tables import Candidate
-from portal.domain.learning_tables import PointEntry
+from portal.domain.learning.tables import PointEntry
 
 # A pass at the 1st / 2nd / 3rd / later attempt earns these points × the course weight.
 POINTS_BY_ATTEMPT = (10, 7, 5, 2)

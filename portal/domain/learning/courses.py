@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from portal.db import write_transaction
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.form_numbers import whole_number
-from portal.domain.learning_tables import (
+from portal.domain.learning.media_urls import media_url_check
+from portal.domain.learning.tables import (
     COURSE_AUDIENCES,
     COURSE_STATUSES,
     QUESTION_KINDS,
@@ -22,7 +23,6 @@ from portal.domain.learning_tables import (
     Lesson,
     Question,
 )
-from portal.domain.media_urls import media_url_check
 from portal.domain.organisation.tables import Cohort, Department, Position
 from portal.i18n import gettext as _
 

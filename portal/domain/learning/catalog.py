@@ -8,8 +8,8 @@ from piccolo.columns.combination import Or
 
 from portal.domain.candidates.records import candidate_get
 from portal.domain.errors import NotFound
-from portal.domain.learning_tables import Choice, Course, Lesson, PointEntry, Question, QuizAttempt
-from portal.domain.points import course_source_key, points_for_attempt
+from portal.domain.learning.points import course_source_key, points_for_attempt
+from portal.domain.learning.tables import Choice, Course, Lesson, PointEntry, Question, QuizAttempt
 from portal.i18n import gettext as _
 
 

@@ -1,0 +1,1 @@
+"""Learning: courses, lessons and quizzes, the points ledger, rewards, the leaderboard."""
