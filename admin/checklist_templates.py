@@ -19,8 +19,8 @@ from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
 from portal.config import get_settings
 from portal.domain.candidates.lists import department_choices, position_choices
-from portal.domain.checklist_tables import ChecklistTemplate
-from portal.domain.checklist_templates import (
+from portal.domain.checklist.tables import ChecklistTemplate
+from portal.domain.checklist.templates import (
     FILE_FAMILIES,
     TemplateInput,
     family_label,

@@ -19,13 +19,13 @@ from admin.guards import department_scope, ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.checklist import REJECT_REASONS, reject_reason_label, status_label
-from portal.domain.checklist_cohorts import (
+from portal.domain.checklist.cohorts import (
     cohort_checklist,
     cohort_checklist_csv,
     cohorts_checklist_summary,
 )
-from portal.domain.checklist_reviews import (
+from portal.domain.checklist.items import REJECT_REASONS, reject_reason_label, status_label
+from portal.domain.checklist.reviews import (
     QUEUE_LIMIT,
     QUEUE_STATUSES,
     review_queue,
@@ -33,7 +33,7 @@ from portal.domain.checklist_reviews import (
     submission_detail,
     submission_review,
 )
-from portal.domain.checklist_templates import templates_list
+from portal.domain.checklist.templates import templates_list
 from portal.domain.errors import Conflict, ValidationFailed
 from portal.domain.organisation.cohort_lists import cohort_choices
 from portal.domain.staff.tables import StaffUser

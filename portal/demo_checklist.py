@@ -8,10 +8,10 @@ from litestar.datastructures import UploadFile
 from PIL import Image, ImageDraw
 
 from portal.domain.candidates.tables import Candidate
-from portal.domain.checklist_reviews import submission_review
-from portal.domain.checklist_submissions import checklist_files_add, checklist_item_submit
-from portal.domain.checklist_tables import ChecklistSubmission, ChecklistTemplate
-from portal.domain.checklist_templates import TemplateInput, template_create
+from portal.domain.checklist.reviews import submission_review
+from portal.domain.checklist.submissions import checklist_files_add, checklist_item_submit
+from portal.domain.checklist.tables import ChecklistSubmission, ChecklistTemplate
+from portal.domain.checklist.templates import TemplateInput, template_create
 from portal.domain.organisation.tables import Department
 from portal.domain.staff.tables import StaffUser
 

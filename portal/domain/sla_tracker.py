@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from portal.domain.checklist_status import ChecklistStatus, checklist_statuses
+from portal.domain.checklist.status import ChecklistStatus, checklist_statuses
 from portal.domain.errors import NotFound
 from portal.domain.organisation.tables import Cohort
 from portal.domain.room_tables import QuestionCategory, Room, RoomQuestion

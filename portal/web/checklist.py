@@ -16,8 +16,8 @@ from litestar.response import Redirect, Stream, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from portal.config import get_settings
-from portal.domain.checklist import candidate_checklist
-from portal.domain.checklist_submissions import (
+from portal.domain.checklist.items import candidate_checklist
+from portal.domain.checklist.submissions import (
     candidate_example_get,
     candidate_file_get,
     checklist_file_remove,

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from portal.domain.checklist_tables import ChecklistTemplate
-from portal.domain.checklist_templates import TemplateInput, template_create
+from portal.domain.checklist.tables import ChecklistTemplate
+from portal.domain.checklist.templates import TemplateInput, template_create
 
 # A minimal, valid one-page PDF.
 PDF_BYTES = (

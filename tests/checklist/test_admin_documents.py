@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from portal.domain.checklist_tables import ChecklistFile, ChecklistSubmission, ChecklistTemplate
+from portal.domain.checklist.tables import ChecklistFile, ChecklistSubmission, ChecklistTemplate
 from tests.checklist.conftest import EXE_BYTES, PDF_BYTES, jpeg_bytes, make_template, post, upload
 from tests.factories import (
     make_candidate,

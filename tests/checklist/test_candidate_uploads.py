@@ -7,7 +7,7 @@ import io
 from PIL import Image
 
 from portal.config import get_settings
-from portal.domain.checklist_tables import ChecklistFile, ChecklistSubmission
+from portal.domain.checklist.tables import ChecklistFile, ChecklistSubmission
 from portal.files.storage import get_storage
 from tests.checklist.conftest import (
     ELF_BYTES,

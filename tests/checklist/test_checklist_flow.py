@@ -7,13 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from portal.domain.checklist import candidate_checklist
-from portal.domain.checklist_tables import (
-    ChecklistFile,
-    ChecklistReview,
-    ChecklistSubmission,
-)
-from portal.domain.checklist_templates import TemplateInput, template_set_status, template_update
+from portal.domain.checklist.items import candidate_checklist
+from portal.domain.checklist.tables import ChecklistFile, ChecklistReview, ChecklistSubmission
+from portal.domain.checklist.templates import TemplateInput, template_set_status, template_update
 from tests.checklist.conftest import (
     PDF_BYTES,
     jpeg_bytes,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from portal.db import write_transaction
-from portal.domain.checklist_tables import ChecklistTemplate
+from portal.domain.checklist.tables import ChecklistTemplate
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.form_numbers import whole_number
 from portal.domain.organisation.tables import Department, Position

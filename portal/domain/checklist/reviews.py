@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 
 from portal.db import write_transaction
 from portal.domain.candidates.tables import Candidate
-from portal.domain.checklist import (
+from portal.domain.checklist.items import (
     REJECT_REASONS,
     FileView,
     files_by_submission,
     reject_reason_label,
     status_label,
 )
-from portal.domain.checklist_tables import (
+from portal.domain.checklist.tables import (
     ChecklistFile,
     ChecklistReview,
     ChecklistSubmission,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from portal.domain.candidates.tables import Candidate
-from portal.domain.checklist import (
+from portal.domain.checklist.items import (
     ChecklistItem,
     active_templates,
     build_item,
@@ -16,7 +16,7 @@ from portal.domain.checklist import (
     files_by_submission,
     matches,
 )
-from portal.domain.checklist_tables import ChecklistSubmission, ChecklistTemplate
+from portal.domain.checklist.tables import ChecklistSubmission, ChecklistTemplate
 from portal.domain.errors import NotFound
 from portal.domain.organisation.tables import Cohort, Department, Position
 from portal.i18n import gettext as _

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from portal.domain.checklist import candidate_checklist
+from portal.domain.checklist.items import candidate_checklist
 from portal.domain.errors import NotFound
 
 

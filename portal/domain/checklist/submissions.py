@@ -18,8 +18,8 @@ from litestar.datastructures import UploadFile
 from portal.config import get_settings
 from portal.db import current_engine, unique_violation_raises, write_transaction
 from portal.domain.candidates.tables import Candidate
-from portal.domain.checklist import checklist_item_for
-from portal.domain.checklist_tables import ChecklistFile, ChecklistSubmission, ChecklistTemplate
+from portal.domain.checklist.items import checklist_item_for
+from portal.domain.checklist.tables import ChecklistFile, ChecklistSubmission, ChecklistTemplate
 from portal.domain.errors import Conflict, NotFound
 from portal.files.storage import get_storage
 from portal.files.uploads import StoredUpload, UploadRefused, discard_stored, store_uploads

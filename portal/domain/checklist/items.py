@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from portal.config import get_settings
 from portal.domain.candidates.tables import Candidate
-from portal.domain.checklist_tables import ChecklistFile, ChecklistSubmission, ChecklistTemplate
-from portal.domain.checklist_templates import template_families
+from portal.domain.checklist.tables import ChecklistFile, ChecklistSubmission, ChecklistTemplate
+from portal.domain.checklist.templates import template_families
 from portal.domain.errors import NotFound
 from portal.domain.organisation.tables import Cohort
 from portal.i18n import gettext as _
