@@ -27,7 +27,7 @@ from portal.config import get_settings
 from portal.domain.candidates.records import candidate_get
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound
-from portal.domain.profiles import (
+from portal.domain.profiles.personal_info import (
     REVEAL_ROLES,
     RevealRefused,
     profile_get,

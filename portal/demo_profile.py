@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from portal.domain.candidates.tables import Candidate
-from portal.domain.profile_tables import CandidateProfile
-from portal.domain.profiles import ProfileInput, profile_save
+from portal.domain.profiles.personal_info import ProfileInput, profile_save
+from portal.domain.profiles.tables import CandidateProfile
 
 # Made-up numbers that pass the checks (GB 11643 check character, Luhn).
 DEMO_PROFILES = (

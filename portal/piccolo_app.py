@@ -16,7 +16,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.room_tables",
             "portal.domain.sla_tables",
             "portal.domain.checklist.tables",
-            "portal.domain.profile_tables",
+            "portal.domain.profiles.tables",
             "portal.domain.resource_tables",
             "portal.domain.video_tables",
         ],

@@ -10,8 +10,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from portal.domain.errors import ValidationFailed
-from portal.domain.profile_tables import SENSITIVE_FIELDS
-from portal.domain.profiles import (
+from portal.domain.profiles.personal_info import (
     PROFILE_FIELDS,
     RELATIONSHIPS,
     ProfileInput,
@@ -20,6 +19,7 @@ from portal.domain.profiles import (
     profile_save,
     relationship_label,
 )
+from portal.domain.profiles.tables import SENSITIVE_FIELDS
 from portal.web.learning import CANDIDATE
 
 # Anything longer than this is not a form a person filled in.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.domain.profile_checks import id_check_character
+from portal.domain.profiles.checks import id_check_character
 
 
 def id_number(region: str = "440305", born: str = "19950612", sequence: str = "123") -> str:

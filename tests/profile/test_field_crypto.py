@@ -3,7 +3,7 @@
 import pytest
 
 from portal.config import get_settings
-from portal.domain.field_crypto import (
+from portal.domain.profiles.field_crypto import (
     FieldDecryptError,
     field_decrypt,
     field_encrypt,
@@ -60,9 +60,14 @@ def test_keys_rotate_old_values_still_open(field_key):
 
 
 async def test_rotating_the_key_re_seals_saved_profiles(field_key):
-    from portal.domain.field_crypto import field_keys
-    from portal.domain.profile_tables import CandidateProfile
-    from portal.domain.profiles import ProfileInput, profile_get, profile_save, profiles_rekey
+    from portal.domain.profiles.field_crypto import field_keys
+    from portal.domain.profiles.personal_info import (
+        ProfileInput,
+        profile_get,
+        profile_save,
+        profiles_rekey,
+    )
+    from portal.domain.profiles.tables import CandidateProfile
     from tests.factories import make_candidate
     from tests.profile.conftest import VALID_ID, profile_form
 

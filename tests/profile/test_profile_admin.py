@@ -2,8 +2,8 @@
 
 import pytest
 
-from portal.domain.profile_tables import ProfileReveal
-from portal.domain.profiles import ProfileInput, profile_save
+from portal.domain.profiles.personal_info import ProfileInput, profile_save
+from portal.domain.profiles.tables import ProfileReveal
 from tests.factories import make_candidate, make_department, make_staff, sign_in_staff
 from tests.profile.conftest import VALID_CARD, VALID_ID, profile_form
 

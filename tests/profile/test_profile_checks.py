@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from portal.domain.profile_checks import (
+from portal.domain.profiles.checks import (
     bank_card_check,
     bank_card_masked,
     id_number_check,

@@ -1,7 +1,7 @@
 """The candidate's personal-information page and what staff see of it."""
 
 from portal.domain.organisation.tables import Stage
-from portal.domain.profile_tables import CandidateProfile
+from portal.domain.profiles.tables import CandidateProfile
 from tests.factories import (
     make_candidate,
     sign_in_candidate,
@@ -143,7 +143,7 @@ async def test_script_tags_are_shown_as_text(client):
 
 async def test_a_candidate_sees_only_their_own_profile(client):
     other = await make_candidate(name="李四")
-    from portal.domain.profiles import ProfileInput, profile_save
+    from portal.domain.profiles.personal_info import ProfileInput, profile_save
 
     await profile_save(
         candidate_id=other.id, data=ProfileInput(**profile_form(legal_name="李四真名"))

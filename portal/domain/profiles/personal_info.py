@@ -15,19 +15,19 @@ from portal.config import get_settings
 from portal.db import current_engine, write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.field_crypto import (
-    FieldDecryptError,
-    field_decrypt,
-    field_encrypt,
-    field_needs_rekey,
-)
-from portal.domain.profile_checks import (
+from portal.domain.profiles.checks import (
     bank_card_check,
     bank_card_masked,
     id_number_check,
     id_number_masked,
 )
-from portal.domain.profile_tables import SENSITIVE_FIELDS, CandidateProfile, ProfileReveal
+from portal.domain.profiles.field_crypto import (
+    FieldDecryptError,
+    field_decrypt,
+    field_encrypt,
+    field_needs_rekey,
+)
+from portal.domain.profiles.tables import SENSITIVE_FIELDS, CandidateProfile, ProfileReveal
 from portal.domain.staff.tables import StaffUser
 from portal.domain.validation import normalize_phone
 from portal.i18n import gettext as _

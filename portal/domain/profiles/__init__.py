@@ -1,0 +1,1 @@
+"""Personal information: checks, encryption at rest, masked display, audited reveals."""
