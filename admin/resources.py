@@ -22,9 +22,8 @@ from portal.config import get_settings
 from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.cohort_lists import cohort_choices
-from portal.domain.resource_files import StoredFile, file_size_label, resource_max_bytes
-from portal.domain.resource_tables import RESOURCE_KINDS, Resource
-from portal.domain.resources import (
+from portal.domain.resources.files import StoredFile, file_size_label, resource_max_bytes
+from portal.domain.resources.library import (
     ResourceInput,
     kind_label,
     resource_check,
@@ -35,6 +34,7 @@ from portal.domain.resources import (
     resource_update,
     resources_for_staff,
 )
+from portal.domain.resources.tables import RESOURCE_KINDS, Resource
 from portal.domain.staff.tables import StaffUser
 from portal.files.storage import get_storage
 from portal.files.uploads import UploadRefused, request_body_limit, store_upload, uploaded_files

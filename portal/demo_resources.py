@@ -6,9 +6,9 @@ import io
 from collections.abc import AsyncIterator
 
 from portal.domain.organisation.tables import Cohort, Department
-from portal.domain.resource_files import resource_file_store
-from portal.domain.resource_tables import Resource
-from portal.domain.resources import ResourceInput, resource_create
+from portal.domain.resources.files import resource_file_store
+from portal.domain.resources.library import ResourceInput, resource_create
+from portal.domain.resources.tables import Resource
 
 GUIDE = """## 报到当天
 

@@ -17,7 +17,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.sla_tables",
             "portal.domain.checklist.tables",
             "portal.domain.profiles.tables",
-            "portal.domain.resource_tables",
+            "portal.domain.resources.tables",
             "portal.domain.video_tables",
         ],
         exclude_imported=False,

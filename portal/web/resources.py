@@ -11,8 +11,8 @@ from litestar.response import File, Template
 
 from portal.domain.errors import NotFound
 from portal.domain.learning.markdown import render_lesson_markdown
-from portal.domain.resource_files import file_size_label
-from portal.domain.resources import candidate_library, candidate_resource
+from portal.domain.resources.files import file_size_label
+from portal.domain.resources.library import candidate_library, candidate_resource
 from portal.files.storage import get_storage
 from portal.i18n import gettext as _
 from portal.web.learning import CANDIDATE

@@ -8,8 +8,8 @@ import pytest
 
 from portal.config import get_settings
 from portal.domain.organisation.tables import Cohort, Department
-from portal.domain.resource_files import resource_file_store
-from portal.domain.resources import ResourceInput, resource_create
+from portal.domain.resources.files import resource_file_store
+from portal.domain.resources.library import ResourceInput, resource_create
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 2000
 

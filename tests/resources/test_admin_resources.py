@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.domain.resource_tables import Resource
+from portal.domain.resources.tables import Resource
 from tests.factories import (
     make_candidate,
     make_cohort,

@@ -37,7 +37,7 @@ async def test_resources_are_grouped_by_kind_in_order(client):
     await make_resource("file", title="员工手册", body="")
     await make_resource(title="第二个问题")
     first = await make_resource(title="第一个问题")
-    from portal.domain.resources import resource_move
+    from portal.domain.resources.library import resource_move
 
     await resource_move(resource_id=first.id, direction="up")
     await sign_in_candidate(client, candidate)

@@ -20,8 +20,8 @@ from portal.db import write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department
-from portal.domain.resource_files import StoredFile, resource_file_delete
-from portal.domain.resource_tables import (
+from portal.domain.resources.files import StoredFile, resource_file_delete
+from portal.domain.resources.tables import (
     RESOURCE_AUDIENCES,
     RESOURCE_KINDS,
     RESOURCE_STATUSES,

@@ -1,0 +1,1 @@
+"""The resource library: guides, FAQ, files and links for candidates."""
