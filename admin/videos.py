@@ -32,7 +32,9 @@ from portal.config import get_settings
 from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.staff.tables import StaffUser
-from portal.domain.videos import (
+from portal.domain.videos.posters import PosterUpload
+from portal.domain.videos.review import video_approve, video_reject, video_row, videos_for_admin
+from portal.domain.videos.uploads import (
     MAX_CHUNK_BYTES,
     NotAVideo,
     UploadOffsetMismatch,
@@ -46,8 +48,6 @@ from portal.domain.videos import (
     video_upload_start,
     video_uploads_expire,
 )
-from portal.domain.videos_posters import PosterUpload
-from portal.domain.videos_review import video_approve, video_reject, video_row, videos_for_admin
 from portal.i18n import gettext as _
 
 CHUNK_BYTES = 4 * 1024 * 1024

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from portal.domain.organisation.tables import Department
 from portal.domain.staff.tables import StaffUser
-from portal.domain.video_tables import WelcomeVideo
+from portal.domain.videos.tables import WelcomeVideo
 from portal.files.storage import get_storage, new_key
 
 DEMO_DEPARTMENT = "生产部"

@@ -18,7 +18,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.checklist.tables",
             "portal.domain.profiles.tables",
             "portal.domain.resources.tables",
-            "portal.domain.video_tables",
+            "portal.domain.videos.tables",
         ],
         exclude_imported=False,
     ),

@@ -8,7 +8,7 @@ from litestar.response import Template
 
 from portal.domain.candidates.home import candidate_home
 from portal.domain.checklist.items import candidate_checklist
-from portal.domain.videos_watch import candidate_welcome_video
+from portal.domain.videos.watch import candidate_welcome_video
 from portal.web.guards import provide_candidate_id
 
 

@@ -12,7 +12,7 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from portal.domain.errors import NotFound
-from portal.domain.videos_watch import video_for_viewer
+from portal.domain.videos.watch import video_for_viewer
 from portal.files.ranges import range_response
 from portal.files.storage import get_storage
 from portal.i18n import gettext as _

@@ -10,7 +10,7 @@ import struct
 
 from portal.demo_videos import demo_slides, welcome_mp4
 from portal.domain.candidates.login_links import login_link_create
-from portal.domain.video_tables import WelcomeVideo
+from portal.domain.videos.tables import WelcomeVideo
 from portal.files.storage import get_storage
 from tests.browser.conftest import SCREENSHOT_DIR, live_url
 from tests.factories import STAFF_PASSWORD, make_candidate, make_department, make_staff

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.domain.staff.tables import StaffUser
-from portal.domain.video_tables import WelcomeVideo
+from portal.domain.videos.tables import WelcomeVideo
 from tests.factories import (
     make_candidate,
     make_department,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.domain.video_tables import WelcomeVideo
+from portal.domain.videos.tables import WelcomeVideo
 from portal.files.ranges import ByteRange, RangeNotSatisfiable, parse_range
 from tests.factories import (
     make_candidate,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from portal.domain.video_tables import WelcomeVideo
-from portal.domain.videos import video_uploads_expire
+from portal.domain.videos.tables import WelcomeVideo
+from portal.domain.videos.uploads import video_uploads_expire
 from portal.files.storage import get_storage
 from tests.factories import make_department, make_staff, sign_in_staff
 from tests.videos.conftest import (

@@ -14,8 +14,8 @@ from portal.db import unique_violation_raises, write_transaction
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.organisation.tables import Department
 from portal.domain.staff.tables import StaffUser
-from portal.domain.video_tables import WelcomeVideo
-from portal.domain.videos import lock_video_row
+from portal.domain.videos.tables import WelcomeVideo
+from portal.domain.videos.uploads import lock_video_row
 from portal.i18n import gettext as _
 
 REASON_MAX_LENGTH = 500

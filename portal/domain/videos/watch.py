@@ -14,7 +14,7 @@ from portal.auth.sessions import Principal
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound
 from portal.domain.staff.accounts import staff_get
-from portal.domain.video_tables import WelcomeVideo
+from portal.domain.videos.tables import WelcomeVideo
 from portal.i18n import gettext as _
 
 

@@ -21,8 +21,8 @@ from portal.config import get_settings
 from portal.db import current_engine, write_transaction
 from portal.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from portal.domain.organisation.tables import Department
-from portal.domain.video_tables import WelcomeVideo
-from portal.domain.videos_posters import PosterUpload, poster_store
+from portal.domain.videos.posters import PosterUpload, poster_store
+from portal.domain.videos.tables import WelcomeVideo
 from portal.files.kinds import SNIFF_BYTES, sniff
 from portal.files.storage import FileTooLarge, OffsetMismatch, get_storage, new_key
 from portal.i18n import gettext as _

@@ -1,0 +1,1 @@
+"""Welcome videos: resumable uploads, posters, HR approval, watching."""
