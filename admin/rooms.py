@@ -28,14 +28,21 @@ from portal.config import get_settings
 from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.organisation.cohort_lists import cohort_choices
-from portal.domain.room_admin import report_room_id, room_candidates, room_summaries
-from portal.domain.room_messages import (
+from portal.domain.rooms.membership import (
+    RoomInfo,
+    member_for_staff,
+    room_archive,
+    room_create,
+    room_for_member,
+    rooms_for_member,
+)
+from portal.domain.rooms.messages import (
     SendRefused,
     message_event_by_id,
     recent_message_events,
     staff_send,
 )
-from portal.domain.room_moderation import (
+from portal.domain.rooms.moderation import (
     MUTE_CHOICES_MINUTES,
     active_mutes,
     dismiss_report,
@@ -46,14 +53,7 @@ from portal.domain.room_moderation import (
     pin_message,
     unmute_member,
 )
-from portal.domain.rooms import (
-    RoomInfo,
-    member_for_staff,
-    room_archive,
-    room_create,
-    room_for_member,
-    rooms_for_member,
-)
+from portal.domain.rooms.summaries import report_room_id, room_candidates, room_summaries
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 from portal.i18n import ngettext

@@ -205,7 +205,7 @@ async def onramp_populate(members: int, sender_kind: str) -> dict[str, Any]:
     from portal.config import get_settings
     from portal.db import close_engine, prepare_engine
     from portal.domain.organisation.tables import Cohort, Department
-    from portal.domain.room_tables import Room
+    from portal.domain.rooms.tables import Room
     from portal.domain.staff.accounts import staff_create
 
     settings = get_settings()
@@ -325,7 +325,7 @@ async def _create_candidates(count: int, department_id: int, cohort_id: int) -> 
 async def _cohort_room(cohort_id: int, room_table: Any) -> tuple[int, str]:
     """The cohort's room through the rooms service (``ensure_cohort_room``), else a Room row."""
     try:
-        from portal.domain.rooms import ensure_cohort_room
+        from portal.domain.rooms.membership import ensure_cohort_room
     except ImportError:  # an older tree without the rooms service
         room = room_table(name="基准测试期", cohort=cohort_id)
         await room.save()

@@ -92,7 +92,7 @@ def install() -> None:
 
     from piccolo.engine.sqlite import SQLiteEngine
 
-    from portal.domain import room_messages
+    from portal.domain.rooms import messages as room_messages
     from portal.realtime.hub import LocalHub
     from portal.web import room_socket
 

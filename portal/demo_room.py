@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from portal.domain.candidates.tables import Candidate
 from portal.domain.organisation.tables import Cohort
-from portal.domain.room_messages import send_message
-from portal.domain.room_moderation import pin_message
-from portal.domain.room_tables import RoomMessage
-from portal.domain.rooms import Member, ensure_cohort_room, member_for_staff
+from portal.domain.rooms.membership import Member, ensure_cohort_room, member_for_staff
+from portal.domain.rooms.messages import send_message
+from portal.domain.rooms.moderation import pin_message
+from portal.domain.rooms.tables import RoomMessage
 from portal.domain.staff.tables import StaffUser
 
 _HR_WELCOME = "欢迎加入!培训前有任何问题都可以在这里问,HR 会在 24 小时内回复。"

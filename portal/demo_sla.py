@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from portal.domain.candidates.tables import Candidate
-from portal.domain.room_messages import send_message
-from portal.domain.room_tables import QuestionCategory, RoomMessage, RoomQuestion
-from portal.domain.rooms import Member, ensure_cohort_room
+from portal.domain.rooms.membership import Member, ensure_cohort_room
+from portal.domain.rooms.messages import send_message
+from portal.domain.rooms.tables import QuestionCategory, RoomMessage, RoomQuestion
 from portal.domain.sla_watch import check_sla
 
 # (asker's phone, category, private, hours since asked, body)

@@ -13,7 +13,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.staff.tables",
             "portal.domain.candidates.tables",
             "portal.domain.learning.tables",
-            "portal.domain.room_tables",
+            "portal.domain.rooms.tables",
             "portal.domain.sla_tables",
             "portal.domain.checklist.tables",
             "portal.domain.profiles.tables",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from portal.db import write_transaction
 from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.room_tables import RESPONDER_ROLES, QuestionCategory
+from portal.domain.rooms.tables import RESPONDER_ROLES, QuestionCategory
 from portal.i18n import gettext as _
 
 MAX_NAME = 60

@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from portal.domain.errors import ValidationFailed
-from portal.domain.room_tables import RoomQuestion
+from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.sla_policy import sla_policy_get
 from portal.domain.sla_tracker import question_scope
 from portal.domain.staff.tables import StaffUser

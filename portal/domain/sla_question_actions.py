@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 from portal.db import write_transaction
 from portal.domain.errors import Conflict, ValidationFailed
-from portal.domain.room_messages import SendRefused, author_for_staff, send_message
-from portal.domain.room_questions import close_question
-from portal.domain.room_tables import RoomQuestion
-from portal.domain.rooms import room_for_member
+from portal.domain.rooms.membership import room_for_member
+from portal.domain.rooms.messages import SendRefused, author_for_staff, send_message
+from portal.domain.rooms.questions import close_question
+from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.sla_tracker import HR_ROLES, TrackerQuestion, tracker_question
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _

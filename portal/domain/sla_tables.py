@@ -26,7 +26,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from portal.domain.room_tables import RoomQuestion
+from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.staff.tables import StaffUser
 
 SLA_EVENT_KINDS = ("warning", "breach")

@@ -13,7 +13,7 @@ from typing import Any
 from portal.domain.checklist.status import ChecklistStatus, checklist_statuses
 from portal.domain.errors import NotFound
 from portal.domain.organisation.tables import Cohort
-from portal.domain.room_tables import QuestionCategory, Room, RoomQuestion
+from portal.domain.rooms.tables import QuestionCategory, Room, RoomQuestion
 from portal.domain.sla_policy import sla_policy_get
 from portal.domain.sla_tables import SlaEvent
 from portal.domain.sla_time_left import time_left_label, urgency

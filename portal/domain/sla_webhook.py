@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from portal.config import get_settings
-from portal.domain.room_tables import RoomQuestion
+from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.sla_tables import SlaEvent
 from portal.i18n import gettext as _
 

@@ -29,7 +29,8 @@ from portal.auth.sessions import SESSION_COOKIE, session_load
 from portal.config import get_settings
 from portal.db import reads_together
 from portal.domain.errors import NotFound
-from portal.domain.room_messages import (
+from portal.domain.rooms.membership import Member, RoomInfo, member_for_principal, room_for_member
+from portal.domain.rooms.messages import (
     SendRefused,
     hidden_ids_up_to,
     message_event_by_id,
@@ -37,7 +38,6 @@ from portal.domain.room_messages import (
     recent_message_events,
     send_message,
 )
-from portal.domain.rooms import Member, RoomInfo, member_for_principal, room_for_member
 from portal.i18n import reset_locale, scope_locale, set_locale
 from portal.realtime.connection import RoomConnection
 from portal.realtime.hub import encode_event, get_hub

@@ -20,10 +20,15 @@ from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
 from portal.auth.sessions import Principal
 from portal.domain.errors import Conflict, NotFound
-from portal.domain.room_messages import SendRefused, recent_message_events, send_message
-from portal.domain.room_moderation import report_message
-from portal.domain.room_questions import active_categories
-from portal.domain.rooms import Member, member_for_principal, room_for_member, rooms_for_member
+from portal.domain.rooms.membership import (
+    Member,
+    member_for_principal,
+    room_for_member,
+    rooms_for_member,
+)
+from portal.domain.rooms.messages import SendRefused, recent_message_events, send_message
+from portal.domain.rooms.moderation import report_message
+from portal.domain.rooms.questions import active_categories
 from portal.web.learning import CANDIDATE
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -42,7 +47,7 @@ async def room_page_context(room_id: int, member: Member, **extra: Any) -> dict[
     messages = await recent_message_events(room.id, member)
     pinned = next((m for m in messages if m["id"] == room.pinned_message_id), None)
     if room.pinned_message_id and pinned is None:
-        from portal.domain.room_messages import message_event_by_id
+        from portal.domain.rooms.messages import message_event_by_id
 
         pinned = await message_event_by_id(room.pinned_message_id)
     return {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.domain.candidates.login_links import login_link_create
-from portal.domain.rooms import ensure_cohort_room
+from portal.domain.rooms.membership import ensure_cohort_room
 from tests.browser.conftest import PHONE, SCREENSHOT_DIR, live_url
 from tests.factories import make_candidate, make_cohort, make_department
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.domain.room_tables import RoomQuestion
+from portal.domain.rooms.tables import RoomQuestion
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOT_DIR
 from tests.factories import STAFF_PASSWORD, make_candidate, make_cohort, make_department, make_staff
 from tests.sla.conftest import make_question, make_room

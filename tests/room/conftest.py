@@ -14,7 +14,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from portal.domain.candidates.login_links import login_link_create
-from portal.domain.rooms import ensure_cohort_room
+from portal.domain.rooms.membership import ensure_cohort_room
 from tests.live_servers import onramp_server
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 import websockets
 
-from portal.domain.rooms import ensure_cohort_room
+from portal.domain.rooms.membership import ensure_cohort_room
 from tests.factories import make_candidate, make_cohort, make_department
 from tests.live_servers import free_port, onramp_server
 from tests.room.conftest import candidate_cookie, connect, quiet, receive, receive_until, send

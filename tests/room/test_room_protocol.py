@@ -7,8 +7,8 @@ import asyncio
 import pytest
 import websockets
 
-from portal.domain.room_tables import RoomMessage
-from portal.domain.rooms import ensure_cohort_room
+from portal.domain.rooms.membership import ensure_cohort_room
+from portal.domain.rooms.tables import RoomMessage
 from tests.factories import (
     STAFF_PASSWORD,
     make_candidate,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from portal.domain.room_moderation import hide_message, mute_member, unmute_member
-from portal.domain.room_tables import RoomMessage, RoomQuestion
-from portal.domain.rooms import ensure_cohort_room
+from portal.domain.rooms.membership import ensure_cohort_room
+from portal.domain.rooms.moderation import hide_message, mute_member, unmute_member
+from portal.domain.rooms.tables import RoomMessage, RoomQuestion
 from tests.factories import (
     STAFF_PASSWORD,
     make_candidate,

@@ -10,7 +10,7 @@ import uuid
 
 import websockets
 
-from portal.domain.rooms import ensure_cohort_room
+from portal.domain.rooms.membership import ensure_cohort_room
 from tests.factories import STAFF_PASSWORD, make_candidate, make_cohort, make_department, make_staff
 from tests.room.conftest import candidate_cookie, connect, staff_cookie, ws_url
 

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 
 from portal.domain.candidates.tables import Candidate
-from portal.domain.room_messages import send_message
-from portal.domain.rooms import Member
+from portal.domain.rooms.membership import Member
+from portal.domain.rooms.messages import send_message
 
 
 def candidate_member(candidate: Candidate) -> Member:

@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
-from portal.domain.room_messages import SendRefused, send_message
-from portal.domain.room_moderation import report_message
-from portal.domain.room_tables import MessageReport, Room, RoomMessage, RoomMute
-from portal.domain.rooms import ensure_cohort_room, room_create
+from portal.domain.rooms.membership import ensure_cohort_room, room_create
+from portal.domain.rooms.messages import SendRefused, send_message
+from portal.domain.rooms.moderation import report_message
+from portal.domain.rooms.tables import MessageReport, Room, RoomMessage, RoomMute
 from tests.factories import make_candidate, make_cohort, make_department, make_staff, sign_in_staff
 from tests.room_admin.conftest import candidate_member, post_fetch, post_form, say
 

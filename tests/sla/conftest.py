@@ -10,7 +10,7 @@ import pytest
 
 from portal.domain.candidates.tables import Candidate
 from portal.domain.organisation.tables import Cohort
-from portal.domain.room_tables import QuestionCategory, Room, RoomMessage, RoomQuestion
+from portal.domain.rooms.tables import QuestionCategory, Room, RoomMessage, RoomQuestion
 
 _sequence = itertools.count(1)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal.domain.room_tables import QuestionCategory
+from portal.domain.rooms.tables import QuestionCategory
 from portal.domain.sla_policy import sla_policy_get
 from portal.domain.sla_tables import SlaCalendarDay, SlaPolicy
 from tests.admin.forms import field_error, submit

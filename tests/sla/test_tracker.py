@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from portal.domain.room_tables import RoomMessage, RoomQuestion
+from portal.domain.rooms.tables import RoomMessage, RoomQuestion
 from tests.admin.forms import submit
 from tests.factories import (
     make_candidate,

@@ -13,8 +13,8 @@ from piccolo.query.functions.aggregate import Count, Max
 
 from portal.domain.candidates.tables import Candidate
 from portal.domain.organisation.tables import Cohort, Department
-from portal.domain.room_tables import MessageReport, RoomMessage
-from portal.domain.rooms import RoomInfo
+from portal.domain.rooms.membership import RoomInfo
+from portal.domain.rooms.tables import MessageReport, RoomMessage
 
 
 @dataclass(frozen=True, slots=True)

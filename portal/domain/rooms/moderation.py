@@ -12,9 +12,9 @@ from typing import Any
 from portal.db import is_unique_violation
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
-from portal.domain.room_messages import message_event_by_id
-from portal.domain.room_tables import MessageReport, Room, RoomMessage, RoomMute
-from portal.domain.rooms import Member, member_for_staff, room_for_member
+from portal.domain.rooms.membership import Member, member_for_staff, room_for_member
+from portal.domain.rooms.messages import message_event_by_id
+from portal.domain.rooms.tables import MessageReport, Room, RoomMessage, RoomMute
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 from portal.realtime.hub import get_hub

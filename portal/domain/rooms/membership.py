@@ -17,7 +17,7 @@ from portal.db import is_unique_violation, write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department
-from portal.domain.room_tables import Room
+from portal.domain.rooms.tables import Room
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 

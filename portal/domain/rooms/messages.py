@@ -21,13 +21,13 @@ from babel.dates import format_datetime
 
 from portal.config import get_settings
 from portal.db import current_engine, is_unique_violation, write_transaction
-from portal.domain.room_questions import (
+from portal.domain.rooms.membership import Member, RoomInfo, member_for_staff, room_for_member
+from portal.domain.rooms.questions import (
     answer_question_by_reply,
     question_create,
     resolve_category,
 )
-from portal.domain.room_tables import RoomMessage, RoomMute
-from portal.domain.rooms import Member, RoomInfo, member_for_staff, room_for_member
+from portal.domain.rooms.tables import RoomMessage, RoomMute
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import get_locale
 from portal.i18n import gettext as _

@@ -1,0 +1,1 @@
+"""The cohort Q&A rooms: membership, messages, questions, moderation."""
