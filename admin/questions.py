@@ -23,16 +23,16 @@ from admin.forms import form_text, query_int
 from admin.rendering import admin_page
 from portal.config import get_settings
 from portal.domain.errors import Conflict, ValidationFailed
-from portal.domain.sla_figures import figures_csv, parse_period, sla_figures
-from portal.domain.sla_policy import sla_policy_get
-from portal.domain.sla_question_actions import (
+from portal.domain.sla.figures import figures_csv, parse_period, sla_figures
+from portal.domain.sla.policy import sla_policy_get
+from portal.domain.sla.question_actions import (
     assignee_choices,
     tracker_answer,
     tracker_assign,
     tracker_close,
 )
-from portal.domain.sla_time_left import time_left_phrases
-from portal.domain.sla_tracker import (
+from portal.domain.sla.time_left import time_left_phrases
+from portal.domain.sla.tracker import (
     TrackerFilters,
     recent_sla_events,
     sla_summary,

@@ -20,12 +20,12 @@ from admin.guards import ensure_role
 from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
 from portal.domain.errors import ValidationFailed
-from portal.domain.sla_calendar import (
+from portal.domain.sla.calendar import (
     sla_calendar_day_add,
     sla_calendar_day_delete,
     sla_calendar_days,
 )
-from portal.domain.sla_categories import (
+from portal.domain.sla.categories import (
     CategoryInput,
     sla_categories,
     sla_category_create,
@@ -33,7 +33,7 @@ from portal.domain.sla_categories import (
     sla_category_set_active,
     sla_category_update,
 )
-from portal.domain.sla_policy import (
+from portal.domain.sla.policy import (
     WEEKDAYS,
     Policy,
     PolicyInput,

@@ -16,7 +16,7 @@ from portal.auth.middleware import SessionPrincipalMiddleware
 from portal.auth.stores import store_for
 from portal.config import STATIC_DIR, Settings, get_settings
 from portal.db import close_engine, prepare_engine
-from portal.domain.sla_watch import start_sla_watch, stop_sla_watch
+from portal.domain.sla.watch import start_sla_watch, stop_sla_watch
 from portal.i18n import LocaleMiddleware
 from portal.realtime.hub import stop_hubs
 from portal.web.errors import html_exception_handlers

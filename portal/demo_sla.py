@@ -12,7 +12,7 @@ from portal.domain.candidates.tables import Candidate
 from portal.domain.rooms.membership import Member, ensure_cohort_room
 from portal.domain.rooms.messages import send_message
 from portal.domain.rooms.tables import QuestionCategory, RoomMessage, RoomQuestion
-from portal.domain.sla_watch import check_sla
+from portal.domain.sla.watch import check_sla
 
 # (asker's phone, category, private, hours since asked, body)
 _QUESTIONS = (

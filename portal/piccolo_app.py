@@ -14,7 +14,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.candidates.tables",
             "portal.domain.learning.tables",
             "portal.domain.rooms.tables",
-            "portal.domain.sla_tables",
+            "portal.domain.sla.tables",
             "portal.domain.checklist.tables",
             "portal.domain.profiles.tables",
             "portal.domain.resources.tables",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from portal.domain.sla_calendar import Calendar, sla_calendar_day_add
-from portal.domain.sla_deadlines import business_deadline, deadline_for, question_deadline
-from portal.domain.sla_policy import Policy, PolicyInput, sla_policy_save
+from portal.domain.sla.calendar import Calendar, sla_calendar_day_add
+from portal.domain.sla.deadlines import business_deadline, deadline_for, question_deadline
+from portal.domain.sla.policy import Policy, PolicyInput, sla_policy_save
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NINE_TO_SIX = {day: (time(9), time(18)) if day < 5 else None for day in range(7)}

@@ -10,7 +10,7 @@ import pytest
 
 from portal.domain.errors import ValidationFailed
 from portal.domain.rooms.tables import RoomQuestion
-from portal.domain.sla_figures import parse_period, percentile, sla_figures
+from portal.domain.sla.figures import parse_period, percentile, sla_figures
 from tests.factories import make_candidate, make_cohort, make_department, make_staff, sign_in_staff
 from tests.sla.conftest import category_named, make_question, make_room
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from portal.domain.rooms.tables import QuestionCategory
-from portal.domain.sla_policy import sla_policy_get
-from portal.domain.sla_tables import SlaCalendarDay, SlaPolicy
+from portal.domain.sla.policy import sla_policy_get
+from portal.domain.sla.tables import SlaCalendarDay, SlaPolicy
 from tests.admin.forms import field_error, submit
 from tests.factories import make_department, make_staff, sign_in_staff
 

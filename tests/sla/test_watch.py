@@ -14,10 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from portal.domain import sla_watch
-from portal.domain.sla_policy import PolicyInput, sla_policy_save
-from portal.domain.sla_tables import SlaEvent
-from portal.domain.sla_watch import check_sla, start_sla_watch, stop_sla_watch
+from portal.domain.sla import watch as sla_watch
+from portal.domain.sla.policy import PolicyInput, sla_policy_save
+from portal.domain.sla.tables import SlaEvent
+from portal.domain.sla.watch import check_sla, start_sla_watch, stop_sla_watch
 from tests.factories import make_cohort, make_department
 from tests.sla.conftest import make_question, make_room
 

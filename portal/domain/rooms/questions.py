@@ -16,7 +16,7 @@ from portal.db import write_transaction
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.rooms.membership import member_for_staff, room_for_member
 from portal.domain.rooms.tables import QuestionCategory, RoomMessage, RoomQuestion
-from portal.domain.sla_deadlines import question_deadline
+from portal.domain.sla.deadlines import question_deadline
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import get_locale
 from portal.i18n import gettext as _

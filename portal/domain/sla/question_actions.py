@@ -16,7 +16,7 @@ from portal.domain.rooms.membership import room_for_member
 from portal.domain.rooms.messages import SendRefused, author_for_staff, send_message
 from portal.domain.rooms.questions import close_question
 from portal.domain.rooms.tables import RoomQuestion
-from portal.domain.sla_tracker import HR_ROLES, TrackerQuestion, tracker_question
+from portal.domain.sla.tracker import HR_ROLES, TrackerQuestion, tracker_question
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 

@@ -13,8 +13,8 @@ from datetime import date, time
 
 from portal.db import unique_violation_raises, write_transaction
 from portal.domain.errors import NotFound, ValidationFailed
-from portal.domain.sla_policy import format_clock, parse_clock
-from portal.domain.sla_tables import CALENDAR_DAY_KINDS, SlaCalendarDay
+from portal.domain.sla.policy import format_clock, parse_clock
+from portal.domain.sla.tables import CALENDAR_DAY_KINDS, SlaCalendarDay
 from portal.i18n import gettext as _
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)

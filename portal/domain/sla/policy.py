@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from portal.db import unique_violation_raises, write_transaction
 from portal.domain.errors import ValidationFailed
-from portal.domain.sla_tables import SlaPolicy
+from portal.domain.sla.tables import SlaPolicy
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 

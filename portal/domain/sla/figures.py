@@ -32,8 +32,8 @@ from typing import Any
 
 from portal.domain.errors import ValidationFailed
 from portal.domain.rooms.tables import RoomQuestion
-from portal.domain.sla_policy import sla_policy_get
-from portal.domain.sla_tracker import question_scope
+from portal.domain.sla.policy import sla_policy_get
+from portal.domain.sla.tracker import question_scope
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 

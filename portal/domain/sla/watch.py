@@ -22,9 +22,9 @@ from datetime import UTC, datetime, timedelta
 from portal.config import get_settings
 from portal.db import is_unique_violation, write_transaction
 from portal.domain.rooms.tables import RoomQuestion
-from portal.domain.sla_policy import sla_policy_get
-from portal.domain.sla_tables import SlaEvent
-from portal.domain.sla_webhook import sla_webhook_send
+from portal.domain.sla.policy import sla_policy_get
+from portal.domain.sla.tables import SlaEvent
+from portal.domain.sla.webhook import sla_webhook_send
 
 logger = logging.getLogger("onramp.sla")
 

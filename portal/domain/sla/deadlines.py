@@ -15,8 +15,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from portal.domain.sla_calendar import Calendar, sla_calendar
-from portal.domain.sla_policy import DayHours, Policy, sla_policy_get
+from portal.domain.sla.calendar import Calendar, sla_calendar
+from portal.domain.sla.policy import DayHours, Policy, sla_policy_get
 
 # Walking further than this without finding enough open hours means the calendar closes
 # everything (e.g. every remaining day a holiday): fall back to plain hours.

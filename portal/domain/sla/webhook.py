@@ -18,11 +18,11 @@ import httpx
 
 from portal.config import get_settings
 from portal.domain.rooms.tables import RoomQuestion
-from portal.domain.sla_tables import SlaEvent
+from portal.domain.sla.tables import SlaEvent
 from portal.i18n import gettext as _
 
 if TYPE_CHECKING:
-    from portal.domain.sla_watch import RecordedEvent
+    from portal.domain.sla.watch import RecordedEvent
 
 logger = logging.getLogger("onramp.sla")
 

@@ -14,9 +14,9 @@ from portal.domain.checklist.status import ChecklistStatus, checklist_statuses
 from portal.domain.errors import NotFound
 from portal.domain.organisation.tables import Cohort
 from portal.domain.rooms.tables import QuestionCategory, Room, RoomQuestion
-from portal.domain.sla_policy import sla_policy_get
-from portal.domain.sla_tables import SlaEvent
-from portal.domain.sla_time_left import time_left_label, urgency
+from portal.domain.sla.policy import sla_policy_get
+from portal.domain.sla.tables import SlaEvent
+from portal.domain.sla.time_left import time_left_label, urgency
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import get_locale
 from portal.i18n import gettext as _

@@ -1,0 +1,1 @@
+"""The answer SLA: policy and calendar, deadlines, tracker, figures, the deadline watch."""
