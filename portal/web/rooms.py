@@ -20,13 +20,14 @@ from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
 from portal.auth.sessions import Principal
 from portal.domain.errors import Conflict, NotFound
+from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import (
     Member,
     member_for_principal,
     room_for_member,
     rooms_for_member,
 )
-from portal.domain.rooms.messages import SendRefused, recent_message_events, send_message
+from portal.domain.rooms.messages import recent_message_events, send_message
 from portal.domain.rooms.moderation import report_message
 from portal.domain.rooms.questions import active_categories
 from portal.web.learning import CANDIDATE

@@ -7,8 +7,9 @@ import uuid
 
 import pytest
 
+from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import ensure_cohort_room, room_create
-from portal.domain.rooms.messages import SendRefused, send_message
+from portal.domain.rooms.messages import send_message
 from portal.domain.rooms.moderation import report_message
 from portal.domain.rooms.tables import MessageReport, Room, RoomMessage, RoomMute
 from tests.factories import make_candidate, make_cohort, make_department, make_staff, sign_in_staff

@@ -21,6 +21,7 @@ from babel.dates import format_datetime
 
 from portal.config import get_settings
 from portal.db import current_engine, is_unique_violation, write_transaction
+from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import Member, RoomInfo, member_for_staff, room_for_member
 from portal.domain.rooms.questions import (
     answer_question_by_reply,
@@ -41,18 +42,6 @@ TOMBSTONE_LIMIT = 200
 
 # The staff-side name for the send API (the SLA tracker answers through it).
 author_for_staff = member_for_staff
-
-
-class SendRefused(Exception):
-    """A send was refused; ``code`` is stable for clients, ``detail`` is for people."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-
-    def event(self, client_id: str | None) -> dict[str, Any]:
-        return {"type": "error", "code": self.code, "detail": self.detail, "client_id": client_id}
 
 
 @dataclass(frozen=True, slots=True)

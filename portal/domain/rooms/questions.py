@@ -14,6 +14,7 @@ from typing import Any
 
 from portal.db import write_transaction
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
+from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import member_for_staff, room_for_member
 from portal.domain.rooms.tables import QuestionCategory, RoomMessage, RoomQuestion
 from portal.domain.sla.deadlines import question_deadline
@@ -50,7 +51,6 @@ async def active_categories() -> list[dict[str, Any]]:
 
 async def resolve_category(category_id: object) -> Category:
     """The chosen active category; with none chosen, the last one (其他 / Other)."""
-    from portal.domain.rooms.messages import SendRefused
 
     categories = await active_categories()
     if category_id in (None, ""):

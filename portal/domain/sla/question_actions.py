@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 
 from portal.db import write_transaction
 from portal.domain.errors import Conflict, ValidationFailed
+from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import room_for_member
-from portal.domain.rooms.messages import SendRefused, author_for_staff, send_message
+from portal.domain.rooms.messages import author_for_staff, send_message
 from portal.domain.rooms.questions import close_question
 from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.sla.tracker import HR_ROLES, TrackerQuestion, tracker_question

@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from portal.config import get_settings
 from portal.db import is_unique_violation, write_transaction
 from portal.domain.rooms.tables import RoomQuestion
+from portal.domain.sla.events import RecordedEvent
 from portal.domain.sla.policy import sla_policy_get
 from portal.domain.sla.tables import SlaEvent
 from portal.domain.sla.webhook import sla_webhook_send
@@ -32,15 +32,6 @@ logger = logging.getLogger("onramp.sla")
 def check_interval_seconds() -> float:
     """Seconds between two checks in each process (``ONRAMP_SLA_CHECK_SECONDS``; 0: off)."""
     return float(get_settings().sla_check_seconds)
-
-
-@dataclass(frozen=True)
-class RecordedEvent:
-    id: int
-    question_id: int
-    kind: str
-    deadline_at: datetime
-    created_at: datetime
 
 
 async def _record(question_id: int, kind: str, now: datetime) -> RecordedEvent | None:

@@ -12,17 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from portal.config import get_settings
 from portal.domain.rooms.tables import RoomQuestion
+from portal.domain.sla.events import RecordedEvent
 from portal.domain.sla.tables import SlaEvent
 from portal.i18n import gettext as _
-
-if TYPE_CHECKING:
-    from portal.domain.sla.watch import RecordedEvent
 
 logger = logging.getLogger("onramp.sla")
 
