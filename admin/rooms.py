@@ -45,13 +45,13 @@ from portal.domain.rooms.messages import (
 from portal.domain.rooms.moderation import (
     MUTE_CHOICES_MINUTES,
     active_mutes,
-    dismiss_report,
     hidden_messages,
-    hide_message,
-    mute_member,
+    member_mute,
+    member_unmute,
+    message_hide,
+    message_pin,
     open_reports,
-    pin_message,
-    unmute_member,
+    report_dismiss,
 )
 from portal.domain.rooms.summaries import report_room_id, room_candidates, room_summaries
 from portal.domain.staff.tables import StaffUser
@@ -351,7 +351,7 @@ class RoomAdminController(Controller):
         form = await _fields(request, "reason")
 
         async def action(room: RoomInfo) -> None:
-            await hide_message(
+            await message_hide(
                 staff=staff,
                 room_id=room.id,
                 message_id=_id_or_404(message_id),
@@ -369,7 +369,7 @@ class RoomAdminController(Controller):
         message_id: FromPath[int],
     ) -> Response[Any]:
         async def action(room: RoomInfo) -> None:
-            await pin_message(staff=staff, room_id=room.id, message_id=_id_or_404(message_id))
+            await message_pin(staff=staff, room_id=room.id, message_id=_id_or_404(message_id))
 
         return await _moderate(request, staff, room_id, "pinned", action)
 
@@ -389,9 +389,9 @@ class RoomAdminController(Controller):
             if not chosen:
                 raise NotFound(_("This message does not exist."))
             if pinning:
-                await pin_message(staff=staff, room_id=room.id, message_id=chosen)
+                await message_pin(staff=staff, room_id=room.id, message_id=chosen)
             else:
-                await hide_message(
+                await message_hide(
                     staff=staff, room_id=room.id, message_id=chosen, reason=form["reason"]
                 )
 
@@ -405,7 +405,7 @@ class RoomAdminController(Controller):
         room_id: FromPath[int],
     ) -> Response[Any]:
         async def action(room: RoomInfo) -> None:
-            await pin_message(staff=staff, room_id=room.id, message_id=None)
+            await message_pin(staff=staff, room_id=room.id, message_id=None)
 
         return await _moderate(request, staff, room_id, "unpinned", action)
 
@@ -442,7 +442,7 @@ class RoomAdminController(Controller):
         candidate_id: FromPath[int],
     ) -> Response[Any]:
         async def action(room: RoomInfo) -> None:
-            await unmute_member(staff=staff, room_id=room.id, candidate_id=_id_or_404(candidate_id))
+            await member_unmute(staff=staff, room_id=room.id, candidate_id=_id_or_404(candidate_id))
 
         return await _moderate(request, staff, room_id, "unmuted", action)
 
@@ -458,7 +458,7 @@ class RoomAdminController(Controller):
             # A report of another room is not this room's to dismiss.
             if await report_room_id(_id_or_404(report_id)) != room.id:
                 raise NotFound(_("This report does not exist."))
-            await dismiss_report(staff=staff, report_id=report_id)
+            await report_dismiss(staff=staff, report_id=report_id)
 
         return await _moderate(request, staff, room_id, "dismissed", action)
 
@@ -483,7 +483,7 @@ async def _mute(
             errors["minutes"] = _("Choose a duration from the list.")
         if errors:
             raise ValidationFailed(errors)
-        until = await mute_member(
+        until = await member_mute(
             staff=staff,
             room_id=room.id,
             candidate_id=candidate_id,  # type: ignore[arg-type]

@@ -323,14 +323,14 @@ async def _create_candidates(count: int, department_id: int, cohort_id: int) -> 
 
 
 async def _cohort_room(cohort_id: int, room_table: Any) -> tuple[int, str]:
-    """The cohort's room through the rooms service (``ensure_cohort_room``), else a Room row."""
+    """The cohort's room through the rooms service (``cohort_room_ensure``), else a Room row."""
     try:
-        from portal.domain.rooms.membership import ensure_cohort_room
+        from portal.domain.rooms.membership import cohort_room_ensure
     except ImportError:  # an older tree without the rooms service
         room = room_table(name="基准测试期", cohort=cohort_id)
         await room.save()
         return int(room.id), "a Room row"
-    return int(await ensure_cohort_room(cohort_id)), "portal.domain.rooms.ensure_cohort_room"
+    return int(await cohort_room_ensure(cohort_id)), "portal.domain.rooms.membership.cohort_room_ensure"
 
 
 async def start_onramp(args: argparse.Namespace) -> tuple[Server, Path]:
@@ -703,8 +703,8 @@ _LOADAVG: list[str] = []
 PROBE_REPORT: list[str] = []
 PROBE_STEPS = (
     ("queued", "waiting behind earlier frames of the sender's connection"),
-    ("handle_frame", "handling one send frame (parse, send_message, ack)"),
-    ("send_message", "  send_message"),
+    ("handle_frame", "handling one send frame (parse, message_send, ack)"),
+    ("message_send", "  message_send"),
     ("transaction", "    store and commit (write_transaction)"),
     ("store", "      checks and insert, before the commit (_store)"),
     ("existing_send", "    client_id lookup (only on refusals and retries)"),

@@ -6,8 +6,8 @@ at run time and without touching the source, the steps a posted message goes thr
 
 - ``queued``: from the sender's clock reading (in the bench body) to the server starting to
   handle that frame: time spent waiting behind earlier frames of the same connection;
-- ``handle_frame`` (``portal.web.room_socket._handle_frame``: JSON in, ``send_message``,
-  ack out), ``send_message`` and inside it ``transaction`` (``write_transaction``: store and
+- ``handle_frame`` (``portal.web.room_socket._handle_frame``: JSON in, ``message_send``,
+  ack out), ``message_send`` and inside it ``transaction`` (``write_transaction``: store and
   commit) with ``store`` (``_store``: checks and insert, before the commit), ``deliver``
   (``LocalHub.deliver``, the synchronous fan-out loop over the room's connections) and every
   SQL statement; ``existing_send`` (the client_id lookup) only runs for a refused or
@@ -18,10 +18,10 @@ at run time and without touching the source, the steps a posted message goes thr
 
 One fan-out in ten runs under cProfile instead (its functions by own time are reported).
 
-Each function is replaced where it is looked up: ``_handle_frame`` and ``send_message`` in
+Each function is replaced where it is looked up: ``_handle_frame`` and ``message_send`` in
 ``portal.web.room_socket`` (``_serve`` and ``_handle_frame`` read them from that module's
 globals), ``write_transaction``, ``_store`` and ``_existing_send`` in
-``portal.domain.room_messages``, ``deliver`` on ``LocalHub`` (``publish`` calls
+``portal.domain.rooms.messages``, ``deliver`` on ``LocalHub`` (``publish`` calls
 ``self.deliver``). Only frames carrying a bench body are timed. On exit (SIGTERM) the
 timings are written as JSON to ``--out``. Run by the benchmark; not meant for production.
 """
@@ -120,10 +120,10 @@ def install() -> None:
             _record("handle_frame", started)
             IN_BENCH.reset(token)
 
-    # ``_serve`` calls ``_handle_frame``, which calls ``send_message``, through the globals of
-    # ``portal.web.room_socket``; ``send_message`` finds the others in ``room_messages``'.
+    # ``_serve`` calls ``_handle_frame``, which calls ``message_send``, through the globals of
+    # ``portal.web.room_socket``; ``message_send`` finds the others in ``room_messages``'.
     room_socket._handle_frame = timed_handle_frame
-    room_socket.send_message = _timed("send_message", room_socket.send_message)
+    room_socket.message_send = _timed("message_send", room_socket.message_send)
     room_messages._store = _timed("store", room_messages._store)
     # Only for a refused or duplicate send (the unique index decides, nothing looks first).
     room_messages._existing_send = _timed("existing_send", room_messages._existing_send)

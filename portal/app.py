@@ -16,7 +16,7 @@ from portal.auth.middleware import SessionPrincipalMiddleware
 from portal.auth.stores import store_for
 from portal.config import STATIC_DIR, Settings, get_settings
 from portal.db import close_engine, prepare_engine
-from portal.domain.sla.watch import start_sla_watch, stop_sla_watch
+from portal.domain.sla.watch import sla_watch_start, sla_watch_stop
 from portal.i18n import LocaleMiddleware
 from portal.realtime.hub import stop_hubs
 from portal.web.errors import html_exception_handlers
@@ -96,8 +96,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             ),
         ),
         exception_handlers=html_exception_handlers(),
-        on_startup=[prepare_engine, start_sla_watch, freeze_startup_objects]
+        on_startup=[prepare_engine, sla_watch_start, freeze_startup_objects]
         if manage_database
         else [],
-        on_shutdown=[stop_sla_watch, stop_hubs, close_engine] if manage_database else [],
+        on_shutdown=[sla_watch_stop, stop_hubs, close_engine] if manage_database else [],
     )

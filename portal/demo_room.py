@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from portal.domain.candidates.tables import Candidate
 from portal.domain.organisation.tables import Cohort
-from portal.domain.rooms.membership import Member, ensure_cohort_room, member_for_staff
-from portal.domain.rooms.messages import send_message
-from portal.domain.rooms.moderation import pin_message
+from portal.domain.rooms.membership import Member, cohort_room_ensure, member_for_staff
+from portal.domain.rooms.messages import message_send
+from portal.domain.rooms.moderation import message_pin
 from portal.domain.rooms.tables import RoomMessage
 from portal.domain.staff.tables import StaffUser
 
@@ -20,19 +20,19 @@ async def load_demo_room() -> None:
         return
     staff = member_for_staff(hr)
     for cohort in await Cohort.select(Cohort.id).run():
-        room_id = await ensure_cohort_room(cohort["id"])
+        room_id = await cohort_room_ensure(cohort["id"])
         if await RoomMessage.exists().where(RoomMessage.room == room_id):
             continue
         people = await Candidate.objects().where(Candidate.cohort == cohort["id"]).limit(2).run()
-        await send_message(
+        await message_send(
             room_id=room_id, author=staff, client_id=f"demo-welcome-{room_id}",
             kind="chat", body=_HR_WELCOME,
         )  # fmt: skip
-        notice = await send_message(
+        notice = await message_send(
             room_id=room_id, author=staff, client_id=f"demo-notice-{room_id}",
             kind="chat", body=_NOTICE,
         )  # fmt: skip
-        await pin_message(staff=hr, room_id=room_id, message_id=notice.id)
+        await message_pin(staff=hr, room_id=room_id, message_id=notice.id)
         if not people:
             continue
         asker = Member(
@@ -43,16 +43,16 @@ async def load_demo_room() -> None:
             department_id=people[0].department,
             cohort_id=cohort["id"],
         )
-        question = await send_message(
+        question = await message_send(
             room_id=room_id, author=asker, client_id=f"demo-q-{room_id}", kind="question",
             body="培训期间提供午餐吗?需要自己带工具吗?",
         )  # fmt: skip
-        await send_message(
+        await message_send(
             room_id=room_id, author=staff, client_id=f"demo-a-{room_id}", kind="chat",
             body="提供免费午餐;工具和工服在第一天统一发放,不用自己带。", reply_to=question.id,
         )  # fmt: skip
         if len(people) > 1:
-            await send_message(
+            await message_send(
                 room_id=room_id,
                 author=Member(
                     kind="candidate", id=people[1].id, name=people[1].name, role="candidate",

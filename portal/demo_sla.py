@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from portal.domain.candidates.tables import Candidate
-from portal.domain.rooms.membership import Member, ensure_cohort_room
-from portal.domain.rooms.messages import send_message
+from portal.domain.rooms.membership import Member, cohort_room_ensure
+from portal.domain.rooms.messages import message_send
 from portal.domain.rooms.tables import QuestionCategory, RoomMessage, RoomQuestion
-from portal.domain.sla.watch import check_sla
+from portal.domain.sla.watch import sla_check
 
 # (asker's phone, category, private, hours since asked, body)
 _QUESTIONS = (
@@ -34,7 +34,7 @@ async def load_demo_sla(now: datetime | None = None) -> None:
         asker = await Candidate.objects().get(Candidate.phone == phone)
         if asker is None or asker.cohort is None:
             continue
-        room_id = await ensure_cohort_room(asker.cohort)
+        room_id = await cohort_room_ensure(asker.cohort)
         member = Member(
             kind="candidate",
             id=asker.id,
@@ -43,7 +43,7 @@ async def load_demo_sla(now: datetime | None = None) -> None:
             department_id=asker.department,
             cohort_id=asker.cohort,
         )
-        sent = await send_message(
+        sent = await message_send(
             room_id=room_id,
             author=member,
             client_id=client_id,
@@ -67,4 +67,4 @@ async def load_demo_sla(now: datetime | None = None) -> None:
         await RoomMessage.update({RoomMessage.created_at: asked_at}).where(
             RoomMessage.id == sent.id
         )
-    await check_sla(now)
+    await sla_check(now)

@@ -35,7 +35,7 @@ def normalize_email(raw: str | None) -> str | None:
     return value
 
 
-def check_name(raw: str | None, errors: dict[str, str], field: str = "name") -> str:
+def name_check(raw: str | None, errors: dict[str, str], field: str = "name") -> str:
     value = " ".join((raw or "").split())
     if not value:
         errors[field] = _("Please enter a name.")

@@ -35,8 +35,8 @@ from portal.domain.rooms.messages import (
     hidden_ids_up_to,
     message_event_by_id,
     message_events_after,
+    message_send,
     recent_message_events,
-    send_message,
 )
 from portal.i18n import reset_locale, scope_locale, set_locale
 from portal.realtime.connection import RoomConnection
@@ -164,7 +164,7 @@ async def _handle_frame(send: Send, room: RoomInfo, member: Member, raw: str) ->
         await reply(SendRefused("bad_type", "Unknown frame type.").event(client_id=client_id))
         return
     try:
-        result = await send_message(
+        result = await message_send(
             room_id=room.id,
             author=member,
             client_id=frame.get("client_id"),

@@ -27,8 +27,8 @@ from portal.domain.rooms.membership import (
     room_for_member,
     rooms_for_member,
 )
-from portal.domain.rooms.messages import recent_message_events, send_message
-from portal.domain.rooms.moderation import report_message
+from portal.domain.rooms.messages import message_send, recent_message_events
+from portal.domain.rooms.moderation import message_report
 from portal.domain.rooms.questions import active_categories
 from portal.web.learning import CANDIDATE
 
@@ -95,7 +95,7 @@ async def room_send(
     await room_for_member(room_id, member)
     kind = "question" if data.get("kind") == "question" else "chat"
     try:
-        await send_message(
+        await message_send(
             room_id=room_id,
             author=member,
             client_id=str(data.get("client_id", "")),
@@ -127,7 +127,7 @@ async def room_report(
 ) -> Response[None] | Redirect:
     member = await _member(request)
     with contextlib.suppress(Conflict):
-        await report_message(
+        await message_report(
             member=member,
             room_id=room_id,
             message_id=message_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.domain.candidates.login_links import login_link_create
-from portal.domain.rooms.membership import ensure_cohort_room
+from portal.domain.rooms.membership import cohort_room_ensure
 from tests.browser.conftest import PHONE, SCREENSHOT_DIR, live_url
 from tests.factories import make_candidate, make_cohort, make_department
 
@@ -17,7 +17,7 @@ async def test_a_script_body_is_shown_as_text_live_and_after_reload(
     cohort = await make_cohort(department)
     reader = await make_candidate(department, cohort=cohort, name="读者")
     writer = await make_candidate(department, cohort=cohort, name="写者")
-    room_id = await ensure_cohort_room(cohort.id)
+    room_id = await cohort_room_ensure(cohort.id)
 
     await phone_page.goto(live_url(await login_link_create(candidate_id=reader.id), live_server))
     await phone_page.goto(f"{live_server}/rooms/{room_id}")
@@ -57,7 +57,7 @@ async def test_the_page_shows_offline_and_catches_up_when_back(live_server, phon
     department = await make_department()
     cohort = await make_cohort(department)
     reader = await make_candidate(department, cohort=cohort, name="读者")
-    room_id = await ensure_cohort_room(cohort.id)
+    room_id = await cohort_room_ensure(cohort.id)
     await phone_page.goto(live_url(await login_link_create(candidate_id=reader.id), live_server))
     await phone_page.goto(f"{live_server}/rooms/{room_id}")
     status = phone_page.locator("#room-status")

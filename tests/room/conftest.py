@@ -14,7 +14,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from portal.domain.candidates.login_links import login_link_create
-from portal.domain.rooms.membership import ensure_cohort_room
+from portal.domain.rooms.membership import cohort_room_ensure
 from tests.live_servers import onramp_server
 
 
@@ -104,7 +104,7 @@ async def quiet(ws: ClientConnection, seconds: float = 0.5) -> list[dict[str, An
         return frames
 
 
-__all__ = ["ensure_cohort_room"]
+__all__ = ["cohort_room_ensure"]
 
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -10,7 +10,7 @@ import time
 import pytest
 import websockets
 
-from portal.domain.rooms.membership import ensure_cohort_room
+from portal.domain.rooms.membership import cohort_room_ensure
 from tests.factories import make_candidate, make_cohort, make_department
 from tests.live_servers import free_port, onramp_server
 from tests.room.conftest import candidate_cookie, connect, quiet, receive, receive_until, send
@@ -20,7 +20,7 @@ async def _members(base_url: str, count: int):
     department = await make_department()
     cohort = await make_cohort(department)
     people = [await make_candidate(department, cohort=cohort) for _ in range(count)]
-    room_id = await ensure_cohort_room(cohort.id)
+    room_id = await cohort_room_ensure(cohort.id)
     return room_id, [await candidate_cookie(base_url, person.id) for person in people]
 
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import websockets
 
-from portal.domain.rooms.membership import ensure_cohort_room
+from portal.domain.rooms.membership import cohort_room_ensure
 from portal.domain.rooms.tables import RoomMessage
 from tests.factories import (
     STAFF_PASSWORD,
@@ -32,7 +32,7 @@ async def _two_members(base_url: str):
     cohort = await make_cohort(department)
     alice = await make_candidate(department, cohort=cohort, name="Alice")
     bob = await make_candidate(department, cohort=cohort, name="Bob")
-    room_id = await ensure_cohort_room(cohort.id)
+    room_id = await cohort_room_ensure(cohort.id)
     return (
         room_id,
         (alice, await candidate_cookie(base_url, alice.id)),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from portal.domain.rooms.membership import ensure_cohort_room
-from portal.domain.rooms.moderation import hide_message, mute_member, unmute_member
+from portal.domain.rooms.membership import cohort_room_ensure
+from portal.domain.rooms.moderation import member_mute, member_unmute, message_hide
 from portal.domain.rooms.tables import RoomMessage, RoomQuestion
 from tests.factories import (
     STAFF_PASSWORD,
@@ -30,7 +30,7 @@ async def _room(base_url: str):
     cohort = await make_cohort(department)
     alice = await make_candidate(department, cohort=cohort, name="Alice")
     bob = await make_candidate(department, cohort=cohort, name="Bob")
-    room_id = await ensure_cohort_room(cohort.id)
+    room_id = await cohort_room_ensure(cohort.id)
     hr = await make_staff("hr")
     return {
         "room": room_id,
@@ -83,7 +83,7 @@ async def test_bad_frames_get_errors_and_change_nothing(room_server):
 
 async def test_a_muted_member_is_refused_until_unmuted(room_server):
     r = await _room(room_server)
-    until = await mute_member(
+    until = await member_mute(
         staff=r["hr"], room_id=r["room"], candidate_id=r["alice"].id, minutes=10, reason="spam"
     )
     assert until > datetime.now(UTC) + timedelta(minutes=9)
@@ -91,7 +91,7 @@ async def test_a_muted_member_is_refused_until_unmuted(room_server):
         await send(a, "let me talk")
         error, _ = await receive_until(a, "error")
         assert error["code"] == "muted"
-        await unmute_member(staff=r["hr"], room_id=r["room"], candidate_id=r["alice"].id)
+        await member_unmute(staff=r["hr"], room_id=r["room"], candidate_id=r["alice"].id)
         await send(a, "thanks")
         await receive_until(a, "ack")
 
@@ -106,7 +106,7 @@ async def test_hiding_sends_a_tombstone_and_keeps_the_row(redis_room_server, pub
         await send(a, "something rude")
         ack, _ = await receive_until(a, "ack")
         await receive(b)
-        await hide_message(staff=r["hr"], room_id=r["room"], message_id=ack["id"], reason="rude")
+        await message_hide(staff=r["hr"], room_id=r["room"], message_id=ack["id"], reason="rude")
         assert await receive(b) == {"type": "hidden", "id": ack["id"]}
     row = await RoomMessage.select().where(RoomMessage.id == ack["id"]).first().run()
     assert row["body"] == "something rude" and row["hidden_by"] == r["hr"].id
@@ -165,7 +165,7 @@ async def test_a_question_gets_a_deadline_and_a_staff_reply_answers_it(room_serv
 
 async def test_another_members_mute_does_not_touch_the_rest(room_server):
     r = await _room(room_server)
-    await mute_member(
+    await member_mute(
         staff=r["hr"], room_id=r["room"], candidate_id=r["alice"].id, minutes=60, reason=""
     )
     async with await connect(room_server, r["room"], r["bob_cookie"]) as b:

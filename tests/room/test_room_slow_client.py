@@ -10,7 +10,7 @@ import uuid
 
 import websockets
 
-from portal.domain.rooms.membership import ensure_cohort_room
+from portal.domain.rooms.membership import cohort_room_ensure
 from tests.factories import STAFF_PASSWORD, make_candidate, make_cohort, make_department, make_staff
 from tests.room.conftest import candidate_cookie, connect, staff_cookie, ws_url
 
@@ -23,7 +23,7 @@ async def test_a_stalled_reader_is_dropped_and_the_others_get_everything(room_se
     cohort = await make_cohort(department)
     fast = await make_candidate(department, cohort=cohort)
     slow = await make_candidate(department, cohort=cohort)
-    room_id = await ensure_cohort_room(cohort.id)
+    room_id = await cohort_room_ensure(cohort.id)
     hr = await make_staff("hr")
     hr_cookie = await staff_cookie(room_server, hr.email, STAFF_PASSWORD)
     slow_cookie = await candidate_cookie(room_server, slow.id)

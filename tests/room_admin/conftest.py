@@ -9,7 +9,7 @@ import httpx
 
 from portal.domain.candidates.tables import Candidate
 from portal.domain.rooms.membership import Member
-from portal.domain.rooms.messages import send_message
+from portal.domain.rooms.messages import message_send
 
 
 def candidate_member(candidate: Candidate) -> Member:
@@ -24,7 +24,7 @@ def candidate_member(candidate: Candidate) -> Member:
 
 
 async def say(room_id: int, candidate: Candidate, body: str) -> int:
-    result = await send_message(
+    result = await message_send(
         room_id=room_id,
         author=candidate_member(candidate),
         client_id=uuid.uuid4().hex,

@@ -8,9 +8,9 @@ import uuid
 import pytest
 
 from portal.domain.rooms.errors import SendRefused
-from portal.domain.rooms.membership import ensure_cohort_room, room_create
-from portal.domain.rooms.messages import send_message
-from portal.domain.rooms.moderation import report_message
+from portal.domain.rooms.membership import cohort_room_ensure, room_create
+from portal.domain.rooms.messages import message_send
+from portal.domain.rooms.moderation import message_report
 from portal.domain.rooms.tables import MessageReport, Room, RoomMessage, RoomMute
 from tests.factories import make_candidate, make_cohort, make_department, make_staff, sign_in_staff
 from tests.room_admin.conftest import candidate_member, post_fetch, post_form, say
@@ -25,8 +25,8 @@ async def _two_departments():
     alice = await make_candidate(a, cohort=cohort_a, name="王小明")
     amy = await make_candidate(a, cohort=cohort_a, name="李华")
     bob = await make_candidate(b, cohort=cohort_b, name="赵六")
-    room_a = await ensure_cohort_room(cohort_a.id)
-    room_b = await ensure_cohort_room(cohort_b.id)
+    room_a = await cohort_room_ensure(cohort_a.id)
+    room_b = await cohort_room_ensure(cohort_b.id)
     return a, b, cohort_a, cohort_b, alice, amy, bob, room_a, room_b
 
 
@@ -48,7 +48,7 @@ async def test_managers_see_only_their_departments_rooms(client):
     a, b, _ca, _cb, alice, amy, bob, room_a, room_b = await _two_departments()
     await say(room_a, alice, "大家好")
     hello_b = await say(room_b, bob, "质量部的同学好")
-    await report_message(
+    await message_report(
         member=candidate_member(amy), room_id=room_a, message_id=await say(room_a, alice, "x"),
         reason="spam",
     )  # fmt: skip
@@ -318,10 +318,10 @@ async def test_reports_are_listed_and_dismissed(client):
     rude = await say(room_a, alice, "不礼貌的话")
     spam = await say(room_a, alice, "加我微信")
     reporter = candidate_member(amy)
-    await report_message(member=reporter, room_id=room_a, message_id=rude, reason="骂人")
-    await report_message(member=reporter, room_id=room_a, message_id=spam, reason="广告")
+    await message_report(member=reporter, room_id=room_a, message_id=rude, reason="骂人")
+    await message_report(member=reporter, room_id=room_a, message_id=spam, reason="广告")
     other = await say(room_b, bob, "b")
-    await report_message(member=candidate_member(bob), room_id=room_b, message_id=other, reason="")
+    await message_report(member=candidate_member(bob), room_id=room_b, message_id=other, reason="")
     await sign_in_staff(client, await make_staff("hr"))
 
     page = await client.get(f"/admin/rooms/{room_a}", headers=EN)
@@ -353,7 +353,7 @@ async def test_script_bodies_are_shown_as_text(client):
     shown = await say(room_a, alice, attack)
     reported = await say(room_a, alice, attack + " 2")
     hidden = await say(room_a, alice, attack + " 3")
-    await report_message(
+    await message_report(
         member=candidate_member(amy), room_id=room_a, message_id=reported, reason=attack
     )
     await sign_in_staff(client, await make_staff("hr"))
@@ -417,7 +417,7 @@ async def test_every_room_form_needs_the_csrf_token(client):
     assert await RoomMute.count() == 0
     assert await RoomMessage.count() == 1
     assert await Room.count().where(Room.is_archived == False) == 2  # noqa: E712
-    await send_message(
+    await message_send(
         room_id=room_a,
         author=candidate_member(alice),
         client_id=uuid.uuid4().hex,

@@ -17,7 +17,7 @@ import pytest
 from portal.domain.sla import watch as sla_watch
 from portal.domain.sla.policy import PolicyInput, sla_policy_save
 from portal.domain.sla.tables import SlaEvent
-from portal.domain.sla.watch import check_sla, start_sla_watch, stop_sla_watch
+from portal.domain.sla.watch import sla_check, sla_watch_start, sla_watch_stop
 from tests.factories import make_cohort, make_department
 from tests.sla.conftest import make_question, make_room
 
@@ -52,50 +52,50 @@ async def _save_policy(webhook_url: str = "", warning_hours: str = "4") -> None:
 
 async def test_question_with_plenty_of_time_gets_no_event():
     await _one_question(hours_left=10)
-    assert await check_sla() == []
+    assert await sla_check() == []
     assert await _events() == []
 
 
 async def test_warning_then_breach_each_recorded_once():
     question = await _one_question(hours_left=3)
     now = datetime.now(UTC)
-    first = await check_sla(now)
+    first = await sla_check(now)
     assert [(event.question_id, event.kind) for event in first] == [(question.id, "warning")]
-    assert await check_sla(now + timedelta(minutes=1)) == []
+    assert await sla_check(now + timedelta(minutes=1)) == []
     later = now + timedelta(hours=3, minutes=1)
-    assert [event.kind for event in await check_sla(later)] == ["breach"]
-    assert await check_sla(later + timedelta(hours=1)) == []
+    assert [event.kind for event in await sla_check(later)] == ["breach"]
+    assert await sla_check(later + timedelta(hours=1)) == []
     assert await _events() == [(question.id, "warning"), (question.id, "breach")]
 
 
 async def test_question_first_seen_overdue_gets_only_its_breach():
     question = await _one_question(hours_left=-2)
-    await check_sla()
+    await sla_check()
     assert await _events() == [(question.id, "breach")]
 
 
 async def test_answered_and_closed_questions_are_not_breached():
     await _one_question(hours_left=-2, status="answered")
     await _one_question(hours_left=-2, status="closed")
-    assert await check_sla() == []
+    assert await sla_check() == []
 
 
 async def test_warning_threshold_of_zero_means_no_warnings():
     await _save_policy(warning_hours="0")
     await _one_question(hours_left=1)
-    assert await check_sla() == []
+    assert await sla_check() == []
 
 
 async def test_concurrent_checks_record_one_breach():
     question = await _one_question(hours_left=-1)
-    results = await asyncio.gather(*(check_sla() for _ in range(5)))
+    results = await asyncio.gather(*(sla_check() for _ in range(5)))
     assert sum(len(events) for events in results) == 1
     assert await _events() == [(question.id, "breach")]
 
 
 async def test_the_unique_index_refuses_a_second_breach_row():
     question = await _one_question(hours_left=-1)
-    await check_sla()
+    await sla_check()
     duplicate = SlaEvent(question=question.id, kind="breach", deadline_at=question.deadline_at)
     with pytest.raises(Exception) as raised:
         await duplicate.save()
@@ -108,14 +108,14 @@ _WORKER = """
 import asyncio, sys, time
 from datetime import datetime
 from portal.db import bind_engine, close_engine, create_engine, prepare_engine
-from portal.domain.sla_watch import check_sla
+from portal.domain.sla_watch import sla_check
 
 async def main(url, start_at, now):
     engine = create_engine(url)
     bind_engine(engine)
     await prepare_engine(engine)
     await asyncio.sleep(max(0.0, start_at - time.time()))
-    events = await check_sla(datetime.fromisoformat(now))
+    events = await sla_check(datetime.fromisoformat(now))
     print(len(events))
     await close_engine(engine)
 
@@ -188,8 +188,8 @@ async def test_breach_is_posted_once_to_the_webhook(webhook_receiver):
     await _save_policy(webhook_url=url)
     question = await _one_question(hours_left=-1, body="宿舍几人间?")
     private = await _one_question(hours_left=-1, body="我的工资是多少?", private=True)
-    await asyncio.gather(check_sla(), check_sla(), check_sla())
-    await check_sla()
+    await asyncio.gather(sla_check(), sla_check(), sla_check())
+    await sla_check()
     payloads = sorted((hit["json"] for hit in receiver.received), key=lambda p: p["event_id"])
     assert [p["question"]["id"] for p in payloads] == [question.id, private.id]
     assert all(hit["content_type"] == "application/json" for hit in receiver.received)
@@ -212,7 +212,7 @@ async def test_a_failing_webhook_is_logged_not_raised(webhook_receiver, caplog):
     receiver.status = 500
     await _save_policy(webhook_url=url)
     await _one_question(hours_left=-1)
-    events = await check_sla()
+    events = await sla_check()
     assert len(events) == 1
     row = await SlaEvent.select(SlaEvent.notify_error).first()
     assert row["notify_error"] == "HTTP 500"
@@ -220,7 +220,7 @@ async def test_a_failing_webhook_is_logged_not_raised(webhook_receiver, caplog):
     # Nobody listening at all: still no exception, the event is still recorded.
     await _save_policy(webhook_url="http://127.0.0.1:9/nothing-here")
     await _one_question(hours_left=-1)
-    assert len(await check_sla()) == 1
+    assert len(await sla_check()) == 1
     errors = [row["notify_error"] for row in await SlaEvent.select(SlaEvent.notify_error)]
     assert errors[1].startswith("ConnectError")
     assert "SLA webhook" in caplog.text
@@ -229,22 +229,22 @@ async def test_a_failing_webhook_is_logged_not_raised(webhook_receiver, caplog):
 async def test_the_watch_can_be_turned_off(monkeypatch):
     monkeypatch.setattr(sla_watch, "check_interval_seconds", lambda: 0.0)
     await _one_question(hours_left=-1)
-    await start_sla_watch()
+    await sla_watch_start()
     await asyncio.sleep(0.2)
-    await stop_sla_watch()
+    await sla_watch_stop()
     assert await _events() == []
 
 
 async def test_the_background_watch_records_breaches_until_stopped(monkeypatch):
     monkeypatch.setattr(sla_watch, "check_interval_seconds", lambda: 0.05)
     question = await _one_question(hours_left=-1)
-    await start_sla_watch()
+    await sla_watch_start()
     try:
         for _ in range(100):
             if await _events():
                 break
             await asyncio.sleep(0.05)
     finally:
-        await stop_sla_watch()
+        await sla_watch_stop()
     assert await _events() == [(question.id, "breach")]
     assert "task" not in sla_watch._WATCH

@@ -9,7 +9,7 @@ from portal.db import unique_violation_raises, write_transaction
 from portal.domain.candidates.tables import CANDIDATE_STATUSES, Candidate, StageChange
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department, Position, Stage
-from portal.domain.validation import check_name, normalize_email, normalize_phone
+from portal.domain.validation import name_check, normalize_email, normalize_phone
 from portal.i18n import gettext as _
 
 
@@ -42,7 +42,7 @@ async def candidate_check(
 ) -> CleanCandidate:
     """Validate ``data``; raises ValidationFailed naming every bad field."""
     errors: dict[str, str] = {}
-    name = check_name(data.name, errors)
+    name = name_check(data.name, errors)
     phone = normalize_phone(data.phone or "")
     if phone is None:
         errors["phone"] = _("Enter an 11-digit mobile number, e.g. 13800138000.")

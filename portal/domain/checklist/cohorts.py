@@ -11,7 +11,7 @@ from portal.domain.candidates.tables import Candidate
 from portal.domain.checklist.items import (
     ChecklistItem,
     active_templates,
-    build_item,
+    checklist_item_build,
     deadline_for,
     files_by_submission,
     matches,
@@ -100,7 +100,7 @@ async def _cohort_checklist(
             if not matches(template, candidate):
                 continue
             submission = submissions.get((candidate.id, template.id))
-            items[template.id] = build_item(
+            items[template.id] = checklist_item_build(
                 template,
                 submission,
                 files.get(submission.id, []) if submission else [],

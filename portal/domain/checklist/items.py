@@ -196,7 +196,7 @@ async def templates_for(candidate: Candidate) -> list[ChecklistTemplate]:
     return [t for t in await active_templates() if matches(t, candidate)]
 
 
-def build_item(
+def checklist_item_build(
     template: ChecklistTemplate,
     submission: ChecklistSubmission | None,
     files: list[ChecklistFile],
@@ -251,7 +251,7 @@ async def candidate_checklist(*, candidate_id: int, now: datetime | None = None)
     }
     files = await files_by_submission([s.id for s in submissions.values()])
     items = [
-        build_item(
+        checklist_item_build(
             template,
             submissions.get(template.id),
             files.get(submissions[template.id].id, []) if template.id in submissions else [],

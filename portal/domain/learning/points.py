@@ -67,7 +67,7 @@ async def points_history(*, candidate_id: int, limit: int = 20) -> list[PointEnt
     )
 
 
-async def lock_candidate_points(*, candidate_id: int) -> None:
+async def candidate_points_lock(*, candidate_id: int) -> None:
     """Serialise point changes of one candidate inside the current write transaction.
 
     SQLite's IMMEDIATE transactions already serialise every writer; on PostgreSQL the

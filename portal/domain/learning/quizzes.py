@@ -17,8 +17,8 @@ from portal.db import write_transaction
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.learning.catalog import QuestionView, candidate_course, course_questions
 from portal.domain.learning.points import (
+    candidate_points_lock,
     course_source_key,
-    lock_candidate_points,
     point_entry_append,
     points_for_attempt,
 )
@@ -94,7 +94,7 @@ async def quiz_submit(
     passed = score >= course.pass_percent
     now = datetime.now(UTC)
     async with write_transaction():
-        await lock_candidate_points(candidate_id=candidate_id)
+        await candidate_points_lock(candidate_id=candidate_id)
         claimed = (
             await QuizAttempt.update({QuizAttempt.submitted_at: now})
             .where((QuizAttempt.id == attempt.id) & QuizAttempt.submitted_at.is_null())

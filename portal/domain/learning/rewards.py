@@ -5,7 +5,7 @@ UPDATE (``stock > 0``), then check the balance (SUM of the ledger) and the
 per-candidate limit, then charge the ledger. Any refusal rolls the stock back.
 SQLite's IMMEDIATE transactions serialise writers; on PostgreSQL the reward row's
 lock serialises redemptions of one reward and the candidate row's lock
-(:func:`lock_candidate_points`) serialises one candidate's spending.
+(:func:`candidate_points_lock`) serialises one candidate's spending.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from portal.db import write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.learning.media_urls import media_url_check
-from portal.domain.learning.points import lock_candidate_points, point_entry_append, points_balance
+from portal.domain.learning.points import candidate_points_lock, point_entry_append, points_balance
 from portal.domain.learning.tables import Redemption, Reward
 from portal.i18n import gettext as _
 
@@ -105,7 +105,7 @@ async def rewards_catalogue(*, active_only: bool) -> list[Reward]:
 async def reward_redeem(*, candidate_id: int, reward_id: int) -> Redemption:
     """Spend points on one item; Conflict with a message when it cannot be done."""
     async with write_transaction():
-        await lock_candidate_points(candidate_id=candidate_id)
+        await candidate_points_lock(candidate_id=candidate_id)
         taken = (
             await Reward.update({Reward.stock: Reward.stock - 1})
             .where((Reward.id == reward_id) & (Reward.stock > 0) & (Reward.is_active == True))  # noqa: E712

@@ -161,7 +161,7 @@ async def room_for_member(room_id: int, member: Member) -> RoomInfo:
     return room
 
 
-async def ensure_cohort_room(cohort_id: int) -> int:
+async def cohort_room_ensure(cohort_id: int) -> int:
     """The id of the cohort's everybody room, created on first use (once, even when racing)."""
     existing = await _cohort_room_id(cohort_id)
     if existing is not None:
@@ -197,7 +197,7 @@ async def rooms_for_member(member: Member) -> list[RoomInfo]:
     """The rooms ``member`` may join, the cohort's everybody room first."""
     if member.kind == "candidate":
         if member.cohort_id is not None:
-            await ensure_cohort_room(member.cohort_id)
+            await cohort_room_ensure(member.cohort_id)
         condition = (Room.department == member.department_id) & Room.cohort.is_null()
         if member.cohort_id is not None:
             condition = condition | (
@@ -241,7 +241,7 @@ async def room_create(*, name: str, cohort_id: int | None, department_id: int | 
         raise ValidationFailed(errors)
     if department_id is None:
         # The cohort's everybody room exists once; this is that room.
-        return await ensure_cohort_room(cohort_id)  # type: ignore[arg-type]
+        return await cohort_room_ensure(cohort_id)  # type: ignore[arg-type]
     room = Room(name=name, cohort=cohort_id, department=department_id)
     await room.save()
     return room.id

@@ -24,9 +24,9 @@ from portal.db import current_engine, is_unique_violation, write_transaction
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import Member, RoomInfo, member_for_staff, room_for_member
 from portal.domain.rooms.questions import (
-    answer_question_by_reply,
+    category_resolve,
+    question_answer_by_reply,
     question_create,
-    resolve_category,
 )
 from portal.domain.rooms.tables import RoomMessage, RoomMute
 from portal.domain.staff.tables import StaffUser
@@ -260,7 +260,7 @@ def _validate_kind(member: Member, kind: object, reply_target: dict[str, Any] | 
     return str(kind)
 
 
-async def send_message(
+async def message_send(
     *,
     room_id: int,
     author: Member,
@@ -352,7 +352,7 @@ async def _store(
         if author.is_staff or stored_kind != "question":
             raise SendRefused("bad_private", _("Only your own questions can be private."))
         private_to = author.id
-    category = await resolve_category(category_id) if stored_kind == "question" else None
+    category = await category_resolve(category_id) if stored_kind == "question" else None
     now = datetime.now(UTC)
     if not author.is_staff:
         if until := await _active_mute_until(room_id, author.id, now):
@@ -387,7 +387,7 @@ async def _store(
     elif (
         stored_kind == "answer"
         and target is not None
-        and await answer_question_by_reply(
+        and await question_answer_by_reply(
             question_message_id=target["id"],
             staff_id=author.id,
             answer_message_id=message.id,
@@ -417,7 +417,7 @@ async def staff_send(
     """A staff message from an admin page (the room's own check applies)."""
     author = member_for_staff(staff)
     await room_for_member(room_id, author)
-    return await send_message(
+    return await message_send(
         room_id=room_id,
         author=author,
         client_id=client_id,
@@ -435,6 +435,6 @@ __all__ = [
     "author_for_staff",
     "message_event",
     "message_events_after",
-    "send_message",
+    "message_send",
     "staff_send",
 ]

@@ -41,7 +41,7 @@ async def _message_in_room(message_id: int, room_id: int) -> dict[str, Any]:
     return row
 
 
-async def hide_message(*, staff: StaffUser, room_id: int, message_id: int, reason: str) -> None:
+async def message_hide(*, staff: StaffUser, room_id: int, message_id: int, reason: str) -> None:
     await room_for_member(room_id, member_for_staff(staff))
     message = await _message_in_room(message_id, room_id)
     if message["hidden_at"] is not None:
@@ -71,10 +71,10 @@ async def hide_message(*, staff: StaffUser, room_id: int, message_id: int, reaso
     await hub.publish(room_id, {"type": "hidden", "id": message_id}, private_to=None)
     room = await Room.select(Room.pinned_message_id).where(Room.id == room_id).first().run()
     if room and room["pinned_message_id"] == message_id:
-        await pin_message(staff=staff, room_id=room_id, message_id=None)
+        await message_pin(staff=staff, room_id=room_id, message_id=None)
 
 
-async def pin_message(*, staff: StaffUser, room_id: int, message_id: int | None) -> None:
+async def message_pin(*, staff: StaffUser, room_id: int, message_id: int | None) -> None:
     """Pin one message (replacing any other), or unpin with ``None``."""
     await room_for_member(room_id, member_for_staff(staff))
     event: dict[str, Any] = {"type": "pinned", "id": None, "message": None}
@@ -91,7 +91,7 @@ async def pin_message(*, staff: StaffUser, room_id: int, message_id: int | None)
     await get_hub().publish(room_id, event, private_to=None)
 
 
-async def mute_member(
+async def member_mute(
     *, staff: StaffUser, room_id: int, candidate_id: int, minutes: int, reason: str
 ) -> datetime:
     member = member_for_staff(staff)
@@ -116,7 +116,7 @@ async def mute_member(
     return until
 
 
-async def unmute_member(*, staff: StaffUser, room_id: int, candidate_id: int) -> None:
+async def member_unmute(*, staff: StaffUser, room_id: int, candidate_id: int) -> None:
     await room_for_member(room_id, member_for_staff(staff))
     now = datetime.now(UTC)
     await (
@@ -130,7 +130,7 @@ async def unmute_member(*, staff: StaffUser, room_id: int, candidate_id: int) ->
     )
 
 
-async def report_message(*, member: Member, room_id: int, message_id: int, reason: str) -> None:
+async def message_report(*, member: Member, room_id: int, message_id: int, reason: str) -> None:
     """A member flags a message for the moderators (once per member and message)."""
     if member.is_staff:
         raise Conflict(_("Staff hide messages instead of reporting them."))
@@ -189,7 +189,7 @@ async def open_reports(room_id: int | None = None) -> list[dict[str, Any]]:
     )
 
 
-async def dismiss_report(*, staff: StaffUser, report_id: int) -> None:
+async def report_dismiss(*, staff: StaffUser, report_id: int) -> None:
     report = (
         await MessageReport.select(MessageReport.message.room.as_alias("room"))
         .where(MessageReport.id == report_id)

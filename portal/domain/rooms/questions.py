@@ -49,7 +49,7 @@ async def active_categories() -> list[dict[str, Any]]:
     return [{**row, "label": category_label(row)} for row in rows]
 
 
-async def resolve_category(category_id: object) -> Category:
+async def category_resolve(category_id: object) -> Category:
     """The chosen active category; with none chosen, the last one (其他 / Other)."""
 
     categories = await active_categories()
@@ -93,7 +93,7 @@ async def question_create(
     return question.id
 
 
-async def answer_question_by_reply(
+async def question_answer_by_reply(
     *, question_message_id: int, staff_id: int, answer_message_id: int, at: datetime
 ) -> bool:
     """A staff reply answers an open question; True if this reply was the answer."""
@@ -134,7 +134,7 @@ async def _question_for_staff(question_id: int, staff: StaffUser) -> dict[str, A
     return row
 
 
-async def mark_as_answer(*, question_id: int, message_id: int, staff: StaffUser) -> None:
+async def message_mark_as_answer(*, question_id: int, message_id: int, staff: StaffUser) -> None:
     """Staff point at an existing message of the room as the question's answer."""
     question = await _question_for_staff(question_id, staff)
     if question["status"] != "open":
@@ -185,7 +185,7 @@ async def mark_as_answer(*, question_id: int, message_id: int, staff: StaffUser)
     )
 
 
-async def close_question(*, question_id: int, staff: StaffUser, reason: str) -> None:
+async def question_close(*, question_id: int, staff: StaffUser, reason: str) -> None:
     """Close without an answer (e.g. "not a question"); it leaves the SLA tracker."""
     if reason not in CLOSE_REASONS:
         raise ValidationFailed({"reason": _("Choose a reason from the list.")})

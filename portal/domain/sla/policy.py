@@ -129,7 +129,7 @@ def _hours(raw: str, errors: dict[str, str], name: str, *, minimum: int, maximum
     return int(text)
 
 
-def check_webhook_url(raw: str, errors: dict[str, str], name: str = "webhook_url") -> str:
+def webhook_url_check(raw: str, errors: dict[str, str], name: str = "webhook_url") -> str:
     url = (raw or "").strip()
     if not url:
         return ""
@@ -162,7 +162,7 @@ def _check_schedule(
     return schedule
 
 
-def check_policy(data: PolicyInput) -> Policy:
+def sla_policy_check(data: PolicyInput) -> Policy:
     errors: dict[str, str] = {}
     deadline_hours = _hours(
         data.deadline_hours, errors, "deadline_hours", minimum=1, maximum=MAX_DEADLINE_HOURS
@@ -178,7 +178,7 @@ def check_policy(data: PolicyInput) -> Policy:
     schedule = _check_schedule(data.schedule, errors)
     if data.business_hours_only and not any(schedule.values()) and not errors:
         errors["schedule"] = _("Open at least one day of the week to count business hours.")
-    webhook_url = check_webhook_url(data.webhook_url, errors)
+    webhook_url = webhook_url_check(data.webhook_url, errors)
     if errors:
         raise ValidationFailed(errors)
     return Policy(
@@ -193,7 +193,7 @@ def check_policy(data: PolicyInput) -> Policy:
 
 async def sla_policy_save(*, data: PolicyInput, staff: StaffUser | None = None) -> Policy:
     """Validate and store the policy; deadlines of questions already asked do not move."""
-    policy = check_policy(data)
+    policy = sla_policy_check(data)
     values = {
         SlaPolicy.deadline_hours: policy.deadline_hours,
         SlaPolicy.warning_hours: policy.warning_hours,

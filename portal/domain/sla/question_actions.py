@@ -1,6 +1,6 @@
 """What staff do from the SLA tracker: answer, close as "not a question", assign.
 
-Answering goes through the room's own send (:func:`portal.domain.room_messages.send_message`)
+Answering goes through the room's own send (:func:`portal.domain.rooms.messages.message_send`)
 as a staff reply to the question's message, so the answer is stored, broadcast to the room
 (or only to the asker for a private question) and marks the question answered — exactly as
 if it had been typed in the room. The form's ``client_id`` makes a double submit one answer.
@@ -14,8 +14,8 @@ from portal.db import write_transaction
 from portal.domain.errors import Conflict, ValidationFailed
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import room_for_member
-from portal.domain.rooms.messages import author_for_staff, send_message
-from portal.domain.rooms.questions import close_question
+from portal.domain.rooms.messages import author_for_staff, message_send
+from portal.domain.rooms.questions import question_close
 from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.sla.tracker import HR_ROLES, TrackerQuestion, tracker_question
 from portal.domain.staff.tables import StaffUser
@@ -40,7 +40,7 @@ async def tracker_answer(*, question_id: int, staff: StaffUser, body: str, clien
     author = author_for_staff(staff)
     await room_for_member(question.room_id, author)
     try:
-        result = await send_message(
+        result = await message_send(
             room_id=question.room_id,
             author=author,
             client_id=client_id,
@@ -57,7 +57,7 @@ async def tracker_close(*, question_id: int, staff: StaffUser) -> None:
     """Close the question as "not a question": it leaves the tracker, no breach follows."""
     question = await tracker_question(staff, question_id)
     _ensure_open(question)
-    await close_question(question_id=question.id, staff=staff, reason="not_a_question")
+    await question_close(question_id=question.id, staff=staff, reason="not_a_question")
 
 
 def _may_answer(staff: StaffUser, question: TrackerQuestion) -> bool:

@@ -1,6 +1,6 @@
 """Watching open questions: a warning when one nears its deadline, a breach when it passes.
 
-Every worker of the app runs :func:`check_sla` about every 30 seconds. Each warning and each
+Every worker of the app runs :func:`sla_check` about every 30 seconds. Each warning and each
 breach is recorded exactly once per question, however many workers check at the same
 moment: the unique index on ``sla_event (question, kind)`` lets one insert win, the others
 catch the unique violation and move on. Only the winner notifies (the webhook), and only
@@ -90,7 +90,7 @@ async def _due_events(now: datetime, warning_hours: int) -> list[tuple[int, str]
     return due
 
 
-async def check_sla(now: datetime | None = None) -> list[RecordedEvent]:
+async def sla_check(now: datetime | None = None) -> list[RecordedEvent]:
     """Record due warnings and breaches; notify those this call recorded. Returns them."""
     now = now or datetime.now(UTC)
     policy = await sla_policy_get()
@@ -107,7 +107,7 @@ async def check_sla(now: datetime | None = None) -> list[RecordedEvent]:
 async def _watch_forever(interval: float) -> None:
     while True:
         try:
-            await check_sla()
+            await sla_check()
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -119,7 +119,7 @@ async def _watch_forever(interval: float) -> None:
 _WATCH: dict[str, asyncio.Task[None]] = {}
 
 
-async def start_sla_watch() -> None:
+async def sla_watch_start() -> None:
     """Start the per-process watch loop (the app's on_startup; takes no arguments).
 
     ``ONRAMP_SLA_CHECK_SECONDS=0`` leaves it off (e.g. a server sharing a test database).
@@ -131,7 +131,7 @@ async def start_sla_watch() -> None:
         _WATCH["task"] = asyncio.create_task(_watch_forever(interval), name="sla-watch")
 
 
-async def stop_sla_watch() -> None:
+async def sla_watch_stop() -> None:
     """Stop the loop (the app's on_shutdown)."""
     task = _WATCH.pop("task", None)
     if task is not None:

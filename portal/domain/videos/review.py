@@ -15,7 +15,7 @@ from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.organisation.tables import Department
 from portal.domain.staff.tables import StaffUser
 from portal.domain.videos.tables import WelcomeVideo
-from portal.domain.videos.uploads import lock_video_row
+from portal.domain.videos.uploads import video_row_lock
 from portal.i18n import gettext as _
 
 REASON_MAX_LENGTH = 500
@@ -27,7 +27,7 @@ async def video_approve(*, video_id: int, reviewer_id: int) -> None:
         lambda: Conflict(_("Another video of this department was approved at the same time."))
     ):
         async with write_transaction():
-            video = await lock_video_row(video_id)
+            video = await video_row_lock(video_id)
             if video is None:
                 raise NotFound(_("This video does not exist."))
             if video.status not in ("pending", "retired"):
@@ -59,7 +59,7 @@ async def video_reject(*, video_id: int, reviewer_id: int, reason: str) -> None:
         )
     now = datetime.now(UTC)
     async with write_transaction():
-        video = await lock_video_row(video_id)
+        video = await video_row_lock(video_id)
         if video is None:
             raise NotFound(_("This video does not exist."))
         if video.status not in ("pending", "approved"):

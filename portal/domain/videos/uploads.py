@@ -125,7 +125,7 @@ async def video_upload_start(
     return video
 
 
-async def lock_video_row(video_id: int) -> WelcomeVideo | None:
+async def video_row_lock(video_id: int) -> WelcomeVideo | None:
     """The video's row, locked until the transaction ends (PostgreSQL; SQLite locks all)."""
     if current_engine().engine_type == "postgres":
         await WelcomeVideo.raw("SELECT id FROM welcome_video WHERE id = {} FOR UPDATE", video_id)
@@ -152,7 +152,7 @@ async def video_upload_append(*, video_id: int, offset: int, data: bytes) -> Upl
     storage = get_storage()
     refused: DomainError | None = None
     async with write_transaction():
-        video = await lock_video_row(video_id)
+        video = await video_row_lock(video_id)
         if video is None:
             raise NotFound(_("This upload does not exist."))
         if video.status != "uploading":
@@ -225,7 +225,7 @@ async def video_upload_progress(*, video_id: int) -> UploadProgress:
     if stored == video.total_bytes and video.media_type:
         # Every byte arrived but the request that wrote the last one did not commit.
         async with write_transaction():
-            locked = await lock_video_row(video_id)
+            locked = await video_row_lock(video_id)
             if locked is not None and locked.status == "uploading":
                 return await _record_progress(locked, size=stored, media_type=locked.media_type)
         return await video_upload_progress(video_id=video_id)
@@ -243,7 +243,7 @@ async def video_uploads_expire(*, now: datetime | None = None) -> int:
     removed = 0
     for video in stale:
         async with write_transaction():
-            locked = await lock_video_row(video.id)
+            locked = await video_row_lock(video.id)
             if locked is None or locked.status != "uploading" or locked.updated_at >= cutoff:
                 continue
             await _discard(locked)
@@ -254,7 +254,7 @@ async def video_uploads_expire(*, now: datetime | None = None) -> int:
 async def video_delete(*, video_id: int) -> None:
     """Delete an unfinished, pending, rejected or retired video (never the current one)."""
     async with write_transaction():
-        video = await lock_video_row(video_id)
+        video = await video_row_lock(video_id)
         if video is None:
             raise NotFound(_("This video does not exist."))
         if video.status == "approved":
