@@ -33,6 +33,7 @@ from portal.domain.checklist.templates import (
 )
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.staff.tables import StaffUser
+from portal.files.responses import stored_file_response
 from portal.files.uploads import (
     UploadRefused,
     discard_stored,
@@ -41,7 +42,6 @@ from portal.files.uploads import (
     uploaded_files,
 )
 from portal.i18n import gettext as _
-from portal.web.checklist import stored_file_response
 
 TEXT_FIELDS = (
     "title",

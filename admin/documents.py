@@ -37,8 +37,8 @@ from portal.domain.checklist.templates import templates_list
 from portal.domain.errors import Conflict, ValidationFailed
 from portal.domain.organisation.cohort_lists import cohort_choices
 from portal.domain.staff.tables import StaffUser
+from portal.files.responses import stored_file_response
 from portal.i18n import gettext as _
-from portal.web.checklist import stored_file_response
 
 
 async def _detail_page(

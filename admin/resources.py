@@ -36,10 +36,10 @@ from portal.domain.resources.library import (
 )
 from portal.domain.resources.tables import RESOURCE_KINDS, Resource
 from portal.domain.staff.tables import StaffUser
+from portal.files.responses import resource_file_response
 from portal.files.storage import get_storage
 from portal.files.uploads import UploadRefused, request_body_limit, store_upload, uploaded_files
 from portal.i18n import gettext as _
-from portal.web.resources import resource_file_response
 
 FIELDS = (
     "kind",

@@ -31,7 +31,7 @@ async def measure() -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     import httpx
 
-    from portal.app import create_app
+    from onramp.app import create_app
     from portal.db import migrate
     from portal.demo import load_demo
 

@@ -330,7 +330,9 @@ async def _cohort_room(cohort_id: int, room_table: Any) -> tuple[int, str]:
         room = room_table(name="基准测试期", cohort=cohort_id)
         await room.save()
         return int(room.id), "a Room row"
-    return int(await cohort_room_ensure(cohort_id)), "portal.domain.rooms.membership.cohort_room_ensure"
+    return int(
+        await cohort_room_ensure(cohort_id)
+    ), "portal.domain.rooms.membership.cohort_room_ensure"
 
 
 async def start_onramp(args: argparse.Namespace) -> tuple[Server, Path]:
@@ -350,7 +352,7 @@ async def _start_onramp(var_dir: Path, args: argparse.Namespace) -> tuple[Server
     port = free_port()
     env = onramp_environment(var_dir, port, sender_kind)
     subprocess.run(
-        [sys.executable, "-m", "portal.cli", "migrate"],
+        [sys.executable, "-m", "onramp.cli", "migrate"],
         cwd=PROJECT_ROOT,
         env=env,
         check=True,
@@ -367,7 +369,7 @@ async def _start_onramp(var_dir: Path, args: argparse.Namespace) -> tuple[Server
     setup_seconds = time.monotonic() - started
     log_path = var_dir / "server.log"
     with open(log_path, "wb") as log:
-        command = [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)]
+        command = [sys.executable, "-m", "onramp.cli", "serve", "--port", str(port)]
         if probe_out is not None:
             command = [
                 sys.executable,

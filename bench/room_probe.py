@@ -102,7 +102,7 @@ def install() -> None:
         global _lag_task
         if _lag_task is None:
             _lag_task = asyncio.get_running_loop().create_task(_loop_lag())
-            # Start-up is over: what portal.app.freeze_startup_objects left to the collector.
+            # Start-up is over: what onramp.app.freeze_startup_objects left to the collector.
             COUNTS["gc_frozen"] = gc.get_freeze_count()
             COUNTS["gc_threshold0"], COUNTS["gc_threshold1"], COUNTS["gc_threshold2"] = (
                 gc.get_threshold()
@@ -233,7 +233,7 @@ def main() -> None:
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
-    from portal.cli import main as onramp
+    from onramp.cli import main as onramp
 
     install()
     import signal
@@ -245,7 +245,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop)
     try:
         # ``onramp serve``'s own code (migrations, base URL, uvicorn and its websocket
-        # settings); it imports ``portal.asgi:app`` after the timers are in place.
+        # settings); it imports ``onramp.asgi:app`` after the timers are in place.
         onramp(
             ["serve", "--host", "127.0.0.1", "--port", str(args.port), "--workers", "1"],
             prog_name="onramp",

@@ -127,7 +127,7 @@ async def clean_database(database: str):
 
 @pytest.fixture
 async def app():
-    from portal.app import create_app
+    from onramp.app import create_app
 
     return create_app(manage_database=False)
 

@@ -33,7 +33,7 @@ def onramp_server(
         "ONRAMP_BASE_URL": base_url,
         **(env or {}),
     }
-    command = [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "onramp.cli", "serve", "--port", str(port)]
     if workers > 1:
         command += ["--workers", str(workers)]
     # A file, not a pipe: a chatty server must never block on a full pipe buffer.

@@ -7,12 +7,11 @@ a few lines of deferred JS only submit the upload form as soon as files are chos
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import Redirect, Stream, Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from portal.config import get_settings
@@ -25,9 +24,9 @@ from portal.domain.checklist.submissions import (
     checklist_item_reopen,
     checklist_item_submit,
 )
-from portal.domain.errors import Conflict, NotFound
-from portal.files.storage import get_storage
-from portal.files.uploads import UploadRefused, display_name, request_body_limit, uploaded_files
+from portal.domain.errors import Conflict
+from portal.files.responses import stored_file_response
+from portal.files.uploads import UploadRefused, request_body_limit, uploaded_files
 from portal.i18n import gettext as _
 from portal.web.learning import CANDIDATE
 
@@ -168,49 +167,6 @@ async def checklist_example(
         candidate_id=candidate_id, template_id=template_id
     )
     return await stored_file_response(key, media_type, name)
-
-
-def content_disposition(name: str, *, inline: bool) -> str:
-    """``inline``/``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266)."""
-    safe = display_name(name) or "file"
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\;%' else "_" for c in safe
-    )
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(safe, safe='')}"
-
-
-_INLINE_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
-
-
-async def stored_file_response(key: str, media_type: str, name: str) -> Response[Any]:
-    """A private stored file, streamed; the caller has already authorised this request."""
-    storage = get_storage()
-    size = await storage.size(key)
-    if size is None:
-        raise NotFound(_("This file does not exist."))
-    inline = media_type in _INLINE_TYPES
-    headers = {
-        "Content-Disposition": content_disposition(name, inline=inline),
-        "X-Content-Type-Options": "nosniff",
-        # Personal documents: never in a shared cache; the browser may keep them briefly.
-        "Cache-Control": "private, max-age=300",
-        # Only our own pages (the review page's <object>) may embed a private file.
-        "X-Frame-Options": "SAMEORIGIN",
-    }
-    if media_type.startswith("image/"):
-        # An image opened on its own runs nothing (PDFs keep the browser's viewer working).
-        headers["Content-Security-Policy"] = (
-            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-        )
-    if size == 0:
-        return Response(content=b"", headers=headers, media_type=media_type)
-    headers["Content-Length"] = str(size)
-    return Stream(
-        storage.iter_range(key, 0, size - 1),
-        headers=headers,
-        media_type=media_type if inline else "application/octet-stream",
-    )
 
 
 CHECKLIST_PAGES = [

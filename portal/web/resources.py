@@ -13,27 +13,10 @@ from portal.domain.errors import NotFound
 from portal.domain.learning.markdown import render_lesson_markdown
 from portal.domain.resources.files import file_size_label
 from portal.domain.resources.library import candidate_library, candidate_resource
+from portal.files.responses import resource_file_response
 from portal.files.storage import get_storage
 from portal.i18n import gettext as _
 from portal.web.learning import CANDIDATE
-
-
-def resource_file_response(*, key: str, name: str, media_type: str) -> File:
-    """A stored resource file, shown in the browser; never cached by shared caches.
-
-    Its type was sniffed at upload (PDF or a picture) and ``nosniff`` keeps the browser to
-    it. No restrictive CSP: Chrome's built-in PDF viewer shows a blank page under one.
-    """
-    return File(
-        path=get_storage().local_path(key),
-        filename=name,
-        media_type=media_type,
-        content_disposition_type="inline",
-        headers={
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
 
 
 @get("/resources", name="resources", dependencies=CANDIDATE)

@@ -47,7 +47,7 @@ def _configure(monkeypatch: pytest.MonkeyPatch, issuer: str, **variables: str) -
 @pytest.fixture
 async def sso_client(monkeypatch: pytest.MonkeyPatch, provider: LoopbackOidcProvider):
     """A client on an app whose settings point at the loopback provider."""
-    from portal.app import create_app
+    from onramp.app import create_app
 
     _configure(monkeypatch, provider.issuer)
     oidc_cache_clear()

@@ -37,7 +37,7 @@ def live_server(database_url: str):
     base_url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ONRAMP_DATABASE_URL": database_url, "ONRAMP_BASE_URL": base_url}
     process = subprocess.Popen(
-        [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "onramp.cli", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 
-from portal.demo_videos import demo_slides, welcome_mp4
+from portal.demo.videos import WELCOME_MP4
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.videos.tables import WelcomeVideo
 from portal.files.storage import get_storage
@@ -20,7 +20,7 @@ CHUNK = 4 * 1024 * 1024
 
 def _video_of_three_chunks() -> bytes:
     """A real MP4 padded with an MP4 ``free`` box (players skip it) to span three chunks."""
-    video = welcome_mp4(demo_slides(), fps=10, seconds_per_slide=1)
+    video = WELCOME_MP4.read_bytes()
     padding = 2 * CHUNK + 1000 - len(video)
     return video + struct.pack(">I", padding + 8) + b"free" + bytes(padding)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from portal.files.responses import content_disposition
 from portal.files.uploads import display_name
-from portal.web.checklist import content_disposition
 
 
 def test_display_name_drops_paths_and_control_characters():

@@ -15,7 +15,7 @@ from tests.factories import make_candidate
 def onramp(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ONRAMP_DATABASE_URL": database_url}
     return subprocess.run(
-        [sys.executable, "-m", "portal.cli", *args],
+        [sys.executable, "-m", "onramp.cli", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -96,7 +96,7 @@ async def test_demo_candidates_stand_at_their_intended_stages(database_url):
 
 
 def test_serve_links_point_at_the_port_it_listens_on():
-    from portal.cli import local_base_url
+    from onramp.cli import local_base_url
 
     assert local_base_url("127.0.0.1", 8040) == "http://127.0.0.1:8040"
     assert local_base_url("0.0.0.0", 9000) == "http://127.0.0.1:9000"  # noqa: S104
@@ -108,7 +108,7 @@ def test_serve_refuses_several_workers_without_redis(database_url):
     env = {k: v for k, v in os.environ.items() if k != "ONRAMP_REDIS_URL"}
     env["ONRAMP_DATABASE_URL"] = database_url
     result = subprocess.run(
-        [sys.executable, "-m", "portal.cli", "serve", "--workers", "2", "--port", "1"],
+        [sys.executable, "-m", "onramp.cli", "serve", "--workers", "2", "--port", "1"],
         capture_output=True,
         text=True,
         env=env,

@@ -6,7 +6,7 @@ import socket
 import httpx
 import pytest
 
-from portal.app import create_app
+from onramp.app import create_app
 from portal.config import get_settings
 
 

@@ -113,7 +113,7 @@ async def test_withdrawn_candidate_cannot_use_a_link(client):
 async def test_session_cookie_is_secure_when_served_over_https(monkeypatch):
     import httpx
 
-    from portal.app import create_app
+    from onramp.app import create_app
     from portal.config import get_settings
 
     monkeypatch.setenv("ONRAMP_BASE_URL", "https://onramp.example.com")

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import io
+import struct
+from pathlib import Path
 
 import httpx
 import pytest
 from PIL import Image
 
 from portal.config import get_settings
-from portal.demo_videos import welcome_mp4
 from portal.files.storage import get_storage
 
+TINY_MP4 = Path(__file__).parent.parent / "fixtures" / "tiny.mp4"
 
-def tiny_mp4(
-    colour: str = "#1f6feb", *, size: tuple[int, int] = (64, 48), seconds: int = 1
-) -> bytes:
-    """A real, playable H.264 MP4 of a few kilobytes."""
-    return welcome_mp4([Image.new("RGB", size, colour)], fps=5, seconds_per_slide=seconds)
+
+def tiny_mp4(label: str = "", *, padding: int = 0) -> bytes:
+    """A real, playable one-second H.264 MP4 of 5 KB (``tests/fixtures/tiny.mp4``).
+
+    ``label`` and ``padding`` go into a trailing MP4 ``free`` box (players skip it), to get
+    distinct or larger files that are still valid videos.
+    """
+    extra = label.encode() + bytes(padding)
+    if not extra:
+        return TINY_MP4.read_bytes()
+    return TINY_MP4.read_bytes() + struct.pack(">I", len(extra) + 8) + b"free" + extra
 
 
 def png_bytes(size: tuple[int, int] = (40, 30)) -> bytes:

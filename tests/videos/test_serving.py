@@ -20,7 +20,7 @@ from tests.videos.conftest import png_bytes, put_chunk, start_upload, tiny_mp4
 async def watching(client):
     """An approved video with a poster, and its department's candidate signed in."""
     department = await make_department()
-    data = tiny_mp4(seconds=2)
+    data = tiny_mp4(padding=5000)
     manager = await make_staff("manager", department=department)
     await sign_in_staff(client, manager)
     video_id = (await start_upload(client, total=len(data), poster=png_bytes())).json()["id"]

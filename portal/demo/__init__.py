@@ -7,13 +7,13 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.auth.passwords import password_generate
-from portal.demo_checklist import load_demo_checklist
-from portal.demo_learning import load_demo_learning
-from portal.demo_profile import load_demo_profiles
-from portal.demo_resources import load_demo_resources
-from portal.demo_room import load_demo_room
-from portal.demo_sla import load_demo_sla
-from portal.demo_videos import load_demo_videos
+from portal.demo.checklist import load_demo_checklist
+from portal.demo.learning import load_demo_learning
+from portal.demo.profile import load_demo_profiles
+from portal.demo.resources import load_demo_resources
+from portal.demo.room import load_demo_room
+from portal.demo.sla import load_demo_sla
+from portal.demo.videos import load_demo_videos
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.candidates.records import CandidateInput, candidate_create, candidate_move_stage
 from portal.domain.candidates.tables import Candidate

@@ -100,7 +100,7 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
         _run(nothing())
     click.echo(f"Serving on http://{host}:{port}  (admin: /admin, API docs: /schema)")
     uvicorn.run(
-        "portal.asgi:app",
+        "onramp.asgi:app",
         host=host,
         port=port,
         workers=workers,

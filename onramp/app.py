@@ -12,6 +12,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
+from admin.routes import admin_router
+from portal.api.routes import api_router
 from portal.auth.middleware import SessionPrincipalMiddleware
 from portal.auth.stores import store_for
 from portal.config import STATIC_DIR, Settings, get_settings
@@ -40,9 +42,6 @@ def freeze_startup_objects() -> None:
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:
     """Build the app; ``manage_database=False`` leaves the engine's pool to the caller (tests)."""
-    from admin.routes import admin_router
-    from portal.api.routes import api_router
-
     settings = settings or get_settings()
     state = State(
         {
