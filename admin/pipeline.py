@@ -19,10 +19,11 @@ from portal.domain.organisation.stages import (
     StageInput,
     stage_create,
     stage_delete,
+    stage_get,
     stage_move,
     stage_update,
+    stages_in_order,
 )
-from portal.domain.organisation.tables import Stage
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
@@ -31,7 +32,7 @@ LIST_URL = "/admin/settings/stages"
 
 
 async def _list_page(staff: StaffUser, *, error: str = "", status_code: int = 200) -> Template:
-    stages = await Stage.select().order_by(Stage.sort_order)
+    stages = await stages_in_order()
     return admin_page(
         "admin/settings/stages.html", staff, stages=stages, error=error, status_code=status_code
     )
@@ -85,7 +86,7 @@ class PipelineController(Controller):
         self, staff: NamedDependency[StaffUser], stage_id: FromPath[int]
     ) -> Template:
         ensure_role(staff, *HR_ROLES)
-        stage = await Stage.select().where(Stage.id == stage_id).first()
+        stage = await stage_get(stage_id)
         if stage is None:
             raise NotFound(_("This stage does not exist."))
         values = {field: str(stage[field]) for field in STAGE_FIELDS}

@@ -16,7 +16,13 @@ from admin.rendering import admin_page
 from portal.auth.passwords import password_generate
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.departments import departments_with_positions
-from portal.domain.staff.accounts import staff_create, staff_reset_password, staff_update
+from portal.domain.staff.accounts import (
+    staff_create,
+    staff_member_get,
+    staff_members_list,
+    staff_reset_password,
+    staff_update,
+)
 from portal.domain.staff.tables import STAFF_ROLES, StaffUser
 from portal.i18n import gettext as _
 
@@ -31,16 +37,7 @@ async def _list_page(
     new_password: tuple[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
-    members = await StaffUser.select(
-        StaffUser.id,
-        StaffUser.email,
-        StaffUser.name,
-        StaffUser.role,
-        StaffUser.is_active,
-        StaffUser.last_login_at,
-        StaffUser.department.name.as_alias("department_name"),
-        StaffUser.department,
-    ).order_by(StaffUser.email)
+    members = await staff_members_list()
     return admin_page(
         "admin/settings/staff.html",
         staff,
@@ -110,7 +107,7 @@ class StaffAccountsController(Controller):
         self, staff: NamedDependency[StaffUser], member_id: FromPath[int]
     ) -> Template:
         ensure_role(staff, "admin")
-        member = await StaffUser.objects().get(StaffUser.id == member_id)
+        member = await staff_member_get(member_id)
         if member is None:
             raise NotFound(_("This staff member does not exist."))
         password = await staff_reset_password(staff_id=member_id)

@@ -118,3 +118,12 @@ async def stage_delete(*, stage_id: int) -> None:
         if await Stage.count() <= 1:
             raise DomainError(_("The pipeline needs at least one stage."))
         await Stage.delete().where(Stage.id == stage_id)
+
+
+async def stages_in_order() -> list[dict]:
+    """Every stage of the pipeline, first to last."""
+    return await Stage.select().order_by(Stage.sort_order)
+
+
+async def stage_get(stage_id: int) -> dict | None:
+    return await Stage.select().where(Stage.id == stage_id).first()

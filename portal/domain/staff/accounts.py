@@ -152,3 +152,22 @@ async def staff_reset_password(*, staff_id: int) -> str:
     if not updated:
         raise NotFound(_("This staff member does not exist."))
     return password
+
+
+async def staff_members_list() -> list[dict]:
+    """Every staff account, active or not, with its department's name, by e-mail."""
+    return await StaffUser.select(
+        StaffUser.id,
+        StaffUser.email,
+        StaffUser.name,
+        StaffUser.role,
+        StaffUser.is_active,
+        StaffUser.last_login_at,
+        StaffUser.department.name.as_alias("department_name"),
+        StaffUser.department,
+    ).order_by(StaffUser.email)
+
+
+async def staff_member_get(member_id: int) -> StaffUser | None:
+    """A staff account whether active or not (for the accounts page)."""
+    return await StaffUser.objects().get(StaffUser.id == member_id)
