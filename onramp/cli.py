@@ -126,6 +126,23 @@ def local_base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+@main.command("settings")
+def settings_table() -> None:
+    """Print every ONRAMP_* setting with its default and meaning (a Markdown table)."""
+    from portal.config import declared_settings
+
+    click.echo("| variable | default | meaning |")
+    click.echo("| --- | --- | --- |")
+    for _name, variable, default in declared_settings():
+        if variable.default_text is not None:
+            shown = variable.default_text
+        elif default is None or default == "":
+            shown = "unset"
+        else:
+            shown = f"`{default}`"
+        click.echo(f"| `{variable.name}` | {shown} | {variable.meaning} |")
+
+
 @main.command("create-staff")
 @click.option("--email", required=True)
 @click.option("--role", required=True, type=click.Choice(["admin", "hr", "manager"]))

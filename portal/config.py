@@ -1,16 +1,20 @@
 """Settings, read once from ``ONRAMP_*`` environment variables (and ``.env``).
 
-No other module reads the environment: everything asks :func:`get_settings`.
-Tests set the environment and call ``get_settings.cache_clear()``.
+Each setting is declared once, below, with its environment name, default and meaning; no
+other module reads the environment: everything asks :func:`get_settings`. Tests set the
+environment and call ``get_settings.cache_clear()``. ``onramp settings`` prints the table
+the README's configuration section is checked against.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
@@ -24,38 +28,227 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 
+Parser = Callable[[str, str], Any]
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """Where a setting comes from: its variable, how to read it, what it means."""
+
+    name: str
+    parse: Parser
+    meaning: str
+    # How the default reads in the documentation when it is not a plain value.
+    default_text: str | None = None
+
+
+def text(name: str, raw: str) -> str:
+    return raw
+
+
+def whole_number(minimum: int = 1) -> Parser:
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+        if value < minimum:
+            raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def one_of(*choices: str) -> Parser:
+    def parse(name: str, raw: str) -> str:
+        if raw not in choices:
+            raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+        return raw
+
+    return parse
+
+
+def path(name: str, raw: str) -> Path:
+    return Path(raw)
+
+
+def time_zone(name: str, raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{name} is not a known time zone: {raw!r}") from None
+    return raw
+
+
+def database_url(name: str, raw: str) -> str:
+    if not raw.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise SettingsError(f"{name} must start with sqlite:/// or postgresql://, got {raw!r}")
+    return raw
+
+
+def url_without_slash(name: str, raw: str) -> str:
+    return raw.rstrip("/")
+
+
+def secret_key(name: str, raw: str) -> str:
+    if len(raw) < 32:
+        raise SettingsError(f"{name} must be at least 32 characters long")
+    return raw
+
+
+def env(
+    name: str,
+    default: Any,
+    meaning: str,
+    *,
+    parse: Parser = text,
+    default_text: str | None = None,
+) -> Any:
+    """Declare a setting: its ``ONRAMP_*`` variable, default and meaning, in one place."""
+    return field(
+        default=default,
+        metadata={"env": EnvVar(name, parse, meaning, default_text)},
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str
-    redis_url: str | None
-    media_dir: Path
-    var_dir: Path
-    secret_key: str
-    base_url: str
-    default_timezone: str
-    login_link_ttl_hours: int
-    session_ttl_hours: int
-    staff_login_max_attempts: int
-    staff_login_window_seconds: int
-    oidc_issuer: str | None
-    oidc_client_id: str | None
-    oidc_client_secret: str | None
-    oidc_scopes: str
-    oidc_button_label: str
-    oidc_default_role: str | None
+    var_dir: Path = env(
+        "ONRAMP_VAR_DIR",
+        PROJECT_ROOT / "var",
+        "where the SQLite file, stores and generated secret live",
+        parse=path,
+        default_text="`./var`",
+    )
+    database_url: str = env(
+        "ONRAMP_DATABASE_URL",
+        "",
+        "`sqlite:///path` or `postgresql://user:pass@host:5432/db`",
+        parse=database_url,
+        default_text="`sqlite:///./var/onramp.db`",
+    )
+    redis_url: str | None = env(
+        "ONRAMP_REDIS_URL",
+        None,
+        "e.g. `redis://127.0.0.1:6379/0`; when set, sessions, rate limits and the rooms' "
+        "fan-out go through Redis (any number of workers/hosts; required for `--workers` "
+        "above 1). Without it sessions are files under `var/stores/` and one process serves "
+        "the rooms",
+    )
+    media_dir: Path | None = env(
+        "ONRAMP_MEDIA_DIR",
+        None,
+        "uploaded files and videos",
+        parse=path,
+        default_text="`./var/media`",
+    )
+    secret_key: str = env(
+        "ONRAMP_SECRET_KEY",
+        "",
+        "signs CSRF tokens; at least 32 characters; set it explicitly when running several hosts",
+        parse=secret_key,
+        default_text="generated once into `var/secret_key`",
+    )
+    base_url: str = env(
+        "ONRAMP_BASE_URL",
+        "http://127.0.0.1:8000",
+        "public URL, used in sign-in links; `https://…` makes cookies `Secure`",
+        parse=url_without_slash,
+    )
+    default_timezone: str = env(
+        "ONRAMP_DEFAULT_TIMEZONE",
+        "Asia/Shanghai",
+        "time zone for candidates without a cohort and new cohorts",
+        parse=time_zone,
+    )
+    login_link_ttl_hours: int = env(
+        "ONRAMP_LOGIN_LINK_TTL_HOURS",
+        7 * 24,
+        "how long a sign-in link stays valid (7 days)",
+        parse=whole_number(),
+    )
+    session_ttl_hours: int = env(
+        "ONRAMP_SESSION_TTL_HOURS",
+        30 * 24,
+        "how long a session lasts (30 days)",
+        parse=whole_number(),
+    )
+    staff_login_max_attempts: int = env(
+        "ONRAMP_STAFF_LOGIN_MAX_ATTEMPTS",
+        5,
+        "failed staff sign-ins allowed per e-mail and per IP…",
+        parse=whole_number(),
+    )
+    staff_login_window_seconds: int = env(
+        "ONRAMP_STAFF_LOGIN_WINDOW_SECONDS",
+        15 * 60,
+        "…within this window",
+        parse=whole_number(),
+    )
+    oidc_issuer: str | None = env(
+        "ONRAMP_OIDC_ISSUER",
+        None,
+        "OIDC provider (issuer URL); with `ONRAMP_OIDC_CLIENT_ID` enables single sign-on for staff",
+        parse=url_without_slash,
+    )
+    oidc_client_id: str | None = env(
+        "ONRAMP_OIDC_CLIENT_ID",
+        None,
+        "the client registered at the provider; redirect URI is `{BASE_URL}/admin/oidc/callback`",
+    )
+    oidc_client_secret: str | None = env(
+        "ONRAMP_OIDC_CLIENT_SECRET", None, "the client's secret at the provider"
+    )
+    oidc_scopes: str = env("ONRAMP_OIDC_SCOPES", "openid email profile", "scopes requested")
+    oidc_button_label: str = env("ONRAMP_OIDC_BUTTON_LABEL", "SSO", "label of the sign-in button")
+    oidc_default_role: str | None = env(
+        "ONRAMP_OIDC_DEFAULT_ROLE",
+        None,
+        "`hr`, `manager` or `admin`: create unknown SSO users with this role; unset refuses them",
+        parse=one_of("hr", "manager", "admin"),
+    )
+    room_rate_limit_count: int = env(
+        "ONRAMP_ROOM_RATE_LIMIT_COUNT",
+        5,
+        "room messages a member may send per window…",
+        parse=whole_number(),
+    )
+    room_rate_limit_seconds: int = env(
+        "ONRAMP_ROOM_RATE_LIMIT_SECONDS", 10, "…of this many seconds", parse=whole_number()
+    )
+    room_message_max_chars: int = env(
+        "ONRAMP_ROOM_MESSAGE_MAX_CHARS", 1000, "longest room message", parse=whole_number()
+    )
+    sla_check_seconds: int = env(
+        "ONRAMP_SLA_CHECK_SECONDS",
+        30,
+        "how often each process looks for questions nearing or past their deadline (`0`: never)",
+        parse=whole_number(minimum=0),
+    )
+    upload_max_bytes: int = env(
+        "ONRAMP_UPLOAD_MAX_BYTES",
+        10 * 1024 * 1024,
+        "largest checklist file (10 MB)",
+        parse=whole_number(),
+    )
+    resource_max_mb: int = env(
+        "ONRAMP_RESOURCE_MAX_MB", 20, "largest resource-library file, in MB", parse=whole_number()
+    )
+    video_max_bytes: int = env(
+        "ONRAMP_VIDEO_MAX_BYTES",
+        500 * 1024 * 1024,
+        "largest welcome video (500 MB)",
+        parse=whole_number(),
+    )
+    field_key: str = env(
+        "ONRAMP_FIELD_KEY",
+        "",
+        "comma-separated secrets encrypting ID and bank card numbers; the first encrypts, "
+        "all decrypt (`new,old` rotates)",
+        default_text="derived from `ONRAMP_SECRET_KEY`",
+    )
+    # Whether ONRAMP_BASE_URL was given (``onramp serve`` otherwise points links at itself).
     base_url_configured: bool = True
-    # The Q&A room: members may send this many messages per window; bodies are capped.
-    room_rate_limit_count: int = 5
-    room_rate_limit_seconds: int = 10
-    room_message_max_chars: int = 1000
-    # How often each process checks the answer deadlines; 0 turns the check off.
-    sla_check_seconds: int = 30
-    video_max_bytes: int = 500 * 1024 * 1024
-    # Comma-separated; the first encrypts, all decrypt. Empty: derived from secret_key.
-    field_key: str = ""
-    resource_max_bytes: int = 20 * 1024 * 1024
-    # Checklist documents: the largest file a candidate may upload.
-    upload_max_bytes: int = 10 * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,31 +266,26 @@ class Settings:
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_client_id)
 
-
-def _int(name: str, default: int, *, minimum: int = 1) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    return value
+    @property
+    def resource_max_bytes(self) -> int:
+        return self.resource_max_mb * 1024 * 1024
 
 
-def _secret_key(var_dir: Path) -> str:
-    """Use ONRAMP_SECRET_KEY, or a key generated once and kept under var/.
+def declared_settings() -> list[tuple[str, EnvVar, Any]]:
+    """``(field, variable, default)`` for every setting, in declaration order."""
+    return [
+        (item.name, item.metadata["env"], item.default)
+        for item in fields(Settings)
+        if "env" in item.metadata
+    ]
+
+
+def _generated_secret_key(var_dir: Path) -> str:
+    """A key generated once and kept under var/.
 
     A generated key keeps the two-command demo working without set-up while staying
     stable across restarts and shared by all workers of one installation.
     """
-    configured = os.environ.get("ONRAMP_SECRET_KEY")
-    if configured:
-        if len(configured) < 32:
-            raise SettingsError("ONRAMP_SECRET_KEY must be at least 32 characters long")
-        return configured
     key_file = var_dir / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
@@ -116,49 +304,18 @@ def _secret_key(var_dir: Path) -> str:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     load_dotenv(PROJECT_ROOT / ".env", override=False)
-    var_dir = Path(os.environ.get("ONRAMP_VAR_DIR") or PROJECT_ROOT / "var")
-    database_url = os.environ.get("ONRAMP_DATABASE_URL") or f"sqlite:///{var_dir / 'onramp.db'}"
-    if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
-        raise SettingsError(
-            f"ONRAMP_DATABASE_URL must start with sqlite:/// or postgresql://, got {database_url!r}"
-        )
-    timezone = os.environ.get("ONRAMP_DEFAULT_TIMEZONE") or "Asia/Shanghai"
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(
-            f"ONRAMP_DEFAULT_TIMEZONE is not a known time zone: {timezone!r}"
-        ) from None
-    base_url_configured = bool(os.environ.get("ONRAMP_BASE_URL"))
-    base_url = (os.environ.get("ONRAMP_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
-    oidc_role = os.environ.get("ONRAMP_OIDC_DEFAULT_ROLE") or None
-    if oidc_role not in (None, "hr", "manager", "admin"):
-        raise SettingsError("ONRAMP_OIDC_DEFAULT_ROLE must be hr, manager or admin")
-    return Settings(
-        database_url=database_url,
-        redis_url=os.environ.get("ONRAMP_REDIS_URL") or None,
-        media_dir=Path(os.environ.get("ONRAMP_MEDIA_DIR") or var_dir / "media"),
-        var_dir=var_dir,
-        secret_key=_secret_key(var_dir),
-        base_url=base_url,
-        default_timezone=timezone,
-        login_link_ttl_hours=_int("ONRAMP_LOGIN_LINK_TTL_HOURS", 7 * 24),
-        session_ttl_hours=_int("ONRAMP_SESSION_TTL_HOURS", 30 * 24),
-        staff_login_max_attempts=_int("ONRAMP_STAFF_LOGIN_MAX_ATTEMPTS", 5),
-        staff_login_window_seconds=_int("ONRAMP_STAFF_LOGIN_WINDOW_SECONDS", 15 * 60),
-        oidc_issuer=(os.environ.get("ONRAMP_OIDC_ISSUER") or "").rstrip("/") or None,
-        oidc_client_id=os.environ.get("ONRAMP_OIDC_CLIENT_ID") or None,
-        oidc_client_secret=os.environ.get("ONRAMP_OIDC_CLIENT_SECRET") or None,
-        oidc_scopes=os.environ.get("ONRAMP_OIDC_SCOPES") or "openid email profile",
-        oidc_button_label=os.environ.get("ONRAMP_OIDC_BUTTON_LABEL") or "SSO",
-        oidc_default_role=oidc_role,
-        base_url_configured=base_url_configured,
-        room_rate_limit_count=_int("ONRAMP_ROOM_RATE_LIMIT_COUNT", 5),
-        room_rate_limit_seconds=_int("ONRAMP_ROOM_RATE_LIMIT_SECONDS", 10),
-        room_message_max_chars=_int("ONRAMP_ROOM_MESSAGE_MAX_CHARS", 1000),
-        sla_check_seconds=_int("ONRAMP_SLA_CHECK_SECONDS", 30, minimum=0),
-        video_max_bytes=_int("ONRAMP_VIDEO_MAX_BYTES", 500 * 1024 * 1024),
-        field_key=os.environ.get("ONRAMP_FIELD_KEY") or "",
-        resource_max_bytes=_int("ONRAMP_RESOURCE_MAX_MB", 20) * 1024 * 1024,
-        upload_max_bytes=_int("ONRAMP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
+    values: dict[str, Any] = {}
+    for name, variable, _default in declared_settings():
+        raw = os.environ.get(variable.name)
+        if raw is not None and raw != "":
+            values[name] = variable.parse(variable.name, raw)
+    values["base_url_configured"] = "base_url" in values
+    settings = Settings(**values)
+    # Defaults that follow from other settings.
+    var_dir = settings.var_dir
+    return replace(
+        settings,
+        database_url=settings.database_url or f"sqlite:///{var_dir / 'onramp.db'}",
+        media_dir=settings.media_dir or var_dir / "media",
+        secret_key=settings.secret_key or _generated_secret_key(var_dir),
     )
