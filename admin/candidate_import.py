@@ -14,8 +14,8 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_413_REQUEST_ENTITY_TO
 
 from admin.forms import form_text
 from admin.guards import ensure_role
-from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
+from portal.domain.access import HR_ROLES
 from portal.domain.candidates.imports import (
     COLUMN_TITLES,
     FIELDS,

@@ -15,8 +15,8 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from admin.guards import ensure_role
-from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
+from portal.domain.access import HR_ROLES
 from portal.domain.errors import NotFound
 from portal.domain.learning.markdown import render_lesson_markdown
 from portal.domain.learning.media_urls import media_kind

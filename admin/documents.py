@@ -15,10 +15,10 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import query_int
-from admin.guards import department_scope, ensure_role
-from admin.permissions import HR_ROLES
+from admin.guards import ensure_role
 from admin.rendering import admin_page
 from portal.config import get_settings
+from portal.domain.access import HR_ROLES, department_scope
 from portal.domain.checklist.cohorts import (
     cohort_checklist,
     cohort_checklist_csv,

@@ -21,9 +21,10 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from admin.forms import form_text, query_int
-from admin.guards import ensure_department_visible, ensure_role
+from admin.guards import ensure_role
 from admin.rendering import admin_page
 from portal.config import get_settings
+from portal.domain.access import ensure_department_visible
 from portal.domain.candidates.records import candidate_get
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound

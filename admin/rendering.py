@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar.response import Template
 
-from admin.permissions import permissions_for
+from portal.domain.access import permissions_for
 from portal.domain.staff.tables import StaffUser
 
 

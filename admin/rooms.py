@@ -22,9 +22,9 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_id, is_plausible_id
 from admin.guards import ensure_role
-from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
 from portal.config import get_settings
+from portal.domain.access import HR_ROLES
 from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.organisation.cohort_lists import cohort_choices

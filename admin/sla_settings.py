@@ -17,8 +17,8 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_text
 from admin.guards import ensure_role
-from admin.permissions import HR_ROLES
 from admin.rendering import admin_page
+from portal.domain.access import HR_ROLES
 from portal.domain.errors import ValidationFailed
 from portal.domain.sla.calendar import (
     sla_calendar_day_add,

@@ -25,10 +25,10 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_id, form_text
-from admin.guards import department_scope, ensure_department_visible, ensure_role
-from admin.permissions import HR_ROLES
+from admin.guards import ensure_role
 from admin.rendering import admin_page
 from portal.config import get_settings
+from portal.domain.access import HR_ROLES, department_scope, ensure_department_visible
 from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.staff.tables import StaffUser

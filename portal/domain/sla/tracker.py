@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from portal.domain.access import HR_ROLES
 from portal.domain.checklist.status import ChecklistStatus, checklist_statuses
 from portal.domain.errors import NotFound
 from portal.domain.organisation.tables import Cohort
@@ -21,7 +22,6 @@ from portal.domain.staff.tables import StaffUser
 from portal.i18n import get_locale
 from portal.i18n import gettext as _
 
-HR_ROLES = ("admin", "hr")
 # The tracker lists at most this many questions (open ones first); the figures count all.
 TRACKER_LIMIT = 300
 
