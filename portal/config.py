@@ -135,6 +135,11 @@ class Settings:
         "above 1). Without it sessions are files under `var/stores/` and one process serves "
         "the rooms",
     )
+    redis_namespace: str = env(
+        "ONRAMP_REDIS_NAMESPACE",
+        "onramp",
+        "prefix of every Redis key and channel, so several installations can share one Redis",
+    )
     media_dir: Path | None = env(
         "ONRAMP_MEDIA_DIR",
         None,

@@ -21,6 +21,8 @@ os.environ.update(
         # Servers started by tests share the test database: their background deadline
         # checks would race the SLA tests' own. Those tests run the check themselves.
         "ONRAMP_SLA_CHECK_SECONDS": "0",
+        # Redis pub/sub ignores database numbers: runs sharing one Redis keep apart by name.
+        "ONRAMP_REDIS_NAMESPACE": f"onramp-test-{uuid.uuid4().hex[:8]}",
     }
 )
 for name in list(os.environ):

@@ -15,17 +15,20 @@ from litestar.stores.redis import RedisStore
 from portal.config import Settings
 from portal.redis_client import redis_client
 
-_redis_stores: dict[str, RedisStore] = {}
+_redis_stores: dict[tuple[str, str], RedisStore] = {}
 
 
 def store_for(settings: Settings, name: str) -> Store:
     if settings.redis_url:
-        root = _redis_stores.get(settings.redis_url)
+        identity = (settings.redis_url, settings.redis_namespace)
+        root = _redis_stores.get(identity)
         if root is None:
             root = RedisStore(
-                redis_client(settings.redis_url), namespace="onramp", handle_client_shutdown=True
+                redis_client(settings.redis_url),
+                namespace=settings.redis_namespace,
+                handle_client_shutdown=True,
             )
-            _redis_stores[settings.redis_url] = root
+            _redis_stores[identity] = root
         return root.with_namespace(name)
     path = settings.var_dir / "stores" / name
     path.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,10 @@ from portal.realtime.connection import CLOSE_RESYNC, RoomConnection
 
 logger = logging.getLogger("onramp.rooms")
 
-CHANNEL_PREFIX = "onramp:room:"
+
+def _channel_prefix() -> str:
+    """Room channels of this installation (pub/sub ignores Redis database numbers)."""
+    return f"{get_settings().redis_namespace}:room:"
 
 
 def encode_event(event: dict[str, Any]) -> str:
@@ -118,7 +121,7 @@ class RedisHub(LocalHub):
         text = encode_event(event)
         payload = json.dumps({"r": room_id, "i": _message_id(event), "p": private_to, "t": text})
         try:
-            await self.redis.publish(f"{CHANNEL_PREFIX}{room_id}", payload)
+            await self.redis.publish(f"{_channel_prefix()}{room_id}", payload)
         except Exception:  # noqa: BLE001 - Redis is down: stored messages are caught up later
             logger.warning("room %s: Redis publish failed; delivering locally only", room_id)
             self.deliver(room_id, text, _message_id(event), private_to)
@@ -128,7 +131,7 @@ class RedisHub(LocalHub):
         while True:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
+                await pubsub.psubscribe(f"{_channel_prefix()}*")
                 self._on_subscribed()
                 backoff = 0.2
                 async for message in pubsub.listen():
