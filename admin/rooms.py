@@ -1,7 +1,7 @@
 """The admin side of the cohort Q&A rooms: the list, and one room's moderation page.
 
-Staff see the rooms they may join (``portal.domain.rooms``: HR and admins every room, a
-manager their department's); only HR and admins add or archive rooms. Every moderation
+Staff see the rooms they may join (``portal.domain.rooms.membership``: HR and admins every
+room, a manager their department's); only HR and admins add or archive rooms. Every moderation
 action is a plain form post that comes back to the room page, and the same endpoints
 answer ``fetch`` from ``static/js/room.js`` (CSRF token in the ``x-csrftoken`` header,
 ``Accept: application/json``) with 204 or JSON.

@@ -1,4 +1,4 @@
-"""Which staff account a single sign-on identity opens (portal.domain.staff_oidc)."""
+"""Which staff account a single sign-on identity opens (portal.domain.staff.oidc)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Admin-only reads about rooms: the list's figures, a room's candidates, a report's room.
 
-Who may see which room is decided by ``portal.domain.rooms``; these selectors only add
+Who may see which room is decided by ``portal.domain.rooms.membership``; these selectors only add
 what the admin pages show about rooms a staff member already may see.
 """
 

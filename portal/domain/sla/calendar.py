@@ -2,7 +2,7 @@
 
 A holiday closes a day the weekly schedule would open; a make-up working day opens a day
 it would close (typically a weekend day swapped for a holiday), with its own hours.
-Business-hours deadlines walk through both (:mod:`portal.domain.sla_deadlines`).
+Business-hours deadlines walk through both (:mod:`portal.domain.sla.deadlines`).
 """
 
 from __future__ import annotations

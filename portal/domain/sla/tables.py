@@ -1,7 +1,7 @@
 """Tables of the answer SLA: the company's policy, its calendar, and recorded events.
 
 The policy is one row (``key = "default"``), created lazily with the defaults the first
-time someone saves it; until then :func:`portal.domain.sla_policy.sla_policy_get` answers
+time someone saves it; until then :func:`portal.domain.sla.policy.sla_policy_get` answers
 with the defaults. A question's deadline is computed from the policy when it is asked and
 stored on ``room_question.deadline_at``, so editing the policy never moves a promise
 already made.
