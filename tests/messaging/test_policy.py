@@ -20,20 +20,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def test_quiet_hours_defer_to_the_next_allowed_minute():
     hours = QuietHours.parse("21:00-08:30")
+    zone = "Asia/Shanghai"
     late = datetime(2026, 12, 1, 22, 15, tzinfo=SHANGHAI)
-    assert hours.allowed_from(late, "Asia/Shanghai") == datetime(
-        2026, 12, 2, 8, 30, tzinfo=SHANGHAI
-    )
-    early = datetime(2026, 12, 2, 7, 0, tzinfo=SHANGHAI)
-    assert hours.allowed_from(early, "Asia/Shanghai") == datetime(
-        2026, 12, 2, 8, 30, tzinfo=SHANGHAI
-    )
-    assert (
-        hours.allowed_from(datetime(2026, 12, 2, 8, 30, tzinfo=SHANGHAI), "Asia/Shanghai") is None
-    )
-    assert (
-        hours.allowed_from(datetime(2026, 12, 2, 20, 59, tzinfo=SHANGHAI), "Asia/Shanghai") is None
-    )
+    morning = datetime(2026, 12, 2, 8, 30, tzinfo=SHANGHAI)
+    assert hours.allowed_from(late, zone) == morning
+    assert hours.allowed_from(datetime(2026, 12, 2, 7, 0, tzinfo=SHANGHAI), zone) == morning
+    assert hours.allowed_from(morning, zone) is None
+    assert hours.allowed_from(datetime(2026, 12, 2, 20, 59, tzinfo=SHANGHAI), zone) is None
     # In the cohort's zone: 22:15 in Shanghai is 15:15 in Berlin, outside quiet hours.
     assert hours.allowed_from(late, "Europe/Berlin") is None
     lunch = QuietHours.parse("12:00-13:00")
