@@ -145,8 +145,12 @@ class Relay:
                     time.monotonic()
                 ):
                     break  # handed back below with the rest
+                settings = get_settings()
                 margin = timedelta(
-                    seconds=LEASE_MARGIN_SECONDS + get_settings().smtp_timeout_seconds
+                    seconds=min(
+                        LEASE_MARGIN_SECONDS + settings.smtp_timeout_seconds,
+                        settings.outbox_lease_seconds / 2,
+                    )
                 )
                 if datetime.now(UTC) > claim.lease_until - margin:
                     break  # too close to the lease's end to start another send
@@ -193,7 +197,9 @@ class Relay:
 
     async def housekeeping(self, *, force: bool = False) -> None:
         """The stuck alert and digests, at most every ``WATCH_EVERY_SECONDS``."""
-        if not force and time.monotonic() - self._last_watch < WATCH_EVERY_SECONDS:
+        # A short alert threshold (tests) is checked more often than every 15 s.
+        every = min(WATCH_EVERY_SECONDS, get_settings().outbox_alert_minutes * 60 / 4)
+        if not force and time.monotonic() - self._last_watch < every:
             return
         self._last_watch = time.monotonic()
         await outbox_watch()
