@@ -32,7 +32,8 @@ def sms_text(body: str, *, candidate_id: int, category: str, locale: str) -> str
         candidate_id=candidate_id, channel="sms", category=preference_category(category)
     )
     with message_locale(locale):
-        return f"{body.strip()} {_('Unsubscribe: %(url)s', url=url)}"
+        footer = _("Unsubscribe: %(url)s", url=url)
+    return f"{body.strip()} {footer}"
 
 
 def sms_body(phone: str, text: str) -> bytes:
