@@ -7,12 +7,15 @@ result of the worker that took the row over.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from piccolo.engine.sqlite import SQLiteEngine
+
 from portal.config import get_settings
-from portal.db import write_transaction
+from portal.db import current_engine, write_transaction
 from portal.domain.messaging.tables import OutboxMessage
 
 
@@ -30,13 +33,73 @@ def backoff_delay(attempts: int) -> timedelta:
     return timedelta(seconds=ceiling * random.uniform(0.5, 1.0))
 
 
+class RecordConnection:
+    """Where the relay commits "sent": a transaction that does not wait for the disk.
+
+    The result of a send must be committed before the next send (that is what bounds the
+    kill window), so its commit sits on the send path of every message. On SQLite the
+    relay keeps one connection with ``synchronous=NORMAL`` (WAL: a commit is durable the
+    moment it returns as far as a crashed or killed PROCESS is concerned; only a power
+    loss or OS crash may roll back the last commits, which would re-send those messages).
+    On PostgreSQL the same trade is ``SET LOCAL synchronous_commit = off``.
+    """
+
+    def __init__(self) -> None:
+        self._sqlite = None
+        self._lock = asyncio.Lock()  # one transaction at a time on the one connection
+
+    async def execute(self, sql: str, *args: object) -> list:
+        engine = current_engine()
+        if isinstance(engine, SQLiteEngine):
+            return await self._execute_sqlite(engine, sql, args)
+        async with write_transaction():
+            await OutboxMessage.raw("SET LOCAL synchronous_commit = off")
+            return await OutboxMessage.raw(sql, *args)
+
+    async def _execute_sqlite(self, engine: SQLiteEngine, sql: str, args: tuple) -> list:
+        import aiosqlite
+
+        if self._sqlite is None:
+            path = engine.connection_kwargs.get("database", engine.path)
+            connection = await aiosqlite.connect(path, isolation_level=None)
+            await connection.execute("PRAGMA busy_timeout = 30000")
+            await connection.execute("PRAGMA synchronous = NORMAL")
+            self._sqlite = connection
+        connection = self._sqlite
+        async with self._lock:
+            await connection.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await connection.execute(sql.replace("{}", "?"), args)
+                rows = await cursor.fetchall()
+                await connection.execute("COMMIT")
+            except BaseException:
+                await connection.execute("ROLLBACK")
+                raise
+        return rows
+
+    async def close(self) -> None:
+        connection, self._sqlite = self._sqlite, None
+        if connection is not None:
+            await connection.close()
+
+
 async def outbox_record_sent(
-    *, message_id: int, worker: str, provider_message_id: str, now: datetime | None = None
+    *,
+    message_id: int,
+    worker: str,
+    provider_message_id: str,
+    now: datetime | None = None,
+    records: RecordConnection | None = None,
 ) -> bool:
-    """The channel accepted the message. False when the claim was lost meanwhile."""
+    """The channel accepted the message. False when the claim was lost meanwhile.
+
+    ``records`` is the relay's own connection (fast commits); without it, a fresh one.
+    """
     now = now or datetime.now(UTC)
-    async with write_transaction():
-        rows = await OutboxMessage.raw(
+    own = records is None
+    records = records or RecordConnection()
+    try:
+        rows = await records.execute(
             "UPDATE outbox_message SET status = 'sent', sent_at = {}, "
             "provider_message_id = {}, sent_by = {}, lease_until = NULL, leased_by = '', "
             "reason = '' WHERE id = {} AND status = 'sending' AND leased_by = {} RETURNING id",
@@ -46,6 +109,9 @@ async def outbox_record_sent(
             message_id,
             worker,
         )
+    finally:
+        if own:
+            await records.close()
     return bool(rows)
 
 

@@ -33,6 +33,7 @@ from portal.domain.messaging.claims import Claim, outbox_claim
 from portal.domain.messaging.digests import digests_compose
 from portal.domain.messaging.incidents import outbox_watch
 from portal.domain.messaging.records import (
+    RecordConnection,
     outbox_record_failure,
     outbox_record_sent,
     outbox_release,
@@ -58,6 +59,7 @@ class Relay:
         self.worker = worker or new_worker_id()
         self.smtp = SmtpSender()
         self.sms = SmsSender()
+        self.records = RecordConnection()
         # channel → (monotonic time it may be tried again, consecutive failures)
         self.paused: dict[str, tuple[float, int]] = {}
         self._last_watch = 0.0
@@ -191,7 +193,10 @@ class Relay:
             return
         self.paused.pop(claim.channel, None)
         if not await outbox_record_sent(
-            message_id=claim.id, worker=self.worker, provider_message_id=provider_id
+            message_id=claim.id,
+            worker=self.worker,
+            provider_message_id=provider_id,
+            records=self.records,
         ):
             logger.warning("outbox message %s: sent after its lease was lost", claim.id)
 
@@ -212,6 +217,7 @@ class Relay:
     async def close(self) -> None:
         await self.smtp.close()
         await self.sms.close()
+        await self.records.close()
 
     async def drain(self, *, timeout: float = 60.0) -> None:
         """Run until nothing is due (tests and the CLI); housekeeping once at the end."""
