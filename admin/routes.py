@@ -17,6 +17,7 @@ from admin.documents import DocumentsController
 from admin.guards import StaffSignInRequired, provide_staff, redirect_to_staff_login
 from admin.oidc import oidc_callback, oidc_login
 from admin.organisation import OrganisationController
+from admin.outbox import OutboxController
 from admin.pipeline import PipelineController
 from admin.profiles import ProfileController, reveal_log
 from admin.questions import QuestionFiguresController, QuestionTrackerController
@@ -56,6 +57,7 @@ admin_router = Router(
         QuestionFiguresController,
         RoomAdminController,
         SlaSettingsController,
+        OutboxController,
     ],
     dependencies={"staff": Provide(provide_staff)},
     exception_handlers={StaffSignInRequired: redirect_to_staff_login},

@@ -18,6 +18,7 @@ from portal.auth.middleware import SessionPrincipalMiddleware
 from portal.auth.stores import store_for
 from portal.config import STATIC_DIR, Settings, get_settings
 from portal.db import close_engine, prepare_engine
+from portal.domain.messaging.relay import outbox_relay_start, outbox_relay_stop
 from portal.domain.sla.watch import sla_watch_start, sla_watch_stop
 from portal.i18n import LocaleMiddleware
 from portal.realtime.hub import stop_hubs
@@ -65,7 +66,16 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             cookie_name="onramp_csrf",
             cookie_secure=settings.secure_cookies,
             cookie_httponly=True,
-            exclude=["/api/", "/healthz", "/login/", "/ws/", "/static/", "/schema"],
+            # /unsubscribe/: the signed token is the authority (RFC 8058 one-click POSTs).
+            exclude=[
+                "/api/",
+                "/healthz",
+                "/login/",
+                "/ws/",
+                "/static/",
+                "/schema",
+                "/unsubscribe/",
+            ],
         ),
         template_config=template_config(),
         # Candidates are on mobile data: compress every text response worth compressing.
@@ -95,8 +105,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             ),
         ),
         exception_handlers=html_exception_handlers(),
-        on_startup=[prepare_engine, sla_watch_start, freeze_startup_objects]
+        on_startup=[prepare_engine, sla_watch_start, outbox_relay_start, freeze_startup_objects]
         if manage_database
         else [],
-        on_shutdown=[sla_watch_stop, stop_hubs, close_engine] if manage_database else [],
+        on_shutdown=[outbox_relay_stop, sla_watch_stop, stop_hubs, close_engine]
+        if manage_database
+        else [],
     )

@@ -96,6 +96,73 @@ def secret_key(name: str, raw: str) -> str:
     return raw
 
 
+def decimal_number(minimum: float = 0.0) -> Parser:
+    """A number that may have a fraction (e.g. ``0.5`` seconds); at least ``minimum``."""
+
+    def parse(name: str, raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+        if not value >= minimum or value == float("inf"):
+            raise SettingsError(f"{name} must be at least {minimum:g}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def yes_no(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def http_url(name: str, raw: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{name} must be an http:// or https:// URL, got {raw!r}")
+    return raw.strip()
+
+
+def clock_range(name: str, raw: str) -> str:
+    """``HH:MM-HH:MM`` (may wrap past midnight), or ``off``; checked here, parsed by users."""
+    value = raw.strip().lower()
+    if value in ("off", "none"):
+        return ""
+    import re
+
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", value)
+    if not match:
+        raise SettingsError(f"{name} must look like 21:00-08:30 (or off), got {raw!r}")
+    hours = [int(match.group(1)), int(match.group(3))]
+    minutes = [int(match.group(2)), int(match.group(4))]
+    if any(h > 23 for h in hours) or any(m > 59 for m in minutes):
+        raise SettingsError(f"{name} has an impossible time: {raw!r}")
+    if (hours[0], minutes[0]) == (hours[1], minutes[1]):
+        raise SettingsError(f"{name} must not start and end at the same minute: {raw!r}")
+    return f"{hours[0]:02d}:{minutes[0]:02d}-{hours[1]:02d}:{minutes[1]:02d}"
+
+
+def sms_body_template(name: str, raw: str) -> str:
+    """JSON with ``{phone}`` and ``{text}`` placeholders inside string values."""
+    import json
+
+    if "{phone}" not in raw or "{text}" not in raw:
+        raise SettingsError(f"{name} must contain {{phone}} and {{text}}")
+    try:
+        json.loads(raw.replace("{phone}", "0").replace("{text}", "x"))
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be JSON once {{phone}} and {{text}} are filled in, got {raw!r}"
+        ) from None
+    return raw
+
+
 def env(
     name: str,
     default: Any,
@@ -251,6 +318,144 @@ class Settings:
         "comma-separated secrets encrypting ID and bank card numbers; the first encrypts, "
         "all decrypt (`new,old` rotates)",
         default_text="derived from `ONRAMP_SECRET_KEY`",
+    )
+    smtp_host: str | None = env(
+        "ONRAMP_SMTP_HOST",
+        None,
+        "SMTP server for e-mail (e.g. `smtp.example.com`); unset: e-mail is not offered",
+    )
+    smtp_port: int = env("ONRAMP_SMTP_PORT", 587, "SMTP port", parse=whole_number())
+    smtp_tls: str = env(
+        "ONRAMP_SMTP_TLS",
+        "starttls",
+        "`starttls` (upgrade, required), `tls` (implicit TLS, usually port 465) or `none`",
+        parse=one_of("starttls", "tls", "none"),
+    )
+    smtp_user: str | None = env("ONRAMP_SMTP_USER", None, "SMTP user name (unset: no AUTH)")
+    smtp_password: str | None = env("ONRAMP_SMTP_PASSWORD", None, "SMTP password")
+    smtp_from: str = env(
+        "ONRAMP_SMTP_FROM",
+        "Onramp <noreply@onramp.example>",
+        "sender of every e-mail (`Name <address>`)",
+    )
+    smtp_timeout_seconds: float = env(
+        "ONRAMP_SMTP_TIMEOUT_SECONDS",
+        20.0,
+        "how long one SMTP command may take before the send counts as failed",
+        parse=decimal_number(0.1),
+    )
+    sms_url: str | None = env(
+        "ONRAMP_SMS_URL",
+        None,
+        "the SMS provider's HTTP endpoint (POST, JSON); unset: SMS is not offered",
+        parse=http_url,
+    )
+    sms_auth: str | None = env(
+        "ONRAMP_SMS_AUTH", None, "value of the `Authorization` header sent to the SMS provider"
+    )
+    sms_body_template: str = env(
+        "ONRAMP_SMS_BODY_TEMPLATE",
+        '{"to": "{phone}", "text": "{text}"}',
+        "JSON body posted to the provider; `{phone}` and `{text}` are filled in (JSON-escaped)",
+        parse=sms_body_template,
+    )
+    sms_id_field: str = env(
+        "ONRAMP_SMS_ID_FIELD",
+        "id",
+        "where the provider's answer holds its message id (dotted path, e.g. `data.msgid`)",
+    )
+    sms_max_chars: int = env(
+        "ONRAMP_SMS_MAX_CHARS",
+        300,
+        "longest SMS text, unsubscribe link included",
+        parse=whole_number(20),
+    )
+    hr_bot_url: str | None = env(
+        "ONRAMP_HR_BOT_URL",
+        None,
+        "HR's group-bot webhook for alerts (outbox stuck, …); unset: no bot alerts",
+        parse=http_url,
+    )
+    hr_bot_kind: str = env(
+        "ONRAMP_HR_BOT_KIND",
+        "wecom",
+        "`wecom`, `dingtalk` or `feishu`: the payload format of `ONRAMP_HR_BOT_URL`",
+        parse=one_of("wecom", "dingtalk", "feishu"),
+    )
+    hr_bot_secret: str | None = env(
+        "ONRAMP_HR_BOT_SECRET",
+        None,
+        "signing secret of the HR bot (DingTalk and Feishu; unset: unsigned)",
+    )
+    outbound_allow_private: bool = env(
+        "ONRAMP_OUTBOUND_ALLOW_PRIVATE",
+        False,
+        "let HR-configured webhooks reach loopback, link-local and private addresses "
+        "(tests, intranet bots)",
+        parse=yes_no,
+    )
+    outbox_relay_seconds: float = env(
+        "ONRAMP_OUTBOX_RELAY_SECONDS",
+        1.0,
+        "how long each process's outbox relay sleeps when nothing is due (`0`: relay off)",
+        parse=decimal_number(0),
+    )
+    outbox_batch: int = env(
+        "ONRAMP_OUTBOX_BATCH",
+        20,
+        "messages a relay claims at once",
+        parse=whole_number(),
+    )
+    outbox_lease_seconds: float = env(
+        "ONRAMP_OUTBOX_LEASE_SECONDS",
+        120.0,
+        "how long a claim lasts; a crashed worker's messages are retried after it",
+        parse=decimal_number(1),
+    )
+    outbox_max_attempts: int = env(
+        "ONRAMP_OUTBOX_MAX_ATTEMPTS",
+        8,
+        "attempts before a message is `failed` (shown in the admin with a retry button)",
+        parse=whole_number(),
+    )
+    outbox_backoff_seconds: float = env(
+        "ONRAMP_OUTBOX_BACKOFF_SECONDS",
+        30.0,
+        "first retry delay; doubles per attempt, with jitter…",
+        parse=decimal_number(0.01),
+    )
+    outbox_backoff_max_seconds: float = env(
+        "ONRAMP_OUTBOX_BACKOFF_MAX_SECONDS",
+        3600.0,
+        "…up to this",
+        parse=decimal_number(0.01),
+    )
+    outbox_alert_minutes: float = env(
+        "ONRAMP_OUTBOX_ALERT_MINUTES",
+        30.0,
+        "HR alert when the oldest due message has waited longer than this",
+        parse=decimal_number(0.01),
+    )
+    outbox_engagement_cap: int = env(
+        "ONRAMP_OUTBOX_ENGAGEMENT_CAP",
+        2,
+        "engagement e-mails/SMS a candidate gets per window (more wait for the digest)…",
+        parse=whole_number(minimum=0),
+    )
+    outbox_cap_days: int = env(
+        "ONRAMP_OUTBOX_CAP_DAYS", 7, "…of this many days (rolling)", parse=whole_number()
+    )
+    outbox_digest_hours: float = env(
+        "ONRAMP_OUTBOX_DIGEST_HOURS",
+        24.0,
+        "a digest of capped messages goes out this long after the first one was held back",
+        parse=decimal_number(0),
+    )
+    outbox_quiet_hours: str = env(
+        "ONRAMP_OUTBOX_QUIET_HOURS",
+        "21:00-08:30",
+        "no e-mail/SMS in this local time range of the candidate's cohort (`off`: none)",
+        parse=clock_range,
     )
     # Whether ONRAMP_BASE_URL was given (``onramp serve`` otherwise points links at itself).
     base_url_configured: bool = True

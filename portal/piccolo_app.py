@@ -19,6 +19,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.profiles.tables",
             "portal.domain.resources.tables",
             "portal.domain.videos.tables",
+            "portal.domain.messaging.tables",
         ],
         exclude_imported=False,
     ),

@@ -21,6 +21,8 @@ os.environ.update(
         # Servers started by tests share the test database: their background deadline
         # checks would race the SLA tests' own. Those tests run the check themselves.
         "ONRAMP_SLA_CHECK_SECONDS": "0",
+        # Likewise the outbox relay: the messaging tests start it where they need it.
+        "ONRAMP_OUTBOX_RELAY_SECONDS": "0",
         # Redis pub/sub ignores database numbers: runs sharing one Redis keep apart by name.
         "ONRAMP_REDIS_NAMESPACE": f"onramp-test-{uuid.uuid4().hex[:8]}",
     }

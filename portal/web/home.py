@@ -8,6 +8,7 @@ from litestar.response import Template
 
 from portal.domain.candidates.home import candidate_home
 from portal.domain.checklist.items import candidate_checklist
+from portal.domain.messaging.inbox import inbox_unread_count
 from portal.domain.videos.watch import candidate_welcome_video
 from portal.web.guards import provide_candidate_id
 
@@ -24,5 +25,6 @@ async def home(candidate_id: NamedDependency[int]) -> Template:
             "home": await candidate_home(candidate_id=candidate_id),
             "welcome_video": await candidate_welcome_video(candidate_id=candidate_id),
             "checklist": await candidate_checklist(candidate_id=candidate_id),
+            "inbox_unread": await inbox_unread_count(candidate_id=candidate_id),
         },
     )

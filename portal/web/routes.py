@@ -5,6 +5,7 @@ from litestar import Router
 from portal.web.checklist import CHECKLIST_PAGES
 from portal.web.health import healthz
 from portal.web.home import home
+from portal.web.inbox import INBOX_PAGES
 from portal.web.learning import LEARNING_PAGES
 from portal.web.profile import profile_page, profile_submit
 from portal.web.resources import RESOURCE_PAGES
@@ -31,6 +32,7 @@ candidate_pages = Router(
         profile_submit,
         *RESOURCE_PAGES,
         *ROOM_PAGES,
+        *INBOX_PAGES,
     ],
     include_in_schema=False,
 )

@@ -1,0 +1,269 @@
+"""The relay: every ``onramp serve`` process claims due messages, sends them, records.
+
+Per worker, messages are sent ONE AT A TIME, and each result is committed right after the
+channel accepted the message, before the next one is sent. So a worker killed at any
+moment leaves at most one message that the channel accepted but the outbox still shows as
+``sending``; after its lease expires another worker sends it again. That is the only
+duplicate the design allows: at most one per killed worker (docs/outbox.md, "The kill
+window"). E-mail goes over one kept-open SMTP connection.
+
+When a channel is down (SMTP refuses connections, the SMS provider answers 5xx), the
+message tried records the error and its back-off, the rest of the batch on that channel
+is handed back untried, and this worker stops claiming that channel for a back-off of its
+own; other channels keep flowing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time
+from datetime import UTC, datetime, timedelta
+
+from portal.config import get_settings
+from portal.domain.messaging.channels import SendFailed, channels_offered
+from portal.domain.messaging.channels.bots import bot_post
+from portal.domain.messaging.channels.email import SmtpSender, email_build
+from portal.domain.messaging.channels.sms import SmsSender, sms_text
+from portal.domain.messaging.claims import Claim, outbox_claim
+from portal.domain.messaging.digests import digests_compose
+from portal.domain.messaging.incidents import outbox_watch
+from portal.domain.messaging.records import (
+    RecordConnection,
+    outbox_record_failure,
+    outbox_record_sent,
+    outbox_release,
+)
+from portal.domain.messaging.tables import CohortBot
+
+logger = logging.getLogger("onramp.outbox")
+
+# Housekeeping (the stuck alert, digests) runs at most this often per worker.
+WATCH_EVERY_SECONDS = 15.0
+# Stop using a claim this long before its lease ends: a send must finish inside the lease.
+LEASE_MARGIN_SECONDS = 5.0
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Relay:
+    """One worker's relay: its senders, and which channels it is leaving alone for now."""
+
+    def __init__(self, worker: str | None = None) -> None:
+        self.worker = worker or new_worker_id()
+        self.smtp = SmtpSender()
+        self.sms = SmsSender()
+        self.records = RecordConnection()
+        # channel → (monotonic time it may be tried again, consecutive failures)
+        self.paused: dict[str, tuple[float, int]] = {}
+        self._last_watch = 0.0
+
+    def _channels(self) -> list[str]:
+        now = time.monotonic()
+        return [
+            channel
+            for channel in channels_offered()
+            if self.paused.get(channel, (0.0, 0))[0] <= now
+        ]
+
+    def _pause(self, channel: str) -> None:
+        settings = get_settings()
+        failures = self.paused.get(channel, (0.0, 0))[1] + 1
+        delay = min(
+            settings.outbox_backoff_max_seconds,
+            settings.outbox_backoff_seconds * 2 ** (failures - 1),
+        )
+        self.paused[channel] = (time.monotonic() + delay, failures)
+
+    async def _send(self, claim: Claim) -> str:
+        """Hand one message to its channel; returns the provider's message id."""
+        settings = get_settings()
+        if claim.channel == "inbox":
+            return ""
+        if claim.channel == "email":
+            message = email_build(
+                row_id=claim.id,
+                dedupe_key=claim.dedupe_key,
+                candidate_id=claim.candidate_id or 0,
+                category=claim.category,
+                recipient=claim.recipient,
+                subject=claim.subject,
+                body=claim.body,
+                body_html=claim.body_html,
+                locale=claim.locale,
+            )
+            return await self.smtp.send(message)
+        if claim.channel == "sms":
+            text = sms_text(
+                claim.body,
+                candidate_id=claim.candidate_id or 0,
+                category=claim.category,
+                locale=claim.locale,
+            )
+            return await self.sms.send(phone=claim.recipient, text=text)
+        if claim.channel == "bot":
+            if claim.recipient == "hr":
+                if not settings.hr_bot_url:
+                    raise SendFailed("the HR bot is not configured", permanent=True)
+                kind, url, secret = (
+                    settings.hr_bot_kind,
+                    settings.hr_bot_url,
+                    settings.hr_bot_secret or "",
+                )
+            else:
+                cohort_id = int(claim.recipient.removeprefix("cohort:") or 0)
+                bot = await CohortBot.objects().get(CohortBot.cohort == cohort_id)
+                if bot is None:
+                    raise SendFailed("the cohort has no group bot any more", permanent=True)
+                kind, url, secret = bot.kind, bot.url, bot.secret
+            await bot_post(
+                kind,
+                url,
+                text=claim.body,
+                title=claim.subject,
+                body_format=claim.body_format,
+                secret=secret,
+                timeout=settings.smtp_timeout_seconds,
+            )
+            return ""
+        raise SendFailed(f"unknown channel {claim.channel!r}", permanent=True)
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Claim one batch and work through it; returns how many messages it claimed."""
+        claims = await outbox_claim(
+            worker=self.worker, now=now or datetime.now(UTC), channels=self._channels()
+        )
+        pending = list(claims.sendable)
+        try:
+            while pending:
+                claim = pending[0]
+                if claim.channel in self.paused and self.paused[claim.channel][0] > (
+                    time.monotonic()
+                ):
+                    break  # handed back below with the rest
+                settings = get_settings()
+                margin = timedelta(
+                    seconds=min(
+                        LEASE_MARGIN_SECONDS + settings.smtp_timeout_seconds,
+                        settings.outbox_lease_seconds / 2,
+                    )
+                )
+                if datetime.now(UTC) > claim.lease_until - margin:
+                    break  # too close to the lease's end to start another send
+                pending.pop(0)
+                await self._attempt(claim)
+            # Messages of a channel that went down meanwhile are handed back untried.
+        finally:
+            if pending:
+                await outbox_release(message_ids=[c.id for c in pending], worker=self.worker)
+        return claims.total
+
+    async def _attempt(self, claim: Claim) -> None:
+        try:
+            provider_id = await self._send(claim)
+        except SendFailed as failure:
+            status = await outbox_record_failure(
+                message_id=claim.id,
+                worker=self.worker,
+                error=str(failure),
+                attempts=claim.attempts,
+                permanent=failure.permanent,
+            )
+            if failure.channel_down:
+                self._pause(claim.channel)
+            logger.warning("outbox message %s: %s (%s)", claim.id, failure, status)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug or an unexpected library error: retry later
+            logger.exception("outbox message %s failed unexpectedly", claim.id)
+            await outbox_record_failure(
+                message_id=claim.id,
+                worker=self.worker,
+                error=f"{type(error).__name__}: {error}",
+                attempts=claim.attempts,
+                permanent=False,
+            )
+            return
+        self.paused.pop(claim.channel, None)
+        if not await outbox_record_sent(
+            message_id=claim.id,
+            worker=self.worker,
+            provider_message_id=provider_id,
+            records=self.records,
+        ):
+            logger.warning("outbox message %s: sent after its lease was lost", claim.id)
+
+    async def housekeeping(self, *, force: bool = False) -> None:
+        """The stuck alert and digests, at most every ``WATCH_EVERY_SECONDS``."""
+        # A short alert threshold (tests) is checked more often than every 15 s.
+        every = min(WATCH_EVERY_SECONDS, get_settings().outbox_alert_minutes * 60 / 4)
+        if not force and time.monotonic() - self._last_watch < every:
+            return
+        self._last_watch = time.monotonic()
+        await outbox_watch()
+        await digests_compose()
+
+    async def idle(self) -> None:
+        """Nothing is due: let go of the SMTP connection rather than let it time out."""
+        await self.smtp.close()
+
+    async def close(self) -> None:
+        await self.smtp.close()
+        await self.sms.close()
+        await self.records.close()
+
+    async def drain(self, *, timeout: float = 60.0) -> None:
+        """Run until nothing is due (tests and the CLI); housekeeping once at the end."""
+        deadline = time.monotonic() + timeout
+        while await self.run_once() and time.monotonic() < deadline:
+            pass
+        await self.housekeeping(force=True)
+
+
+async def _relay_forever(relay: Relay, interval: float) -> None:
+    try:
+        while True:
+            claimed = 0
+            try:
+                claimed = await relay.run_once()
+                await relay.housekeeping()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A database hiccup must not stop the relay; the next round catches up.
+                logger.exception("outbox relay round failed")
+            if not claimed:
+                await relay.idle()
+                await asyncio.sleep(interval)
+            else:
+                await asyncio.sleep(0)  # let page requests in between batches
+    finally:
+        await relay.close()
+
+
+_RELAY: dict[str, asyncio.Task[None]] = {}
+
+
+async def outbox_relay_start() -> None:
+    """Start this process's relay (the app's on_startup). ``ONRAMP_OUTBOX_RELAY_SECONDS=0``
+    leaves it off (test servers sharing a database with tests that drive the relay)."""
+    interval = get_settings().outbox_relay_seconds
+    if interval <= 0:
+        return
+    if "task" not in _RELAY or _RELAY["task"].done():
+        _RELAY["task"] = asyncio.create_task(_relay_forever(Relay(), interval), name="outbox")
+
+
+async def outbox_relay_stop() -> None:
+    task = _RELAY.pop("task", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
