@@ -9,39 +9,39 @@ database, so each is tested on its own (``tests/portal/test_access_rules.py``).
 
 Staff:
 
-| action                                          | admin | hr  | manager                       |
-|-------------------------------------------------|-------|-----|-------------------------------|
-| see candidates, their history and profile       | all   | all | own department                |
-| (ID and bank card numbers masked)               |       |     |                               |
-| move a candidate to another stage               | all   | all | own department                |
-| create a sign-in link for a candidate           | all   | all | own department                |
-| create or edit a candidate, withdraw, import    | yes   | yes | no                            |
-| see cohorts and their head-counts               | all   | all | own and shared cohorts        |
-| create or edit cohorts                          | yes   | yes | no                            |
-| courses, rewards, resources, checklist items    | yes   | yes | no                            |
-| departments, positions, pipeline, SLA rules     | yes   | yes | no                            |
-| see the document queue and the files handed in  | all   | all | own department                |
-| approve or reject a document                    | yes   | yes | no                            |
-| upload, watch or delete a welcome video         | all   | all | own department                |
-| approve or reject a welcome video               | yes   | yes | no                            |
-| see, answer, assign questions routed to HR      | yes   | yes | no                            |
-| see, answer, assign questions routed to managers| yes   | yes | askers of own department      |
-| join and moderate a room                        | all   | all | own department's rooms, and   |
-|                                                 |       |     | cohort rooms holding its people|
-| create or archive a room                        | yes   | yes | no                            |
-| reveal an ID or bank card number (audited),     | yes   | no  | no                            |
-| see the log of reveals                          |       |     |                               |
-| staff accounts                                  | yes   | no  | no                            |
-| download a published resource, a checklist      | yes   | yes | yes                           |
-| item's example file                             |       |     |                               |
+| action                                           | admin | hr  | manager                         |
+|--------------------------------------------------|-------|-----|---------------------------------|
+| see candidates, their history and profile        | all   | all | own department                  |
+| (ID and bank card numbers masked)                |       |     |                                 |
+| move a candidate to another stage                | all   | all | own department                  |
+| create a sign-in link for a candidate            | all   | all | own department                  |
+| create or edit a candidate, withdraw, import     | yes   | yes | no                              |
+| see cohorts and their head-counts                | all   | all | own and shared cohorts          |
+| create or edit cohorts                           | yes   | yes | no                              |
+| courses, rewards, resources, checklist items     | yes   | yes | no                              |
+| departments, positions, pipeline, SLA rules      | yes   | yes | no                              |
+| see the document queue and the files handed in   | all   | all | own department                  |
+| approve or reject a document                     | yes   | yes | no                              |
+| upload, watch or delete a welcome video          | all   | all | own department                  |
+| approve or reject a welcome video                | yes   | yes | no                              |
+| see, answer, assign questions routed to HR       | yes   | yes | no                              |
+| see, answer, assign questions routed to managers | yes   | yes | askers of own department        |
+| join and moderate a room                         | all   | all | own department's rooms, and     |
+|                                                  |       |     | cohort rooms holding its people |
+| create or archive a room                         | yes   | yes | no                              |
+| reveal an ID or bank card number (audited),      | yes   | no  | no                              |
+| see the log of reveals                           |       |     |                                 |
+| staff accounts                                   | yes   | no  | no                              |
+| download a resource's file or a checklist        | yes   | yes | yes                             |
+| item's example file                              |       |     |                                 |
 
 Candidates see only their own records; besides, a candidate may
 
-| action                 | which                                                            |
-|------------------------|------------------------------------------------------------------|
-| join a room            | their cohort's room for everybody, its room for their department, |
-|                        | and their department's rooms across cohorts                      |
-| watch a welcome video  | their department's approved one                                  |
+| action                | which                                                   |
+|-----------------------|---------------------------------------------------------|
+| join a room           | their cohort's room for everybody, its room for their   |
+|                       | department, and their department's rooms across cohorts |
+| watch a welcome video | their department's approved one                         |
 
 Managers follow their own people through the pipeline; the records themselves (identity,
 contact details, department, training batch, withdrawal) are HR's. Which rows a manager
