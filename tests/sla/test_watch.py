@@ -108,7 +108,7 @@ _WORKER = """
 import asyncio, sys, time
 from datetime import datetime
 from portal.db import bind_engine, close_engine, create_engine, prepare_engine
-from portal.domain.sla_watch import sla_check
+from portal.domain.sla.watch import sla_check
 
 async def main(url, start_at, now):
     engine = create_engine(url)
