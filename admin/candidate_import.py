@@ -13,9 +13,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 from admin.forms import form_text
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
-from portal.domain.access import HR_ROLES
 from portal.domain.candidates.imports import (
     COLUMN_TITLES,
     FIELDS,
@@ -124,18 +123,17 @@ async def _confirm_page(staff: StaffUser, result: ConfirmResult) -> Template:
 
 class CandidateImportController(Controller):
     path = "/candidates/import"
+    guards = [HR_ONLY]
 
     @get("/", name="admin-candidate-import")
     async def upload_form(
         self, staff: NamedDependency[StaffUser], error: FromQuery[str | None] = None
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         message = str(file_too_large()) if error == "too_large" else ""
         return await _upload_page(staff, error=message)
 
     @get("/template.csv", name="admin-candidate-import-template")
     async def template_csv(self, staff: NamedDependency[StaffUser]) -> Response[bytes]:
-        ensure_role(staff, *HR_ROLES)
         return Response(
             import_template_csv(chinese=get_locale() == "zh_CN"),
             media_type="text/csv; charset=utf-8",
@@ -151,7 +149,6 @@ class CandidateImportController(Controller):
     async def preview(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         upload = (await request.form()).get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             return await _upload_page(
@@ -174,7 +171,6 @@ class CandidateImportController(Controller):
     async def confirm(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, "token", "mode", "confirm_partial")
         result = await candidate_import_confirm(
             store=request.app.state.session_store,

@@ -7,14 +7,14 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from admin.forms import form_id, form_text, is_plausible_id, query_int
-from admin.guards import ensure_role
+from admin.forms import form_id, form_text, query_int
+from admin.guards import CANDIDATE_IN_SCOPE, HR_ONLY
 from admin.rendering import admin_page
-from portal.domain.access import HR_ROLES, department_scope, ensure_department_visible
+from portal.domain.access import department_scope
 from portal.domain.candidates.lists import (
     NO_COHORT,
     CandidateDetail,
@@ -28,7 +28,6 @@ from portal.domain.candidates.login_links import login_link_create
 from portal.domain.candidates.records import (
     CandidateInput,
     candidate_create,
-    candidate_get,
     candidate_move_stage,
     candidate_set_status,
     candidate_update,
@@ -38,7 +37,6 @@ from portal.domain.errors import DomainError, NotFound, ValidationFailed
 from portal.domain.organisation.cohort_lists import cohort_choices
 from portal.domain.organisation.stage_choices import stage_choices
 from portal.domain.staff.tables import StaffUser
-from portal.i18n import gettext as _
 
 CANDIDATE_FIELDS = (
     "name",
@@ -62,15 +60,6 @@ def _candidate_input(values: dict[str, str]) -> CandidateInput:
         cohort_id=form_id(values["cohort"]),
         external_id=values["external_id"] or None,
     )
-
-
-async def _visible_candidate(staff: StaffUser, candidate_id: int) -> Candidate:
-    """The candidate, or NotFound when it does not exist or is outside the staff's scope."""
-    if not is_plausible_id(candidate_id):
-        raise NotFound(_("This candidate does not exist."))
-    candidate = await candidate_get(candidate_id)
-    ensure_department_visible(staff, candidate.department)
-    return candidate
 
 
 async def _form_page(
@@ -120,6 +109,13 @@ def _detail_url(candidate_id: int) -> str:
 
 
 class CandidateController(Controller):
+    """Every staff member sees the candidates of their scope; HR's records are HR's to edit.
+
+    A ``candidate`` parameter is the path's candidate, 404 outside the staff member's
+    scope (``admin/guards.py``); ``CANDIDATE_IN_SCOPE`` before ``HR_ONLY`` keeps that 404
+    ahead of a manager's 403.
+    """
+
     path = "/candidates"
 
     @get("/", name="admin-candidates")
@@ -160,16 +156,14 @@ class CandidateController(Controller):
             page_url=lambda number: "?" + urlencode({**kept, "page": number}),
         )
 
-    @get("/new", name="admin-candidate-new")
+    @get("/new", name="admin-candidate-new", guards=[HR_ONLY])
     async def new_candidate(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         return await _form_page(staff, values=dict.fromkeys(CANDIDATE_FIELDS, ""))
 
-    @post("/new", name="admin-candidate-create")
+    @post("/new", name="admin-candidate-create", guards=[HR_ONLY])
     async def create_candidate(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *CANDIDATE_FIELDS)
         stage_id = form_id(values["stage"])
         try:
@@ -185,17 +179,18 @@ class CandidateController(Controller):
 
     @get("/{candidate_id:int}", name="admin-candidate")
     async def show_candidate(
-        self, staff: NamedDependency[StaffUser], candidate_id: FromPath[int]
+        self, staff: NamedDependency[StaffUser], candidate: NamedDependency[Candidate]
     ) -> Template:
-        await _visible_candidate(staff, candidate_id)
-        return await _detail_page(staff, await candidate_detail(candidate_id))
+        return await _detail_page(staff, await candidate_detail(candidate.id))
 
-    @get("/{candidate_id:int}/edit", name="admin-candidate-edit")
+    @get(
+        "/{candidate_id:int}/edit",
+        name="admin-candidate-edit",
+        guards=[CANDIDATE_IN_SCOPE, HR_ONLY],
+    )
     async def edit_candidate(
-        self, staff: NamedDependency[StaffUser], candidate_id: FromPath[int]
+        self, staff: NamedDependency[StaffUser], candidate: NamedDependency[Candidate]
     ) -> Template:
-        candidate = await _visible_candidate(staff, candidate_id)
-        ensure_role(staff, *HR_ROLES)
         values = {
             "name": candidate.name,
             "phone": candidate.phone,
@@ -206,17 +201,20 @@ class CandidateController(Controller):
             "external_id": candidate.external_id or "",
             "stage": "",
         }
-        return await _form_page(staff, values=values, candidate_id=candidate_id)
+        return await _form_page(staff, values=values, candidate_id=candidate.id)
 
-    @post("/{candidate_id:int}/edit", name="admin-candidate-update")
+    @post(
+        "/{candidate_id:int}/edit",
+        name="admin-candidate-update",
+        guards=[CANDIDATE_IN_SCOPE, HR_ONLY],
+    )
     async def update_candidate(
         self,
         request: Request[Any, Any, Any],
         staff: NamedDependency[StaffUser],
-        candidate_id: FromPath[int],
+        candidate: NamedDependency[Candidate],
     ) -> Template | Redirect:
-        await _visible_candidate(staff, candidate_id)
-        ensure_role(staff, *HR_ROLES)
+        candidate_id = candidate.id
         values = await form_text(request, *CANDIDATE_FIELDS)
         try:
             await candidate_update(
@@ -237,9 +235,9 @@ class CandidateController(Controller):
         self,
         request: Request[Any, Any, Any],
         staff: NamedDependency[StaffUser],
-        candidate_id: FromPath[int],
+        candidate: NamedDependency[Candidate],
     ) -> Template | Redirect:
-        await _visible_candidate(staff, candidate_id)
+        candidate_id = candidate.id
         values = await form_text(request, "stage", "note")
         try:
             await candidate_move_stage(
@@ -260,15 +258,18 @@ class CandidateController(Controller):
             )
         return Redirect(_detail_url(candidate_id), status_code=HTTP_303_SEE_OTHER)
 
-    @post("/{candidate_id:int}/status", name="admin-candidate-status")
+    @post(
+        "/{candidate_id:int}/status",
+        name="admin-candidate-status",
+        guards=[CANDIDATE_IN_SCOPE, HR_ONLY],
+    )
     async def change_status(
         self,
         request: Request[Any, Any, Any],
         staff: NamedDependency[StaffUser],
-        candidate_id: FromPath[int],
+        candidate: NamedDependency[Candidate],
     ) -> Template | Redirect:
-        await _visible_candidate(staff, candidate_id)
-        ensure_role(staff, *HR_ROLES)
+        candidate_id = candidate.id
         values = await form_text(request, "status", "reason")
         try:
             await candidate_set_status(
@@ -289,9 +290,9 @@ class CandidateController(Controller):
 
     @post("/{candidate_id:int}/login-link", name="admin-candidate-login-link")
     async def create_login_link(
-        self, staff: NamedDependency[StaffUser], candidate_id: FromPath[int]
+        self, staff: NamedDependency[StaffUser], candidate: NamedDependency[Candidate]
     ) -> Template:
-        await _visible_candidate(staff, candidate_id)
+        candidate_id = candidate.id
         try:
             url = await login_link_create(candidate_id=candidate_id, created_by=staff.id)
         except NotFound:

@@ -14,10 +14,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_id
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.access import HR_ROLES
 from portal.domain.candidates.lists import department_choices, position_choices
 from portal.domain.checklist.tables import ChecklistTemplate
 from portal.domain.checklist.templates import (
@@ -148,9 +147,8 @@ _BODY_LIMIT = request_body_limit(get_settings().upload_max_bytes)
 class ChecklistTemplateController(Controller):
     path = "/checklist/templates"
 
-    @get("/", name="admin-checklist-templates")
+    @get("/", name="admin-checklist-templates", guards=[HR_ONLY])
     async def list_templates(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         return admin_page(
             "admin/checklist/templates.html",
             staff,
@@ -158,9 +156,8 @@ class ChecklistTemplateController(Controller):
             family_label=family_label,
         )
 
-    @get("/new", name="admin-checklist-template-new")
+    @get("/new", name="admin-checklist-template-new", guards=[HR_ONLY])
     async def new_template(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         values = dict.fromkeys(TEXT_FIELDS, "")
         values.update(
             min_files="1",
@@ -172,11 +169,15 @@ class ChecklistTemplateController(Controller):
         )
         return await _form_page(staff, values=values)
 
-    @post("/new", name="admin-checklist-template-create", request_max_body_size=_BODY_LIMIT)
+    @post(
+        "/new",
+        name="admin-checklist-template-create",
+        request_max_body_size=_BODY_LIMIT,
+        guards=[HR_ONLY],
+    )
     async def create_template(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await _form_values(request)
         try:
             template = await template_create(data=_input(values))
@@ -195,11 +196,10 @@ class ChecklistTemplateController(Controller):
             )
         return Redirect(BASE, status_code=HTTP_303_SEE_OTHER)
 
-    @get("/{template_id:int}/edit", name="admin-checklist-template-edit")
+    @get("/{template_id:int}/edit", name="admin-checklist-template-edit", guards=[HR_ONLY])
     async def edit_template(
         self, staff: NamedDependency[StaffUser], template_id: FromPath[int]
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         template = await template_get(template_id=template_id)
         return await _form_page(staff, values=_values_of(template), template=template)
 
@@ -207,6 +207,7 @@ class ChecklistTemplateController(Controller):
         "/{template_id:int}/edit",
         name="admin-checklist-template-update",
         request_max_body_size=_BODY_LIMIT,
+        guards=[HR_ONLY],
     )
     async def update_template(
         self,
@@ -214,7 +215,6 @@ class ChecklistTemplateController(Controller):
         staff: NamedDependency[StaffUser],
         template_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         template = await template_get(template_id=template_id)
         values = await _form_values(request)
         try:
@@ -234,11 +234,12 @@ class ChecklistTemplateController(Controller):
             )
         return Redirect(BASE, status_code=HTTP_303_SEE_OTHER)
 
-    @post("/{template_id:int}/{action:str}", name="admin-checklist-template-status")
+    @post(
+        "/{template_id:int}/{action:str}", name="admin-checklist-template-status", guards=[HR_ONLY]
+    )
     async def set_status(
         self, staff: NamedDependency[StaffUser], template_id: FromPath[int], action: FromPath[str]
     ) -> Redirect:
-        ensure_role(staff, *HR_ROLES)
         status = {"archive": "archived", "restore": "active"}.get(action)
         if status is None:
             raise NotFound(_("Not found."))

@@ -11,10 +11,10 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_id, form_text, is_plausible_id
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.access import HR_ROLES, department_scope
+from portal.domain.access import department_scope
 from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.cohort_lists import cohort_form_input, cohort_overview
@@ -80,19 +80,17 @@ class CohortController(Controller):
         overview = await cohort_overview(department_scope=department_scope(staff))
         return admin_page("admin/cohorts/list.html", staff, overview=overview)
 
-    @get("/new", name="admin-cohort-new")
+    @get("/new", name="admin-cohort-new", guards=[HR_ONLY])
     async def new_cohort(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         values = dict.fromkeys(COHORT_FIELDS, "")
         values["timezone"] = get_settings().default_timezone
         values["start_time"] = "09:00"
         return await _form_page(staff, values=values)
 
-    @post("/new", name="admin-cohort-create")
+    @post("/new", name="admin-cohort-create", guards=[HR_ONLY])
     async def create_cohort(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *COHORT_FIELDS)
         try:
             await cohort_create(data=_cohort_input(values))
@@ -100,11 +98,10 @@ class CohortController(Controller):
             return await _form_page(staff, values=values, errors=failed.errors, status_code=400)
         return Redirect("/admin/cohorts", status_code=HTTP_303_SEE_OTHER)
 
-    @get("/{cohort_id:int}/edit", name="admin-cohort-edit")
+    @get("/{cohort_id:int}/edit", name="admin-cohort-edit", guards=[HR_ONLY])
     async def edit_cohort(
         self, staff: NamedDependency[StaffUser], cohort_id: FromPath[int]
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         if not is_plausible_id(cohort_id):
             raise NotFound(_("This cohort does not exist."))
         cohort, data = await cohort_form_input(cohort_id)
@@ -119,14 +116,13 @@ class CohortController(Controller):
         }
         return await _form_page(staff, values=values, cohort_id=cohort.id)
 
-    @post("/{cohort_id:int}/edit", name="admin-cohort-update")
+    @post("/{cohort_id:int}/edit", name="admin-cohort-update", guards=[HR_ONLY])
     async def update_cohort(
         self,
         request: Request[Any, Any, Any],
         staff: NamedDependency[StaffUser],
         cohort_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         if not is_plausible_id(cohort_id):
             raise NotFound(_("This cohort does not exist."))
         values = await form_text(request, *COHORT_FIELDS)

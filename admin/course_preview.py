@@ -14,9 +14,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
-from portal.domain.access import HR_ROLES
 from portal.domain.errors import NotFound
 from portal.domain.learning.markdown import render_lesson_markdown
 from portal.domain.learning.media_urls import media_kind
@@ -39,10 +38,10 @@ def _preview_page(template: str, staff: StaffUser, course_id: int, **context: An
 
 class CoursePreviewController(Controller):
     path = "/learning/courses/{course_id:int}/preview"
+    guards = [HR_ONLY]
 
     @get("/", name="admin-course-preview")
     async def course(self, staff: NamedDependency[StaffUser], course_id: FromPath[int]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         preview = await course_preview(course_id=course_id)
         return _preview_page(
             "course.html", staff, course_id, card=preview.card, lessons=preview.lessons
@@ -52,7 +51,6 @@ class CoursePreviewController(Controller):
     async def lesson(
         self, staff: NamedDependency[StaffUser], course_id: FromPath[int], number: FromPath[int]
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         preview = await course_preview(course_id=course_id)
         if not 1 <= number <= len(preview.lessons):
             raise NotFound(_("This lesson does not exist."))
@@ -71,7 +69,6 @@ class CoursePreviewController(Controller):
 
     @get("/quiz", name="admin-quiz-preview")
     async def quiz(self, staff: NamedDependency[StaffUser], course_id: FromPath[int]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         preview = await course_preview(course_id=course_id)
         form = QuizForm(course=preview.card.course, token="", questions=preview.questions)
         return _preview_page(

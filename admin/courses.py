@@ -14,9 +14,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_id, form_text
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
-from portal.domain.access import HR_ROLES
 from portal.domain.errors import ValidationFailed
 from portal.domain.learning.catalog import (
     course_admin_list,
@@ -131,15 +130,14 @@ def _item_page(
 
 class CourseController(Controller):
     path = "/learning/courses"
+    guards = [HR_ONLY]
 
     @get("/", name="admin-courses")
     async def list_courses(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         return admin_page("admin/learning/courses.html", staff, courses=await course_admin_list())
 
     @get("/new", name="admin-course-new")
     async def new_course(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         values = dict.fromkeys(COURSE_FIELDS, "")
         values.update(audience="everyone", minutes="10", weight="1", pass_percent="80")
         values["status"] = "draft"
@@ -149,7 +147,6 @@ class CourseController(Controller):
     async def create_course(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *COURSE_FIELDS)
         try:
             course = await course_create(data=_course_input(values))
@@ -161,7 +158,6 @@ class CourseController(Controller):
 
     @get("/{course_id:int}", name="admin-course")
     async def course(self, staff: NamedDependency[StaffUser], course_id: FromPath[int]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         course = await course_get(course_id=course_id)
         return await _course_page(staff, course_id=course.id, values=_course_values(course))
 
@@ -188,7 +184,6 @@ class CourseController(Controller):
         staff: NamedDependency[StaffUser],
         course_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         await course_get(course_id=course_id)
         values = await form_text(request, *COURSE_FIELDS)
         return await self._after(
@@ -205,7 +200,6 @@ class CourseController(Controller):
         staff: NamedDependency[StaffUser],
         course_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *LESSON_FIELDS)
         return await self._after(
             staff,
@@ -223,7 +217,6 @@ class CourseController(Controller):
     async def delete_lesson(
         self, staff: NamedDependency[StaffUser], course_id: FromPath[int], lesson_id: FromPath[int]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         return await self._after(
             staff, course_id, {}, lambda: lesson_delete(course_id=course_id, lesson_id=lesson_id)
         )
@@ -235,7 +228,6 @@ class CourseController(Controller):
         staff: NamedDependency[StaffUser],
         course_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *QUESTION_FIELDS)
         return await self._after(
             staff,
@@ -257,7 +249,6 @@ class CourseController(Controller):
         course_id: FromPath[int],
         question_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         return await self._after(
             staff,
             course_id,
@@ -273,7 +264,6 @@ class CourseController(Controller):
         course_id: FromPath[int],
         lesson_id: FromPath[int],
     ) -> Redirect:
-        ensure_role(staff, *HR_ROLES)
         direction = (await form_text(request, "direction"))["direction"]
         await lesson_move(
             course_id=course_id, lesson_id=lesson_id, direction=-1 if direction == "up" else 1
@@ -288,7 +278,6 @@ class CourseController(Controller):
         course_id: FromPath[int],
         question_id: FromPath[int],
     ) -> Redirect:
-        ensure_role(staff, *HR_ROLES)
         direction = (await form_text(request, "direction"))["direction"]
         await question_move(
             course_id=course_id, question_id=question_id, direction=-1 if direction == "up" else 1
@@ -299,7 +288,6 @@ class CourseController(Controller):
     async def edit_lesson(
         self, staff: NamedDependency[StaffUser], course_id: FromPath[int], lesson_id: FromPath[int]
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         lesson = await lesson_get(course_id=course_id, lesson_id=lesson_id)
         values = {
             "lesson_title": lesson.title,
@@ -316,7 +304,6 @@ class CourseController(Controller):
         course_id: FromPath[int],
         lesson_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         await lesson_get(course_id=course_id, lesson_id=lesson_id)
         values = await form_text(request, *LESSON_FIELDS)
         try:
@@ -345,7 +332,6 @@ class CourseController(Controller):
         course_id: FromPath[int],
         question_id: FromPath[int],
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         question = await question_get(course_id=course_id, question_id=question_id)
         views = await course_questions(course_id=course_id)
         choices = next(v.choices for v in views if v.question.id == question.id)
@@ -367,7 +353,6 @@ class CourseController(Controller):
         course_id: FromPath[int],
         question_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         await question_get(course_id=course_id, question_id=question_id)
         values = await form_text(request, *QUESTION_FIELDS)
         try:

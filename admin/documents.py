@@ -15,10 +15,10 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import query_int
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.access import HR_ROLES, department_scope
+from portal.domain.access import department_scope
 from portal.domain.checklist.cohorts import (
     cohort_checklist,
     cohort_checklist_csv,
@@ -56,7 +56,6 @@ async def _detail_page(
         detail=await submission_detail(
             submission_id=submission_id, department_scope=department_scope(staff)
         ),
-        can_review=staff.role in HR_ROLES,
         reasons=[(code, reject_reason_label(code)) for code in REJECT_REASONS],
         error=error,
         values=values or {},
@@ -110,14 +109,13 @@ class DocumentsController(Controller):
     ) -> Template:
         return await _detail_page(staff, submission_id)
 
-    @post("/submissions/{submission_id:int}/review", name="admin-document-review")
+    @post("/submissions/{submission_id:int}/review", name="admin-document-review", guards=[HR_ONLY])
     async def review(
         self,
         request: Request[Any, Any, Any],
         staff: NamedDependency[StaffUser],
         submission_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         form = await request.form()
         values = {
             name: value[:2000] if isinstance(value := form.get(name), str) else ""

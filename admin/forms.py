@@ -6,8 +6,8 @@ from typing import Any
 
 from litestar import Request
 
-# Ids are 32-bit serials on both databases; a larger number would be a database error.
-_MAX_ID = 2**31 - 1
+from portal.domain.validation import MAX_ID as _MAX_ID
+from portal.domain.validation import is_plausible_id as is_plausible_id
 
 
 def form_id(raw: str | None) -> int | None:
@@ -30,10 +30,6 @@ def query_int(raw: str | None) -> int | None:
     if text.isascii() and text.isdigit() and 0 < int(text) <= _MAX_ID:
         return int(text)
     return None
-
-
-def is_plausible_id(value: int) -> bool:
-    return 0 < value <= _MAX_ID
 
 
 async def form_text(request: Request[Any, Any, Any], *names: str) -> dict[str, str]:

@@ -12,9 +12,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_text
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
-from portal.domain.access import HR_ROLES
 from portal.domain.errors import ValidationFailed
 from portal.domain.organisation.departments import (
     department_create,
@@ -52,7 +51,6 @@ async def _submit(
     form_name: str,
 ) -> Template | Redirect:
     """Run one of the page's small name forms; re-render it with its error when refused."""
-    ensure_role(staff, *HR_ROLES)
     values = await form_text(request, "name")
     try:
         await save(values["name"])
@@ -65,10 +63,10 @@ async def _submit(
 
 class OrganisationController(Controller):
     path = "/settings/departments"
+    guards = [HR_ONLY]
 
     @get("/", name="admin-departments")
     async def departments(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         return await _page(staff)
 
     @post("/", name="admin-department-create")

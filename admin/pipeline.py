@@ -11,9 +11,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_text
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
-from portal.domain.access import HR_ROLES
 from portal.domain.errors import DomainError, NotFound, ValidationFailed
 from portal.domain.organisation.stages import (
     StageInput,
@@ -58,22 +57,20 @@ def _form_page(
 
 class PipelineController(Controller):
     path = "/settings/stages"
+    guards = [HR_ONLY]
 
     @get("/", name="admin-stages")
     async def stages(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         return await _list_page(staff)
 
     @get("/new", name="admin-stage-new")
     async def new_stage(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         return _form_page(staff, values={**dict.fromkeys(STAGE_FIELDS, ""), "typical_days": "0"})
 
     @post("/new", name="admin-stage-create")
     async def create_stage(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *STAGE_FIELDS)
         try:
             await stage_create(data=StageInput(**values))
@@ -85,7 +82,6 @@ class PipelineController(Controller):
     async def edit_stage(
         self, staff: NamedDependency[StaffUser], stage_id: FromPath[int]
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         stage = await stage_get(stage_id)
         if stage is None:
             raise NotFound(_("This stage does not exist."))
@@ -99,7 +95,6 @@ class PipelineController(Controller):
         staff: NamedDependency[StaffUser],
         stage_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *STAGE_FIELDS)
         try:
             await stage_update(stage_id=stage_id, data=StageInput(**values))
@@ -116,7 +111,6 @@ class PipelineController(Controller):
         staff: NamedDependency[StaffUser],
         stage_id: FromPath[int],
     ) -> Redirect:
-        ensure_role(staff, *HR_ROLES)
         direction = (await form_text(request, "direction"))["direction"]
         await stage_move(stage_id=stage_id, direction=-1 if direction == "up" else 1)
         return Redirect(LIST_URL, status_code=HTTP_303_SEE_OTHER)
@@ -125,7 +119,6 @@ class PipelineController(Controller):
     async def delete_stage(
         self, staff: NamedDependency[StaffUser], stage_id: FromPath[int]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         try:
             await stage_delete(stage_id=stage_id)
         except NotFound:

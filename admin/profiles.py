@@ -17,19 +17,15 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import FromPath
 from litestar.response import Template
 
 from admin.forms import form_text, query_int
-from admin.guards import ensure_role
+from admin.guards import ADMIN_ONLY, requires_role
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.access import ensure_department_visible
-from portal.domain.candidates.records import candidate_get
+from portal.domain.access import REVEAL_ROLES, may_reveal_profile
 from portal.domain.candidates.tables import Candidate
-from portal.domain.errors import NotFound
 from portal.domain.profiles.personal_info import (
-    REVEAL_ROLES,
     RevealRefused,
     profile_get,
     profile_reveal,
@@ -39,31 +35,24 @@ from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
 REVEAL_LOG_PAGE = 100
-_MAX_ID = 2**31 - 1
-
-
-async def _visible_candidate(staff: StaffUser, candidate_id: int) -> Candidate:
-    if not 0 < candidate_id <= _MAX_ID:
-        raise NotFound(_("This candidate does not exist."))
-    candidate = await candidate_get(candidate_id)
-    ensure_department_visible(staff, candidate.department)
-    return candidate
+# Before the candidate is looked up: 403 for a role that may not reveal, whoever is asked.
+REVEALERS_ONLY = requires_role(*REVEAL_ROLES, name="REVEALERS_ONLY")
 
 
 async def _profile_page(
     staff: StaffUser, candidate: Candidate, *, revealed: dict[str, str] | None = None
 ) -> Template:
-    can_reveal = staff.role in REVEAL_ROLES
     return admin_page(
         "admin/profiles/detail.html",
         staff,
         candidate=candidate,
         profile=await profile_get(candidate_id=candidate.id),
-        can_reveal=can_reveal,
         timezone=get_settings().default_timezone,
         revealed=revealed or {},
         reveals=(
-            await profile_reveals_list(candidate_id=candidate.id, limit=20) if can_reveal else []
+            await profile_reveals_list(candidate_id=candidate.id, limit=20)
+            if may_reveal_profile(staff)
+            else []
         ),
     )
 
@@ -73,19 +62,17 @@ class ProfileController(Controller):
 
     @get("/", name="admin-candidate-profile")
     async def show_profile(
-        self, staff: NamedDependency[StaffUser], candidate_id: FromPath[int]
+        self, staff: NamedDependency[StaffUser], candidate: NamedDependency[Candidate]
     ) -> Template:
-        return await _profile_page(staff, await _visible_candidate(staff, candidate_id))
+        return await _profile_page(staff, candidate)
 
-    @post("/reveal", name="admin-candidate-profile-reveal")
+    @post("/reveal", name="admin-candidate-profile-reveal", guards=[REVEALERS_ONLY])
     async def reveal(
         self,
         request: Request[Any, Any, Any],
         staff: NamedDependency[StaffUser],
-        candidate_id: FromPath[int],
+        candidate: NamedDependency[Candidate],
     ) -> Template:
-        ensure_role(staff, *REVEAL_ROLES)
-        candidate = await _visible_candidate(staff, candidate_id)
         field = (await form_text(request, "field"))["field"]
         try:
             clear = await profile_reveal(
@@ -99,11 +86,10 @@ class ProfileController(Controller):
         return await _profile_page(staff, candidate, revealed={field: clear})
 
 
-@get("/profile-reveals", name="admin-profile-reveals")
+@get("/profile-reveals", name="admin-profile-reveals", guards=[ADMIN_ONLY])
 async def reveal_log(
     request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
 ) -> Template:
-    ensure_role(staff, "admin")
     page = min(query_int(request.query_params.get("page")) or 1, 100_000)
     rows = await profile_reveals_list(
         limit=REVEAL_LOG_PAGE + 1, offset=(page - 1) * REVEAL_LOG_PAGE

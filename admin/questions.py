@@ -1,7 +1,7 @@
 """The SLA tracker: every open question by time left, answered from here.
 
 HR and admins see all questions; managers those routed to managers from their own
-department (``portal.domain.sla.tracker.question_scope``). The page refreshes itself: a
+department (``portal.domain.access.question_scope``). The page refreshes itself: a
 small script polls ``/admin/questions/live`` (an HTML fragment of the cards) every few
 seconds and re-ticks the time-left labels; without the script the page works by reload.
 """

@@ -15,10 +15,9 @@ from litestar.response import File, Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_id
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.access import HR_ROLES
 from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.cohort_lists import cohort_choices
@@ -152,9 +151,8 @@ async def _save(
 class ResourceController(Controller):
     path = "/resources"
 
-    @get("/", name="admin-resources")
+    @get("/", name="admin-resources", guards=[HR_ONLY])
     async def list_resources(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         return admin_page(
             "admin/resources/list.html",
             staff,
@@ -163,11 +161,10 @@ class ResourceController(Controller):
             kind_label=kind_label,
         )
 
-    @get("/new", name="admin-resource-new")
+    @get("/new", name="admin-resource-new", guards=[HR_ONLY])
     async def new_resource(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         kind = request.query_params.get("kind") or ""
         if kind not in RESOURCE_KINDS:
             raise NotFound(_("Not found."))
@@ -175,21 +172,24 @@ class ResourceController(Controller):
         values.update(kind=kind, audience="everyone", status="draft")
         return await _form_page(staff, kind=kind, values=values)
 
-    @post("/new", name="admin-resource-create", request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post(
+        "/new",
+        name="admin-resource-create",
+        request_max_body_size=UPLOAD_BODY_LIMIT,
+        guards=[HR_ONLY],
+    )
     async def create_resource(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         kind = _values(await request.form())["kind"]
         if kind not in RESOURCE_KINDS:
             raise NotFound(_("Not found."))
         return await _save(request, staff, kind=kind, resource=None)
 
-    @get("/{resource_id:int}/edit", name="admin-resource-edit")
+    @get("/{resource_id:int}/edit", name="admin-resource-edit", guards=[HR_ONLY])
     async def edit_resource(
         self, staff: NamedDependency[StaffUser], resource_id: FromPath[int]
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         resource = await resource_get(resource_id=resource_id)
         values = {
             "kind": resource.kind,
@@ -208,6 +208,7 @@ class ResourceController(Controller):
         "/{resource_id:int}/edit",
         name="admin-resource-update",
         request_max_body_size=UPLOAD_BODY_LIMIT,
+        guards=[HR_ONLY],
     )
     async def update_resource(
         self,
@@ -215,26 +216,23 @@ class ResourceController(Controller):
         staff: NamedDependency[StaffUser],
         resource_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         resource = await resource_get(resource_id=resource_id)
         return await _save(request, staff, kind=resource.kind, resource=resource)
 
-    @post("/{resource_id:int}/delete", name="admin-resource-delete")
+    @post("/{resource_id:int}/delete", name="admin-resource-delete", guards=[HR_ONLY])
     async def delete_resource(
         self, staff: NamedDependency[StaffUser], resource_id: FromPath[int]
     ) -> Redirect:
-        ensure_role(staff, *HR_ROLES)
         await resource_delete(resource_id=resource_id)
         return Redirect("/admin/resources?deleted=1", status_code=HTTP_303_SEE_OTHER)
 
-    @post("/{resource_id:int}/move/{direction:str}", name="admin-resource-move")
+    @post("/{resource_id:int}/move/{direction:str}", name="admin-resource-move", guards=[HR_ONLY])
     async def move_resource(
         self,
         staff: NamedDependency[StaffUser],
         resource_id: FromPath[int],
         direction: FromPath[str],
     ) -> Redirect:
-        ensure_role(staff, *HR_ROLES)
         if direction not in ("up", "down"):
             raise NotFound(_("Not found."))
         await resource_move(resource_id=resource_id, direction=direction)

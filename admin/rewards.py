@@ -14,9 +14,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_text
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
-from portal.domain.access import HR_ROLES
 from portal.domain.errors import Conflict, ValidationFailed
 from portal.domain.learning.rewards import (
     RewardInput,
@@ -84,15 +83,14 @@ async def _list_page(staff: StaffUser, *, error: str = "", status_code: int = 20
 
 class RewardController(Controller):
     path = "/learning/rewards"
+    guards = [HR_ONLY]
 
     @get("/", name="admin-rewards")
     async def list_rewards(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         return await _list_page(staff)
 
     @get("/new", name="admin-reward-new")
     async def new_reward(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, *HR_ROLES)
         values = dict.fromkeys(REWARD_FIELDS, "")
         values.update(per_candidate_limit="1", stock="0", is_active="1")
         return _form_page(staff, reward_id=None, values=values)
@@ -101,7 +99,6 @@ class RewardController(Controller):
     async def create_reward(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *REWARD_FIELDS)
         try:
             await reward_create(data=_reward_input(values))
@@ -115,7 +112,6 @@ class RewardController(Controller):
     async def edit_reward(
         self, staff: NamedDependency[StaffUser], reward_id: FromPath[int]
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         reward = await reward_get(reward_id=reward_id)
         values = {
             "name": reward.name,
@@ -135,7 +131,6 @@ class RewardController(Controller):
         staff: NamedDependency[StaffUser],
         reward_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *REWARD_FIELDS)
         try:
             await reward_update(reward_id=reward_id, data=_reward_input(values))
@@ -152,7 +147,6 @@ class RewardController(Controller):
         redemption_id: FromPath[int],
         action: FromPath[str],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         close = {"fulfil": redemption_fulfil, "cancel": redemption_cancel}.get(action)
         if close is None:
             return await _list_page(staff, status_code=404)

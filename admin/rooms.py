@@ -21,10 +21,10 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_id, is_plausible_id
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.access import HR_ROLES
+from portal.domain.access import may_manage_rooms
 from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.organisation.cohort_lists import cohort_choices
@@ -137,13 +137,12 @@ async def _list_page(
     status_code: int = 200,
 ) -> Template:
     rooms = await rooms_for_member(member_for_staff(staff))
-    may_manage = staff.role in HR_ROLES
+    may_manage = may_manage_rooms(staff)
     return admin_page(
         "admin/rooms/list.html",
         staff,
         status_code=status_code,
         summaries=await room_summaries(rooms),
-        may_manage=may_manage,
         cohorts=await cohort_choices(department_scope=None) if may_manage else [],
         departments=await department_choices() if may_manage else [],
         values=values or dict.fromkeys(ROOM_FIELDS, ""),
@@ -276,11 +275,10 @@ class RoomAdminController(Controller):
     ) -> Template:
         return await _list_page(staff, notice=_notices().get(done or "", ""))
 
-    @post("/new", name="admin-room-create")
+    @post("/new", name="admin-room-create", guards=[HR_ONLY])
     async def create_room(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await _fields(request, *ROOM_FIELDS)
         try:
             room_id = await room_create(
@@ -292,11 +290,10 @@ class RoomAdminController(Controller):
             return await _list_page(staff, values=values, errors=failed.errors, status_code=400)
         return Redirect(f"/admin/rooms/{room_id}?done=created", status_code=HTTP_303_SEE_OTHER)
 
-    @post("/{room_id:int}/archive", name="admin-room-archive")
+    @post("/{room_id:int}/archive", name="admin-room-archive", guards=[HR_ONLY])
     async def archive_room(
         self, staff: NamedDependency[StaffUser], room_id: FromPath[int]
     ) -> Redirect:
-        ensure_role(staff, *HR_ROLES)
         room = await _visible_room(staff, room_id)
         await room_archive(room.id)
         return Redirect("/admin/rooms?done=archived", status_code=HTTP_303_SEE_OTHER)

@@ -1,7 +1,9 @@
 """The HR/manager app under ``/admin``.
 
-Every handler that declares a ``staff`` parameter requires a signed-in staff member
-(``provide_staff``); without one the request is redirected to the sign-in page.
+Every handler but signing in and out needs a signed-in staff member: a guard of
+``admin/guards.py`` or the ``staff`` (or ``candidate``) dependency asks for one, and without
+one the request is redirected to the sign-in page (``tests/admin/test_route_guards.py``
+walks every route to prove it).
 """
 
 from litestar import Router
@@ -14,7 +16,12 @@ from admin.cohorts import CohortController
 from admin.course_preview import CoursePreviewController
 from admin.courses import CourseController
 from admin.documents import DocumentsController
-from admin.guards import StaffSignInRequired, provide_staff, redirect_to_staff_login
+from admin.guards import (
+    StaffSignInRequired,
+    provide_candidate,
+    provide_staff,
+    redirect_to_staff_login,
+)
 from admin.oidc import oidc_callback, oidc_login
 from admin.organisation import OrganisationController
 from admin.outbox import OutboxController
@@ -59,7 +66,8 @@ admin_router = Router(
         SlaSettingsController,
         OutboxController,
     ],
-    dependencies={"staff": Provide(provide_staff)},
+    # Resolved only for handlers that declare them.
+    dependencies={"staff": Provide(provide_staff), "candidate": Provide(provide_candidate)},
     exception_handlers={StaffSignInRequired: redirect_to_staff_login},
     include_in_schema=False,
 )

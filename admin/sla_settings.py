@@ -16,9 +16,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_text
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
-from portal.domain.access import HR_ROLES
 from portal.domain.errors import ValidationFailed
 from portal.domain.sla.calendar import (
     sla_calendar_day_add,
@@ -126,19 +125,18 @@ def _back(anchor: str = "") -> Redirect:
 
 class SlaSettingsController(Controller):
     path = "/settings/sla"
+    guards = [HR_ONLY]
 
     @get("/", name="admin-sla-settings")
     async def settings_page(
         self, staff: NamedDependency[StaffUser], saved: FromQuery[str | None] = None
     ) -> Template:
-        ensure_role(staff, *HR_ROLES)
         return await _page(staff, saved=saved == "1")
 
     @post("/", name="admin-sla-settings-save")
     async def save_policy(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *POLICY_FIELDS)
         try:
             await sla_policy_save(data=_policy_input(values), staff=staff)
@@ -156,7 +154,6 @@ class SlaSettingsController(Controller):
     async def add_day(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *DAY_FIELDS)
         try:
             await sla_calendar_day_add(**values)
@@ -170,7 +167,6 @@ class SlaSettingsController(Controller):
     async def delete_day(
         self, staff: NamedDependency[StaffUser], day_id: FromPath[int]
     ) -> Redirect:
-        ensure_role(staff, *HR_ROLES)
         await sla_calendar_day_delete(day_id=day_id)
         return _back("calendar")
 
@@ -178,7 +174,6 @@ class SlaSettingsController(Controller):
     async def create_category(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *CATEGORY_FIELDS)
         try:
             await sla_category_create(data=CategoryInput(**values))
@@ -199,7 +194,6 @@ class SlaSettingsController(Controller):
         staff: NamedDependency[StaffUser],
         category_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, *CATEGORY_FIELDS)
         try:
             await sla_category_update(category_id=category_id, data=CategoryInput(**values))
@@ -220,7 +214,6 @@ class SlaSettingsController(Controller):
         staff: NamedDependency[StaffUser],
         category_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, "active")
         try:
             await sla_category_set_active(category_id=category_id, active=values["active"] == "1")
@@ -240,7 +233,6 @@ class SlaSettingsController(Controller):
         staff: NamedDependency[StaffUser],
         category_id: FromPath[int],
     ) -> Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, "direction")
         await sla_category_move(category_id=category_id, direction=values["direction"])
         return _back("categories")

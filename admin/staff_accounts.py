@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_id, form_text
-from admin.guards import ensure_role
+from admin.guards import ADMIN_ONLY
 from admin.rendering import admin_page
 from portal.auth.passwords import password_generate
 from portal.domain.errors import NotFound, ValidationFailed
@@ -53,17 +53,16 @@ async def _list_page(
 
 class StaffAccountsController(Controller):
     path = "/settings/staff"
+    guards = [ADMIN_ONLY]
 
     @get("/", name="admin-staff")
     async def staff_list(self, staff: NamedDependency[StaffUser]) -> Template:
-        ensure_role(staff, "admin")
         return await _list_page(staff)
 
     @post("/", name="admin-staff-create")
     async def create(
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser]
     ) -> Template:
-        ensure_role(staff, "admin")
         values = await form_text(request, "email", "name", "role", "department")
         password = password_generate()
         try:
@@ -86,7 +85,6 @@ class StaffAccountsController(Controller):
         staff: NamedDependency[StaffUser],
         member_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, "admin")
         values = await form_text(request, "name", "role", "department", "is_active")
         try:
             await staff_update(
@@ -106,7 +104,6 @@ class StaffAccountsController(Controller):
     async def reset_password(
         self, staff: NamedDependency[StaffUser], member_id: FromPath[int]
     ) -> Template:
-        ensure_role(staff, "admin")
         member = await staff_member_get(member_id)
         if member is None:
             raise NotFound(_("This staff member does not exist."))

@@ -25,10 +25,10 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_id, form_text
-from admin.guards import ensure_role
+from admin.guards import HR_ONLY
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.access import HR_ROLES, department_scope, ensure_department_visible
+from portal.domain.access import department_scope, ensure_department_visible
 from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.staff.tables import StaffUser
@@ -111,7 +111,6 @@ async def _list_page(staff: StaffUser, *, status_code: int = 200) -> Template:
         current=[v for v in videos if v.status == "approved"],
         unfinished=[v for v in videos if v.status == "uploading"],
         others=[v for v in videos if v.status in ("rejected", "retired")],
-        is_hr=staff.role in HR_ROLES,
         max_megabytes=video_max_bytes() // (1024 * 1024),
         max_bytes=video_max_bytes(),
         chunk_bytes=CHUNK_BYTES,
@@ -127,7 +126,6 @@ async def _detail_page(
         staff,
         status_code=status_code,
         video=await video_row(video_id=video_id, department_scope=department_scope(staff)),
-        is_hr=staff.role in HR_ROLES,
         errors=errors or {},
         timezone=get_settings().default_timezone,
     )
@@ -226,11 +224,10 @@ class VideoController(Controller):
     ) -> Template:
         return await _detail_page(staff, video_id)
 
-    @post("/{video_id:int}/approve", name="admin-video-approve")
+    @post("/{video_id:int}/approve", name="admin-video-approve", guards=[HR_ONLY])
     async def approve(
         self, staff: NamedDependency[StaffUser], video_id: FromPath[int]
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         try:
             await video_approve(video_id=video_id, reviewer_id=staff.id)
         except Conflict as refused:
@@ -239,14 +236,13 @@ class VideoController(Controller):
             )
         return Redirect("/admin/videos", status_code=HTTP_303_SEE_OTHER)
 
-    @post("/{video_id:int}/reject", name="admin-video-reject")
+    @post("/{video_id:int}/reject", name="admin-video-reject", guards=[HR_ONLY])
     async def reject(
         self,
         request: Request[Any, Any, Any],
         staff: NamedDependency[StaffUser],
         video_id: FromPath[int],
     ) -> Template | Redirect:
-        ensure_role(staff, *HR_ROLES)
         values = await form_text(request, "reason")
         try:
             await video_reject(video_id=video_id, reviewer_id=staff.id, reason=values["reason"])

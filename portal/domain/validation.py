@@ -42,3 +42,11 @@ def name_check(raw: str | None, errors: dict[str, str], field: str = "name") -> 
     elif len(value) > 100:
         errors[field] = _("A name can be at most 100 characters long.")
     return value
+
+
+# Ids are 32-bit serials on both databases; a larger number would be a database error.
+MAX_ID = 2**31 - 1
+
+
+def is_plausible_id(value: int) -> bool:
+    return 0 < value <= MAX_ID

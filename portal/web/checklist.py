@@ -28,7 +28,6 @@ from portal.domain.errors import Conflict
 from portal.files.responses import stored_file_response
 from portal.files.uploads import UploadRefused, request_body_limit, uploaded_files
 from portal.i18n import gettext as _
-from portal.web.learning import CANDIDATE
 
 # The most files one upload form may carry (a template allows at most 10).
 _FILES_PER_REQUEST = 10
@@ -73,7 +72,7 @@ _NOTICES = {
 }
 
 
-@get("/checklist", name="checklist", dependencies=CANDIDATE)
+@get("/checklist", name="checklist")
 async def checklist_page(
     candidate_id: NamedDependency[int], request: Request[Any, Any, Any]
 ) -> Template:
@@ -84,7 +83,6 @@ async def checklist_page(
 @post(
     "/checklist/items/{template_id:int}/files",
     name="checklist-upload",
-    dependencies=CANDIDATE,
     request_max_body_size=_upload_body_limit(),
 )
 async def checklist_upload(
@@ -108,7 +106,7 @@ async def checklist_upload(
     return _back(template_id, "uploaded")
 
 
-@post("/checklist/files/{file_id:int}/delete", name="checklist-file-remove", dependencies=CANDIDATE)
+@post("/checklist/files/{file_id:int}/delete", name="checklist-file-remove")
 async def checklist_file_delete(
     candidate_id: NamedDependency[int], file_id: FromPath[int]
 ) -> Template | Redirect:
@@ -119,7 +117,7 @@ async def checklist_file_delete(
     return _back(notice="removed")
 
 
-@post("/checklist/items/{template_id:int}/submit", name="checklist-submit", dependencies=CANDIDATE)
+@post("/checklist/items/{template_id:int}/submit", name="checklist-submit")
 async def checklist_submit(
     candidate_id: NamedDependency[int], template_id: FromPath[int]
 ) -> Template | Redirect:
@@ -130,7 +128,7 @@ async def checklist_submit(
     return _back(template_id, "submitted")
 
 
-@post("/checklist/items/{template_id:int}/reopen", name="checklist-reopen", dependencies=CANDIDATE)
+@post("/checklist/items/{template_id:int}/reopen", name="checklist-reopen")
 async def checklist_reopen(
     candidate_id: NamedDependency[int], template_id: FromPath[int]
 ) -> Template | Redirect:
@@ -141,7 +139,7 @@ async def checklist_reopen(
     return _back(template_id, "reopened")
 
 
-@get("/checklist/files/{file_id:int}", name="checklist-file", dependencies=CANDIDATE)
+@get("/checklist/files/{file_id:int}", name="checklist-file")
 async def checklist_file(
     candidate_id: NamedDependency[int], file_id: FromPath[int]
 ) -> Response[Any]:
@@ -149,7 +147,7 @@ async def checklist_file(
     return await stored_file_response(key, media_type, name)
 
 
-@get("/checklist/files/{file_id:int}/thumb", name="checklist-file-thumb", dependencies=CANDIDATE)
+@get("/checklist/files/{file_id:int}/thumb", name="checklist-file-thumb")
 async def checklist_file_thumb(
     candidate_id: NamedDependency[int], file_id: FromPath[int]
 ) -> Response[Any]:
@@ -159,7 +157,7 @@ async def checklist_file_thumb(
     return await stored_file_response(key, media_type, name)
 
 
-@get("/checklist/examples/{template_id:int}", name="checklist-example", dependencies=CANDIDATE)
+@get("/checklist/examples/{template_id:int}", name="checklist-example")
 async def checklist_example(
     candidate_id: NamedDependency[int], template_id: FromPath[int]
 ) -> Response[Any]:

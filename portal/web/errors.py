@@ -12,7 +12,6 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from portal.api.problems import handle_http_exception, handle_unexpected, problem_response
 from portal.domain.errors import NotFound
-from portal.web.guards import CandidateSignInRequired, redirect_to_welcome
 
 logger = logging.getLogger("onramp")
 
@@ -47,7 +46,6 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
 
 def html_exception_handlers() -> dict[Any, Any]:
     return {
-        CandidateSignInRequired: redirect_to_welcome,
         NotFound: not_found,
         HTTPException: http_error,
         HTTP_500_INTERNAL_SERVER_ERROR: server_error,

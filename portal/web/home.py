@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from litestar import get
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.response import Template
 
 from portal.domain.candidates.home import candidate_home
 from portal.domain.checklist.items import candidate_checklist
 from portal.domain.messaging.inbox import inbox_unread_count
 from portal.domain.videos.watch import candidate_welcome_video
-from portal.web.guards import provide_candidate_id
 
 
 @get(
     "/",
     name="home",
-    dependencies={"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)},
 )
 async def home(candidate_id: NamedDependency[int]) -> Template:
     return Template(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -24,9 +24,7 @@ from portal.domain.learning.media_urls import media_kind
 from portal.domain.learning.points import points_balance
 from portal.domain.learning.quizzes import QuizForm, quiz_result, quiz_start, quiz_submit
 from portal.i18n import gettext as _
-from portal.web.guards import provide_candidate_id
 
-CANDIDATE = {"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)}
 _MAX_ID = 2**31 - 1
 
 
@@ -51,7 +49,7 @@ async def _posted_answers(request: Request[Any, Any, Any]) -> tuple[str, dict[in
     return (token if isinstance(token, str) else ""), answers
 
 
-@get("/learning", name="learning", dependencies=CANDIDATE)
+@get("/learning", name="learning")
 async def learning_home(candidate_id: NamedDependency[int]) -> Template:
     return _page(
         "portal/learning/index.html",
@@ -60,7 +58,7 @@ async def learning_home(candidate_id: NamedDependency[int]) -> Template:
     )
 
 
-@get("/learning/courses/{course_id:int}", name="learning-course", dependencies=CANDIDATE)
+@get("/learning/courses/{course_id:int}", name="learning-course")
 async def course_page(candidate_id: NamedDependency[int], course_id: FromPath[int]) -> Template:
     course = await candidate_course(candidate_id=candidate_id, course_id=course_id)
     return _page(
@@ -73,7 +71,6 @@ async def course_page(candidate_id: NamedDependency[int], course_id: FromPath[in
 @get(
     "/learning/courses/{course_id:int}/lessons/{number:int}",
     name="learning-lesson",
-    dependencies=CANDIDATE,
 )
 async def lesson_page(
     candidate_id: NamedDependency[int], course_id: FromPath[int], number: FromPath[int]
@@ -107,13 +104,13 @@ async def _quiz_page(
     )
 
 
-@get("/learning/courses/{course_id:int}/quiz", name="learning-quiz", dependencies=CANDIDATE)
+@get("/learning/courses/{course_id:int}/quiz", name="learning-quiz")
 async def quiz_page(candidate_id: NamedDependency[int], course_id: FromPath[int]) -> Template:
     form = await quiz_start(candidate_id=candidate_id, course_id=course_id)
     return await _quiz_page(candidate_id, form)
 
 
-@post("/learning/courses/{course_id:int}/quiz", name="learning-quiz-submit", dependencies=CANDIDATE)
+@post("/learning/courses/{course_id:int}/quiz", name="learning-quiz-submit")
 async def quiz_submit_page(
     request: Request[Any, Any, Any], candidate_id: NamedDependency[int], course_id: FromPath[int]
 ) -> Template | Redirect:
@@ -132,13 +129,13 @@ async def quiz_submit_page(
     return Redirect(f"/learning/results/{token}", status_code=HTTP_303_SEE_OTHER)
 
 
-@get("/learning/results/{token:str}", name="learning-result", dependencies=CANDIDATE)
+@get("/learning/results/{token:str}", name="learning-result")
 async def result_page(candidate_id: NamedDependency[int], token: FromPath[str]) -> Template:
     result = await quiz_result(candidate_id=candidate_id, token=token)
     return _page("portal/learning/result.html", result=result)
 
 
-@get("/learning/leaderboard", name="learning-leaderboard", dependencies=CANDIDATE)
+@get("/learning/leaderboard", name="learning-leaderboard")
 async def leaderboard_page(
     candidate_id: NamedDependency[int], period: FromQuery[str] = "week"
 ) -> Template:
@@ -146,7 +143,7 @@ async def leaderboard_page(
     return _page("portal/learning/leaderboard.html", board=board)
 
 
-@post("/learning/leaderboard/privacy", name="learning-privacy", dependencies=CANDIDATE)
+@post("/learning/leaderboard/privacy", name="learning-privacy")
 async def leaderboard_privacy(
     request: Request[Any, Any, Any], candidate_id: NamedDependency[int]
 ) -> Redirect:

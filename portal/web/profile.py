@@ -20,7 +20,6 @@ from portal.domain.profiles.personal_info import (
     relationship_label,
 )
 from portal.domain.profiles.tables import SENSITIVE_FIELDS
-from portal.web.learning import CANDIDATE
 
 # Anything longer than this is not a form a person filled in.
 _MAX_FIELD = 1000
@@ -59,7 +58,7 @@ def _page(
     )
 
 
-@get("/profile", name="profile", dependencies=CANDIDATE)
+@get("/profile", name="profile")
 async def profile_page(
     candidate_id: NamedDependency[int], request: Request[Any, Any, Any]
 ) -> Template:
@@ -71,7 +70,7 @@ async def profile_page(
     )
 
 
-@post("/profile", name="profile-save", dependencies=CANDIDATE)
+@post("/profile", name="profile-save")
 async def profile_submit(
     candidate_id: NamedDependency[int], request: Request[Any, Any, Any]
 ) -> Template | Redirect:

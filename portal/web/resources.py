@@ -16,10 +16,9 @@ from portal.domain.resources.library import candidate_library, candidate_resourc
 from portal.files.responses import resource_file_response
 from portal.files.storage import get_storage
 from portal.i18n import gettext as _
-from portal.web.learning import CANDIDATE
 
 
-@get("/resources", name="resources", dependencies=CANDIDATE)
+@get("/resources", name="resources")
 async def resources_page(
     candidate_id: NamedDependency[int], request: Request[Any, Any, Any]
 ) -> Template:
@@ -36,7 +35,7 @@ async def resources_page(
     )
 
 
-@get("/resources/{resource_id:int}", name="resource", dependencies=CANDIDATE)
+@get("/resources/{resource_id:int}", name="resource")
 async def resource_page(candidate_id: NamedDependency[int], resource_id: FromPath[int]) -> Template:
     resource = await candidate_resource(candidate_id=candidate_id, resource_id=resource_id)
     if resource.kind != "guide":
@@ -48,7 +47,7 @@ async def resource_page(candidate_id: NamedDependency[int], resource_id: FromPat
     )
 
 
-@get("/resources/{resource_id:int}/file", name="resource-file", dependencies=CANDIDATE)
+@get("/resources/{resource_id:int}/file", name="resource-file")
 async def resource_file(candidate_id: NamedDependency[int], resource_id: FromPath[int]) -> File:
     # Authorised on every request: published and aimed at this candidate, or 404.
     resource = await candidate_resource(candidate_id=candidate_id, resource_id=resource_id)

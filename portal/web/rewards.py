@@ -11,7 +11,6 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from portal.domain.errors import Conflict
 from portal.domain.learning.points import points_balance
 from portal.domain.learning.rewards import redemptions_list, reward_redeem, rewards_catalogue
-from portal.web.learning import CANDIDATE
 
 
 async def _rewards_page(candidate_id: int, *, error: str = "", status_code: int = 200) -> Template:
@@ -28,12 +27,12 @@ async def _rewards_page(candidate_id: int, *, error: str = "", status_code: int 
     )
 
 
-@get("/rewards", name="rewards", dependencies=CANDIDATE)
+@get("/rewards", name="rewards")
 async def rewards_page(candidate_id: NamedDependency[int]) -> Template:
     return await _rewards_page(candidate_id)
 
 
-@post("/rewards/{reward_id:int}/redeem", name="reward-redeem", dependencies=CANDIDATE)
+@post("/rewards/{reward_id:int}/redeem", name="reward-redeem")
 async def reward_redeem_page(
     candidate_id: NamedDependency[int], reward_id: FromPath[int]
 ) -> Template | Redirect:

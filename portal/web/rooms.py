@@ -30,7 +30,6 @@ from portal.domain.rooms.membership import (
 from portal.domain.rooms.messages import message_send, recent_message_events
 from portal.domain.rooms.moderation import message_report
 from portal.domain.rooms.questions import active_categories
-from portal.web.learning import CANDIDATE
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -63,7 +62,7 @@ async def room_page_context(room_id: int, member: Member, **extra: Any) -> dict[
     }
 
 
-@get("/rooms", name="rooms", dependencies=CANDIDATE)
+@get("/rooms", name="rooms")
 async def rooms_page(
     request: Request[Any, Any, Any], candidate_id: NamedDependency[int]
 ) -> Template | Redirect:
@@ -74,7 +73,7 @@ async def rooms_page(
     return Template("portal/rooms.html", context={"rooms": rooms})
 
 
-@get("/rooms/{room_id:int}", name="room", dependencies=CANDIDATE)
+@get("/rooms/{room_id:int}", name="room")
 async def room_page(
     request: Request[Any, Any, Any], candidate_id: NamedDependency[int], room_id: FromPath[int]
 ) -> Template:
@@ -83,7 +82,7 @@ async def room_page(
     return Template("portal/room.html", context=context, headers={"Cache-Control": "no-store"})
 
 
-@post("/rooms/{room_id:int}/messages", name="room-send", dependencies=CANDIDATE)
+@post("/rooms/{room_id:int}/messages", name="room-send")
 async def room_send(
     request: Request[Any, Any, Any],
     candidate_id: NamedDependency[int],
@@ -116,7 +115,6 @@ async def room_send(
 @post(
     "/rooms/{room_id:int}/messages/{message_id:int}/report",
     name="room-report",
-    dependencies=CANDIDATE,
 )
 async def room_report(
     request: Request[Any, Any, Any],

@@ -1,8 +1,19 @@
-"""Every candidate-facing route handler, for the app factory."""
+"""Every candidate-facing route handler, for the app factory.
+
+A handler declaring ``candidate_id`` gets the signed-in candidate's id from the router's
+dependency; without a candidate session it redirects to the signed-out page. The sign-in
+pages and the videos (candidates and staff both watch them) declare no ``candidate_id``.
+"""
 
 from litestar import Router
+from litestar.di import Provide
 
 from portal.web.checklist import CHECKLIST_PAGES
+from portal.web.guards import (
+    CandidateSignInRequired,
+    provide_candidate_id,
+    redirect_to_welcome,
+)
 from portal.web.health import healthz
 from portal.web.home import home
 from portal.web.inbox import INBOX_PAGES
@@ -34,6 +45,9 @@ candidate_pages = Router(
         *ROOM_PAGES,
         *INBOX_PAGES,
     ],
+    # Resolved only for handlers that declare it.
+    dependencies={"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)},
+    exception_handlers={CandidateSignInRequired: redirect_to_welcome},
     include_in_schema=False,
 )
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from portal.config import get_settings
 from portal.db import current_engine, write_transaction
+from portal.domain.access import may_reveal_profile
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.profiles.checks import (
@@ -43,8 +44,6 @@ PROFILE_FIELDS = (
     "bank_card",
     "address",
 )
-# Only administrators may see a clear number; HR and managers see it masked.
-REVEAL_ROLES = ("admin",)
 
 
 class RevealRefused(Exception):
@@ -272,8 +271,8 @@ async def profile_get(*, candidate_id: int) -> ProfileView | None:
 async def profile_reveal(
     *, staff: StaffUser, candidate_id: int, field: str, ip_address: str
 ) -> str:
-    """The clear number, after recording who saw it. Only administrators may."""
-    if staff.role not in REVEAL_ROLES or not staff.is_active:
+    """The clear number, after recording who saw it; only those access.py lets reveal may."""
+    if not (staff.is_active and may_reveal_profile(staff)):
         raise RevealRefused()
     if field not in SENSITIVE_FIELDS:
         raise NotFound(_("Not found."))

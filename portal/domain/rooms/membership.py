@@ -1,10 +1,12 @@
 """Who may be in which Q&A room, and the rooms themselves.
 
 Every cohort has one room for everybody in it (made when first needed); HR can add more,
-e.g. one per department of a cohort, or one for a department across cohorts. A candidate
-may join the rooms of their own cohort (narrowed by department when the room has one) and
-their department's cross-cohort rooms; HR and admins any room; a manager the rooms of
-their department, which includes a cohort room holding people of their department.
+e.g. one per department of a cohort, or one for a department across cohorts. Who may join
+which room is :mod:`portal.domain.access` (``candidate_may_join_room``,
+``may_moderate_room``): a candidate the rooms of their own cohort (narrowed by department
+when the room has one) and their department's cross-cohort rooms; HR and admins any room;
+a manager the rooms of their department, which includes a cohort room holding people of
+their department.
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ from typing import Literal
 
 from portal.auth.sessions import Principal
 from portal.db import is_unique_violation, write_transaction
+from portal.domain.access import (
+    StaffRef,
+    candidate_may_join_room,
+    may_moderate_room,
+    public_role,
+)
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department
@@ -36,7 +44,8 @@ class Member:
     role: MemberRole
     department_id: int | None
     cohort_id: int | None = None
-    staff_role: str | None = None
+    # For staff: their role and department, which access rules read.
+    staff: StaffRef | None = None
 
     @property
     def key(self) -> str:
@@ -65,9 +74,9 @@ def member_for_staff(staff: StaffUser) -> Member:
         kind="staff",
         id=staff.id,
         name=staff.name or staff.email.split("@")[0],
-        role="manager" if staff.role == "manager" else "hr",
+        role=public_role(staff.role),  # type: ignore[arg-type]
         department_id=staff.department,
-        staff_role=staff.role,
+        staff=StaffRef(role=staff.role, department=staff.department),
     )
 
 
@@ -113,13 +122,13 @@ def _room_info(row: dict) -> RoomInfo:
 _ROOM_COLUMNS = (Room.id, Room.name, Room.cohort, Room.department, Room.pinned_message_id)
 
 
-async def _manager_sees_cohort(department_id: int | None, cohort_id: int) -> bool:
+async def _cohort_has_department(cohort_id: int, department_id: int) -> bool:
+    """The cohort is the department's, or (a cohort mixing departments) holds its people."""
     cohort = await Cohort.select(Cohort.department).where(Cohort.id == cohort_id).first().run()
-    if cohort is None or department_id is None:
+    if cohort is None:
         return False
     if cohort["department"] is not None:
         return cohort["department"] == department_id
-    # A cohort mixing departments: the manager belongs if any of their people are in it.
     return await Candidate.exists().where(
         (Candidate.cohort == cohort_id) & (Candidate.department == department_id)
     )
@@ -127,21 +136,19 @@ async def _manager_sees_cohort(department_id: int | None, cohort_id: int) -> boo
 
 async def may_join(member: Member, room: RoomInfo) -> bool:
     if member.kind == "candidate":
-        if room.cohort_id is not None:
-            return member.cohort_id == room.cohort_id and room.department_id in (
-                None,
-                member.department_id,
-            )
-        return room.department_id is not None and room.department_id == member.department_id
-    if member.staff_role in ("admin", "hr"):
-        return True
-    # A manager: their department's rooms.
-    if member.department_id is None:
+        return candidate_may_join_room(
+            candidate_department_id=member.department_id,
+            candidate_cohort_id=member.cohort_id,
+            room_department_id=room.department_id,
+            room_cohort_id=room.cohort_id,
+        )
+    if member.staff is None:
         return False
-    if room.department_id is not None:
-        return room.department_id == member.department_id
-    return room.cohort_id is not None and await _manager_sees_cohort(
-        member.department_id, room.cohort_id
+    return await may_moderate_room(
+        member.staff,
+        room_department_id=room.department_id,
+        room_cohort_id=room.cohort_id,
+        cohort_has_department=_cohort_has_department,
     )
 
 

@@ -21,6 +21,7 @@ from babel.dates import format_datetime
 
 from portal.config import get_settings
 from portal.db import current_engine, is_unique_violation, write_transaction
+from portal.domain.access import public_role
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import Member, RoomInfo, member_for_staff, room_for_member
 from portal.domain.rooms.questions import (
@@ -79,7 +80,7 @@ def message_event(row: dict[str, Any]) -> dict[str, Any]:
         author = {
             "id": row["author_staff"],
             "name": row.get("staff_name") or row.get("staff_email", "").split("@")[0],
-            "role": "manager" if row.get("staff_role") == "manager" else "hr",
+            "role": public_role(row.get("staff_role") or ""),
         }
     else:
         author = {

@@ -33,7 +33,7 @@ from typing import Any
 from portal.domain.errors import ValidationFailed
 from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.sla.policy import sla_policy_get
-from portal.domain.sla.tracker import question_scope
+from portal.domain.sla.tracker import question_where
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
@@ -156,7 +156,7 @@ async def sla_figures(
         & (RoomQuestion.asked_at < until)
         & (RoomQuestion.status != "closed")
     )
-    scope = question_scope(staff)
+    scope = question_where(staff)
     if scope is not None:
         query = query.where(scope)
     rows = await query

@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from portal.db import write_transaction
+from portal.domain.access import may_answer_question
 from portal.domain.errors import Conflict, ValidationFailed
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import room_for_member
 from portal.domain.rooms.messages import author_for_staff, message_send
 from portal.domain.rooms.questions import question_close
 from portal.domain.rooms.tables import RoomQuestion
-from portal.domain.sla.tracker import HR_ROLES, TrackerQuestion, tracker_question
+from portal.domain.sla.tracker import TrackerQuestion, tracker_question
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
@@ -61,13 +62,10 @@ async def tracker_close(*, question_id: int, staff: StaffUser) -> None:
 
 
 def _may_answer(staff: StaffUser, question: TrackerQuestion) -> bool:
-    if staff.role in HR_ROLES:
-        return True
-    return (
-        staff.role == "manager"
-        and question.responder_role == "manager"
-        and staff.department is not None
-        and staff.department == question.asker_department_id
+    return may_answer_question(
+        staff,
+        responder_role=question.responder_role,
+        asker_department_id=question.asker_department_id,
     )
 
 

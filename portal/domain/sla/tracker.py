@@ -1,7 +1,7 @@
 """What the SLA tracker shows: questions by time left, with the asker's context.
 
 HR and admins see every question; a manager sees the questions routed to managers
-(``responder_role == "manager"``) whose asker is in the manager's own department.
+whose asker is in the manager's own department (:func:`portal.domain.access.question_scope`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from portal.domain.access import HR_ROLES
+from portal.domain.access import department_scope, question_scope, sees_cohort, sees_department
 from portal.domain.checklist.status import ChecklistStatus, checklist_statuses
 from portal.domain.errors import NotFound
 from portal.domain.organisation.tables import Cohort
@@ -84,12 +84,13 @@ class SlaSummary:
     warning_hours: int
 
 
-def question_scope(staff: StaffUser) -> Any:
+def question_where(staff: StaffUser) -> Any:
     """The where-clause of the questions ``staff`` may see; None for all of them."""
-    if staff.role in HR_ROLES:
+    scope = question_scope(staff)
+    if scope is None:
         return None
-    return (RoomQuestion.responder_role == "manager") & (
-        RoomQuestion.asker.department == (staff.department or 0)
+    return (RoomQuestion.responder_role == scope.responder_role) & (
+        RoomQuestion.asker.department == scope.asker_department
     )
 
 
@@ -164,7 +165,7 @@ def _item(row: dict[str, Any], now: datetime, warning_hours: int) -> TrackerQues
 
 def _where(staff: StaffUser, filters: TrackerFilters) -> list[Any]:
     clauses = []
-    scope = question_scope(staff)
+    scope = question_where(staff)
     if scope is not None:
         clauses.append(scope)
     if filters.room_id:
@@ -215,7 +216,7 @@ async def tracker_question(
 ) -> TrackerQuestion:
     """One question ``staff`` may see; NotFound (no hint that it exists) otherwise."""
     query = RoomQuestion.select(*_COLUMNS).where(RoomQuestion.id == question_id)
-    scope = question_scope(staff)
+    scope = question_where(staff)
     if scope is not None:
         query = query.where(scope)
     row = await query.first()
@@ -230,7 +231,7 @@ async def sla_summary(staff: StaffUser, *, now: datetime | None = None) -> SlaSu
     now = now or datetime.now(UTC)
     policy = await sla_policy_get()
     query = RoomQuestion.select(RoomQuestion.deadline_at).where(RoomQuestion.status == "open")
-    scope = question_scope(staff)
+    scope = question_where(staff)
     if scope is not None:
         query = query.where(scope)
     deadlines = [row["deadline_at"] for row in await query]
@@ -266,10 +267,11 @@ async def recent_sla_events(
         SlaEvent.question.asker.name.as_alias("asker_name"),
         SlaEvent.question.status.as_alias("status"),
     ).where(SlaEvent.created_at >= since)
-    if staff.role not in HR_ROLES:
+    scope = question_scope(staff)
+    if scope is not None:
         query = query.where(
-            (SlaEvent.question.responder_role == "manager")
-            & (SlaEvent.question.asker.department == (staff.department or 0))
+            (SlaEvent.question.responder_role == scope.responder_role)
+            & (SlaEvent.question.asker.department == scope.asker_department)
         )
     rows = await query.order_by(SlaEvent.id, ascending=False).limit(limit)
     return [
@@ -291,15 +293,14 @@ async def tracker_filter_choices(staff: StaffUser) -> dict[str, list[dict[str, A
     cohorts = await Cohort.select(Cohort.id, Cohort.name, Cohort.department).order_by(
         Cohort.starts_at, ascending=False
     )
-    if staff.role not in HR_ROLES:
+    if department_scope(staff) is not None:
         # A manager's own department's and shared cohorts, and the rooms within them.
-        own = staff.department or 0
-        cohorts = [cohort for cohort in cohorts if cohort["department"] in (None, own)]
+        cohorts = [cohort for cohort in cohorts if sees_cohort(staff, cohort["department"])]
         visible = {cohort["id"] for cohort in cohorts}
         rooms = [
             room
             for room in rooms
-            if room["department"] == own
+            if (room["department"] is not None and sees_department(staff, room["department"]))
             or (room["department"] is None and room["cohort"] in visible)
         ]
     categories = await QuestionCategory.select(

@@ -12,6 +12,7 @@ from portal.auth.passwords import (
     password_verify,
 )
 from portal.db import write_transaction
+from portal.domain.access import ADMIN_ROLES, StaffRef, is_admin, role_is_department_scoped
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Department
 from portal.domain.staff.tables import STAFF_ROLES, StaffUser
@@ -39,7 +40,7 @@ async def staff_create(
         errors["email"] = _("A staff account with this e-mail already exists.")
     if role not in STAFF_ROLES:
         errors["role"] = _("Role must be one of %(roles)s.", roles=", ".join(STAFF_ROLES))
-    if role == "manager" and department_id is None:
+    if role_is_department_scoped(role) and department_id is None:
         errors["department"] = _("A manager needs a department.")
     if department_id is not None and not await Department.exists().where(
         Department.id == department_id
@@ -103,7 +104,7 @@ async def staff_update(
     errors: dict[str, str] = {}
     if role not in STAFF_ROLES:
         errors["role"] = _("Role must be one of %(roles)s.", roles=", ".join(STAFF_ROLES))
-    if role == "manager" and department_id is None:
+    if role_is_department_scoped(role) and department_id is None:
         errors["department"] = _("A manager needs a department.")
     if department_id is not None and not await Department.exists().where(
         Department.id == department_id
@@ -118,12 +119,11 @@ async def staff_update(
         staff = await StaffUser.objects().get(StaffUser.id == staff_id)
         if staff is None:
             raise NotFound(_("This staff member does not exist."))
-        loses_admin = (
-            staff.role == "admin" and staff.is_active and (role != "admin" or not is_active)
-        )
+        becomes = StaffRef(role=role, department=department_id)
+        loses_admin = is_admin(staff) and staff.is_active and not (is_admin(becomes) and is_active)
         if loses_admin:
             other_admins = await StaffUser.count().where(
-                (StaffUser.role == "admin")
+                StaffUser.role.is_in(list(ADMIN_ROLES))
                 & (StaffUser.is_active == True)  # noqa: E712
                 & (StaffUser.id != staff_id)
             )

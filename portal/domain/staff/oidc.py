@@ -7,6 +7,7 @@ address (which people change, and which counts only when the provider has verifi
 from __future__ import annotations
 
 from portal.db import is_unique_violation, write_transaction
+from portal.domain.access import role_is_department_scoped
 from portal.domain.errors import ValidationFailed
 from portal.domain.staff.accounts import staff_create
 from portal.domain.staff.tables import StaffUser
@@ -49,7 +50,7 @@ async def _link_subject(staff: StaffUser, subject: str) -> StaffUser:
 
 
 async def _create(*, subject: str, email: str, name: str, role: str) -> StaffUser:
-    if role == "manager":
+    if role_is_department_scoped(role):
         raise StaffSignInRefused(
             "ONRAMP_OIDC_DEFAULT_ROLE=manager cannot create accounts: a manager needs a "
             "department. Create the account under Settings > Staff, or use hr."

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from portal.auth.sessions import Principal
+from portal.domain.access import candidate_may_watch_video, may_watch_video
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound
 from portal.domain.staff.accounts import staff_get
@@ -59,19 +60,20 @@ async def candidate_welcome_video(*, candidate_id: int) -> WelcomeVideoView | No
 
 
 async def _may_watch(principal: Principal | None, video: WelcomeVideo) -> bool:
-    if principal is None or video.status == "uploading":
+    """The session's candidate or staff member, asked of :mod:`portal.domain.access`."""
+    if principal is None:
         return False
     if principal.kind == "candidate":
-        if video.status != "approved":
-            return False
         rows = await Candidate.select(Candidate.department).where(Candidate.id == principal.id)
-        return bool(rows) and rows[0]["department"] == video.department
+        return bool(rows) and candidate_may_watch_video(
+            candidate_department_id=rows[0]["department"],
+            department_id=video.department,
+            status=video.status,
+        )
     if principal.kind == "staff":
         staff = await staff_get(principal.id)
-        if staff is None:
-            return False
-        return staff.role in ("admin", "hr") or (
-            staff.role == "manager" and staff.department == video.department
+        return staff is not None and may_watch_video(
+            staff, department_id=video.department, status=video.status
         )
     return False
 
