@@ -130,18 +130,9 @@ def local_base_url(host: str, port: int) -> str:
 @main.command("settings")
 def settings_table() -> None:
     """Print every ONRAMP_* setting with its default and meaning (a Markdown table)."""
-    from portal.config import declared_settings
+    from portal.config import settings_table as table
 
-    click.echo("| variable | default | meaning |")
-    click.echo("| --- | --- | --- |")
-    for _name, variable, default in declared_settings():
-        if variable.default_text is not None:
-            shown = variable.default_text
-        elif default is None or default == "":
-            shown = "unset"
-        else:
-            shown = f"`{default}`"
-        click.echo(f"| `{variable.name}` | {shown} | {variable.meaning} |")
+    click.echo(table())
 
 
 @main.command("create-staff")
