@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from litestar import Request, get
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -111,7 +111,7 @@ async def _pending_login(request: Request[Any, Any, Any], state: str | None) -> 
 async def oidc_callback(
     request: Request[Any, Any, Any],
     # "state" is a name Litestar reserves for the application state.
-    returned_state: Annotated[str | None, Parameter(query="state")] = None,
+    returned_state: Annotated[str | None, QueryParameter(name="state")] = None,
     code: FromQuery[str | None] = None,
     error: FromQuery[str | None] = None,
 ) -> Redirect:

@@ -15,7 +15,7 @@ from litestar.static_files import create_static_files_router
 from admin.routes import admin_router
 from portal.api.routes import api_router
 from portal.auth.middleware import SessionPrincipalMiddleware
-from portal.auth.stores import store_for
+from portal.auth.stores import ExpiredEntrySweeper, store_for
 from portal.config import STATIC_DIR, Settings, get_settings
 from portal.db import close_engine, prepare_engine
 from portal.domain.messaging.relay import outbox_relay_start, outbox_relay_stop
@@ -44,12 +44,11 @@ def freeze_startup_objects() -> None:
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:
     """Build the app; ``manage_database=False`` leaves the engine's pool to the caller (tests)."""
     settings = settings or get_settings()
-    state = State(
-        {
-            "session_store": store_for(settings, "sessions"),
-            "rate_limit_store": store_for(settings, "rate_limits"),
-        }
-    )
+    session_store = store_for(settings, "sessions")
+    rate_limit_store = store_for(settings, "rate_limits")
+    state = State({"session_store": session_store, "rate_limit_store": rate_limit_store})
+    # File stores (no Redis) keep expired entries until someone sweeps them.
+    sweeper = ExpiredEntrySweeper([session_store, rate_limit_store])
     return Litestar(
         route_handlers=[
             *portal_routes,
@@ -105,10 +104,16 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             ),
         ),
         exception_handlers=html_exception_handlers(),
-        on_startup=[prepare_engine, sla_watch_start, outbox_relay_start, freeze_startup_objects]
+        on_startup=[
+            prepare_engine,
+            sla_watch_start,
+            outbox_relay_start,
+            sweeper.start,
+            freeze_startup_objects,
+        ]
         if manage_database
         else [],
-        on_shutdown=[outbox_relay_stop, sla_watch_stop, stop_hubs, close_engine]
+        on_shutdown=[sweeper.stop, outbox_relay_stop, sla_watch_stop, stop_hubs, close_engine]
         if manage_database
         else [],
     )

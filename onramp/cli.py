@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC
 
 import click
 
@@ -129,18 +130,9 @@ def local_base_url(host: str, port: int) -> str:
 @main.command("settings")
 def settings_table() -> None:
     """Print every ONRAMP_* setting with its default and meaning (a Markdown table)."""
-    from portal.config import declared_settings
+    from portal.config import settings_table as table
 
-    click.echo("| variable | default | meaning |")
-    click.echo("| --- | --- | --- |")
-    for _name, variable, default in declared_settings():
-        if variable.default_text is not None:
-            shown = variable.default_text
-        elif default is None or default == "":
-            shown = "unset"
-        else:
-            shown = f"`{default}`"
-        click.echo(f"| `{variable.name}` | {shown} | {variable.meaning} |")
+    click.echo(table())
 
 
 @main.command("create-staff")
@@ -222,6 +214,54 @@ def token_create(name: str) -> None:
         click.echo(_run(api_token_create(name=name)))
     except ValidationFailed as error:
         raise click.ClickException(str(error)) from None
+
+
+def _when(moment) -> str:  # type: ignore[no-untyped-def]
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+@token.command("list")
+def token_list() -> None:
+    """List the API tokens: prefix, name, created, last used, revoked."""
+    from portal.domain.staff.api_tokens import api_tokens
+
+    tokens = _run(api_tokens())
+    if not tokens:
+        click.echo("No API tokens.")
+        return
+    for item in tokens:
+        # Stored times are UTC; printed as such whatever the database returns.
+        created, used, revoked = (
+            moment.astimezone(UTC) if moment else None
+            for moment in (item.created_at, item.last_used_at, item.revoked_at)
+        )
+        state = f"revoked {_when(revoked)}" if revoked else "active"
+        click.echo(
+            f"{item.prefix}  {item.name}  created {_when(created)}  "
+            f"last used {_when(used)}  {state}"
+        )
+
+
+@token.command("revoke")
+@click.argument("key")
+def token_revoke(key: str) -> None:
+    """Revoke the API token KEY names: its prefix (see `token list`), the token, or its name.
+
+    Exits 1, revoking nothing, when no token or several active ones match.
+    """
+    from portal.domain.errors import DomainError
+    from portal.domain.staff.api_tokens import api_token_revoke_by_key
+
+    try:
+        revocation = _run(api_token_revoke_by_key(key=key))
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    revoked = revocation.token
+    if revocation.revoked_now:
+        click.echo(f"Revoked API token {revoked.prefix} ({revoked.name}).")
+    else:
+        when = _when(revoked.revoked_at.astimezone(UTC) if revoked.revoked_at else None)
+        click.echo(f"API token {revoked.prefix} ({revoked.name}) was already revoked on {when}.")
 
 
 if __name__ == "__main__":

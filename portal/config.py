@@ -490,6 +490,20 @@ def declared_settings() -> list[tuple[str, EnvVar, Any]]:
     ]
 
 
+def settings_table() -> str:
+    """Every setting as the README's Markdown table (what ``onramp settings`` prints)."""
+    lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for _name, variable, default in declared_settings():
+        if variable.default_text is not None:
+            shown = variable.default_text
+        elif default is None or default == "":
+            shown = "unset"
+        else:
+            shown = f"`{default}`"
+        lines.append(f"| `{variable.name}` | {shown} | {variable.meaning} |")
+    return "\n".join(lines)
+
+
 def _generated_secret_key(var_dir: Path) -> str:
     """A key generated once and kept under var/.
 

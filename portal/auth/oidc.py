@@ -7,6 +7,9 @@ session store under a digest of the state, for ten minutes and for one use only.
 
 Every failure raises :class:`OidcError`; its text is for the log, never for the user,
 because it may carry what the provider said.
+
+Every request here goes through ``httpx2``, the HTTP client authlib's OAuth client is built
+on: the errors caught around the token request are then the ones it raises.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
@@ -31,7 +34,7 @@ from litestar.stores.base import Store
 
 from portal.config import Settings
 
-HTTP_TIMEOUT = httpx.Timeout(10.0)
+HTTP_TIMEOUT = httpx2.Timeout(10.0)
 # Long enough to spare the provider a discovery request per sign-in, short enough that
 # a changed configuration or a rotated key is picked up without a restart.
 PROVIDER_CACHE_SECONDS = 300
@@ -111,12 +114,12 @@ def _require_configured(settings: Settings) -> str:
     return settings.oidc_issuer
 
 
-async def _get_json(client: httpx.AsyncClient, url: str, what: str) -> dict[str, Any]:
+async def _get_json(client: httpx2.AsyncClient, url: str, what: str) -> dict[str, Any]:
     try:
         response = await client.get(url)
         response.raise_for_status()
         data = response.json()
-    except (httpx.HTTPError, ValueError) as error:
+    except (httpx2.HTTPError, ValueError) as error:
         raise OidcError(f"could not fetch the {what} from {url}: {error!r}") from error
     if not isinstance(data, dict):
         raise OidcError(f"the {what} at {url} is not a JSON object")
@@ -124,7 +127,7 @@ async def _get_json(client: httpx.AsyncClient, url: str, what: str) -> dict[str,
 
 
 async def _provider(
-    settings: Settings, client: httpx.AsyncClient, *, with_jwks: bool = False
+    settings: Settings, client: httpx2.AsyncClient, *, with_jwks: bool = False
 ) -> _Provider:
     issuer = _require_configured(settings)
     cached = _providers.get(issuer)
@@ -150,7 +153,7 @@ async def oidc_authorization_start(
     store: Store, settings: Settings, *, next_path: str
 ) -> OidcStart:
     """Remember a new state, nonce and PKCE verifier; return the provider's sign-in URL."""
-    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+    async with httpx2.AsyncClient(timeout=HTTP_TIMEOUT) as http:
         provider = await _provider(settings, http)
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
@@ -230,7 +233,7 @@ async def _exchange_code(
             )
     except OAuthError as error:
         raise OidcError(f"the token endpoint refused the code: {error!r}") from error
-    except (httpx.HTTPError, ValueError) as error:
+    except (httpx2.HTTPError, ValueError) as error:
         raise OidcError(f"the token request failed: {error!r}") from error
     if not isinstance(token.get("id_token"), str):
         raise OidcError("the token response has no id_token")
@@ -260,7 +263,7 @@ def _decode(id_token: str, jwks: dict[str, Any], algorithms: list[str]) -> jwt.T
 
 async def _verified_claims(
     settings: Settings,
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     provider: _Provider,
     *,
     token: dict[str, Any],
@@ -316,7 +319,7 @@ async def oidc_identity_from_code(
     settings: Settings, *, code: str, pending: OidcPending
 ) -> OidcIdentity:
     """Redeem the authorization code and vouch for the ID token that comes back."""
-    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+    async with httpx2.AsyncClient(timeout=HTTP_TIMEOUT) as http:
         provider = await _provider(settings, http, with_jwks=True)
         token = await _exchange_code(
             settings, provider.metadata, code=code, code_verifier=pending.code_verifier

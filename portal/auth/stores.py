@@ -4,16 +4,37 @@ With ``ONRAMP_REDIS_URL`` they live in Redis, shared by every worker and host. W
 it they are files under ``var/`` so that ``onramp serve --workers N`` on one machine
 still shares them (an in-memory store would sign people out when they hit another
 worker).
+
+Redis forgets expired keys by itself; a file store only drops an expired entry when that
+key is read again, which a signed-out browser never does. :class:`ExpiredEntrySweeper`
+deletes them at start-up and then periodically in every process.
 """
 
 from __future__ import annotations
 
-from litestar.stores.base import Store
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import anyio
+from litestar.stores.base import StorageObject, Store
 from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 
 from portal.config import Settings
 from portal.redis_client import redis_client
+
+logger = logging.getLogger("onramp.stores")
+
+# Entries live for minutes (rate limits) to weeks (sessions): a few sweeps an hour keep the
+# directory near its live size. Each worker sweeps; deleting a file twice is harmless.
+SWEEP_INTERVAL_SECONDS = 15 * 60
+# A file that is no entry and has not changed for this long was abandoned mid-write.
+ABANDONED_FILE_SECONDS = 3600
 
 _redis_stores: dict[tuple[str, str], RedisStore] = {}
 
@@ -33,3 +54,89 @@ def store_for(settings: Settings, name: str) -> Store:
     path = settings.var_dir / "stores" / name
     path.mkdir(parents=True, exist_ok=True)
     return FileStore(path, create_directories=True)
+
+
+def _sweep_directory(path: Path) -> int:
+    """Delete the expired entries' files under ``path``; returns how many went."""
+    deleted = 0
+    now = time.time()
+    with os.scandir(path) as entries:
+        for entry in entries:
+            try:
+                with open(entry.path, "rb") as handle:
+                    status = os.fstat(handle.fileno())
+                    raw = handle.read()
+            except (FileNotFoundError, IsADirectoryError):
+                continue  # another worker swept it meanwhile
+            try:
+                stored = StorageObject.from_bytes(raw)
+            except Exception:
+                # Not an entry (yet): another worker's temporary file mid-write, or one a
+                # killed process left behind. Leave the first alone; the second goes once old.
+                # (FileStore.delete_expired stops at such a file, leaving the rest unswept.)
+                if now - status.st_mtime > ABANDONED_FILE_SECONDS:
+                    _unlink_if_unchanged(entry.path, status.st_ino)
+                continue
+            if stored.expired and _unlink_if_unchanged(entry.path, status.st_ino):
+                deleted += 1
+    return deleted
+
+
+def _unlink_if_unchanged(file: str, inode: int) -> bool:
+    """Unlink ``file`` unless another worker has replaced it since it was read.
+
+    A write replaces the file (a new inode), so a key written again after it expired (a
+    rate-limit window starting over) keeps its fresh entry.
+    """
+    try:
+        if os.stat(file).st_ino != inode:
+            return False
+        os.unlink(file)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+async def expired_entries_delete(stores: Iterable[Store]) -> int:
+    """Delete the expired entries of every file store among ``stores``; returns how many."""
+    deleted = 0
+    for store in stores:
+        if isinstance(store, FileStore):
+            # One thread hop per store, not one per file: the sweep reads every entry.
+            deleted += await anyio.to_thread.run_sync(_sweep_directory, Path(store.path))
+    return deleted
+
+
+class ExpiredEntrySweeper:
+    """Deletes expired file-store entries at start-up, then every ``interval`` seconds.
+
+    ``start`` and ``stop`` are the app's on_startup and on_shutdown hooks.
+    """
+
+    def __init__(self, stores: Iterable[Store], *, interval: float = SWEEP_INTERVAL_SECONDS):
+        self.stores = [store for store in stores if isinstance(store, FileStore)]
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if not self.stores:
+            return
+        await expired_entries_delete(self.stores)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._sweep_forever(), name="store-sweeper")
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await expired_entries_delete(self.stores)
+            except OSError:
+                # A full or unreadable disk must not end the loop (nor serving): retry later.
+                logger.warning("sweeping expired store entries failed", exc_info=True)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -19,7 +19,6 @@ from portal.domain.messaging.preferences import (
     unsubscribe_apply,
     unsubscribe_read,
 )
-from portal.web.learning import CANDIDATE
 
 
 def _page(template: str, *, status_code: int = 200, **context: Any) -> Template:
@@ -35,13 +34,13 @@ def _page_number(raw: str | None) -> int:
     return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 6 else 1
 
 
-@get("/inbox", name="inbox", dependencies=CANDIDATE)
+@get("/inbox", name="inbox")
 async def inbox(candidate_id: NamedDependency[int], request: Request[Any, Any, Any]) -> Template:
     page = _page_number(request.query_params.get("page"))
     return _page("portal/inbox.html", inbox=await inbox_page(candidate_id=candidate_id, page=page))
 
 
-@get("/inbox/{item_id:int}", name="inbox-item", dependencies=CANDIDATE)
+@get("/inbox/{item_id:int}", name="inbox-item")
 async def inbox_item(candidate_id: NamedDependency[int], item_id: FromPath[int]) -> Template:
     item = await inbox_item_open(candidate_id=candidate_id, item_id=item_id)
     return _page(
@@ -49,7 +48,7 @@ async def inbox_item(candidate_id: NamedDependency[int], item_id: FromPath[int])
     )
 
 
-@get("/inbox/preferences", name="inbox-preferences", dependencies=CANDIDATE)
+@get("/inbox/preferences", name="inbox-preferences")
 async def preferences_page(
     candidate_id: NamedDependency[int], request: Request[Any, Any, Any]
 ) -> Template:
@@ -60,7 +59,7 @@ async def preferences_page(
     )
 
 
-@post("/inbox/preferences", name="inbox-preferences-save", dependencies=CANDIDATE)
+@post("/inbox/preferences", name="inbox-preferences-save")
 async def preferences_submit(
     candidate_id: NamedDependency[int], request: Request[Any, Any, Any]
 ) -> Redirect:

@@ -250,9 +250,9 @@ async def test_deadline_shown_as_date_and_days_left_or_overdue(client):
     assert re.search(r"已逾期 [12] 天", page)
     checklist = await candidate_checklist(candidate_id=candidate.id)
     assert checklist.overdue == 1
-    english = await client.get(
-        "/checklist", headers={"Accept-Language": "en"}, cookies={"onramp_lang": "en"}
-    )
+    # On the client: httpx deprecates per-request cookies.
+    client.cookies.set("onramp_lang", "en")
+    english = await client.get("/checklist", headers={"Accept-Language": "en"})
     assert re.search(r"Due in [23] days", english.text)
     assert re.search(r"[12] days? overdue", english.text)
 

@@ -16,7 +16,17 @@ from tests.factories import make_staff, sign_in_staff
 
 # Reached without a candidate session on purpose. Videos check the session's principal
 # themselves: staff watch them too (portal/domain/videos/watch.py).
-OPEN_PAGES = {"login-link", "logout", "welcome", "set-language", "video-file", "video-poster"}
+# The unsubscribe link in an e-mail or SMS works without signing in (a signed token).
+OPEN_PAGES = {
+    "login-link",
+    "logout",
+    "welcome",
+    "set-language",
+    "video-file",
+    "video-poster",
+    "unsubscribe",
+    "unsubscribe-confirm",
+}
 
 
 def candidate_routes(app: Litestar) -> list[tuple[str, str, HTTPRouteHandler]]:
