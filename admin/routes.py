@@ -15,6 +15,7 @@ from admin.course_preview import CoursePreviewController
 from admin.courses import CourseController
 from admin.documents import DocumentsController
 from admin.guards import StaffSignInRequired, provide_staff, redirect_to_staff_login
+from admin.journeys import JourneyController
 from admin.oidc import oidc_callback, oidc_login
 from admin.organisation import OrganisationController
 from admin.outbox import OutboxController
@@ -58,6 +59,7 @@ admin_router = Router(
         RoomAdminController,
         SlaSettingsController,
         OutboxController,
+        JourneyController,
     ],
     dependencies={"staff": Provide(provide_staff)},
     exception_handlers={StaffSignInRequired: redirect_to_staff_login},

@@ -87,8 +87,17 @@ def _plausible(token: str) -> bool:
     return isinstance(token, str) and 0 < len(token) <= 100
 
 
-async def message_link_peek(token: str, *, now: datetime | None = None) -> TapLink:
-    """What a link would do, without using it up (the GET); TapRefused when it would fail."""
+@dataclass(frozen=True)
+class LinkState:
+    """A link as found, without using it: whose it is, where it leads, what is wrong."""
+
+    candidate_id: int
+    target: str
+    problem: TapProblem | None
+
+
+async def message_link_peek(token: str, *, now: datetime | None = None) -> LinkState:
+    """What following the link would do (the GET); TapRefused only for an unknown token."""
     if not _plausible(token):
         raise TapRefused(TapProblem.UNKNOWN)
     now = now or datetime.now(UTC)
@@ -105,13 +114,14 @@ async def message_link_peek(token: str, *, now: datetime | None = None) -> TapLi
     )
     if row is None:
         raise TapRefused(TapProblem.UNKNOWN)
+    problem = None
     if row["status"] == "withdrawn":
-        raise TapRefused(TapProblem.WITHDRAWN)
-    if row["used_at"] is not None:
-        raise TapRefused(TapProblem.USED)
-    if row["expires_at"] <= now:
-        raise TapRefused(TapProblem.EXPIRED)
-    return TapLink(candidate_id=row["candidate"], target=_safe(row["target"]))
+        problem = TapProblem.WITHDRAWN
+    elif row["used_at"] is not None:
+        problem = TapProblem.USED
+    elif row["expires_at"] <= now:
+        problem = TapProblem.EXPIRED
+    return LinkState(row["candidate"], _safe(row["target"]), problem)
 
 
 def _safe(target: str) -> str:

@@ -174,3 +174,26 @@ async def manual_send(
             }
         ).where(ManualSend.id == send_id)
     return ManualResult(send_id, len(recipients) - skipped, len(messages), skipped, False)
+
+
+@dataclass(frozen=True)
+class ManualPreview:
+    candidate: str
+    channel: str
+    subject: str
+    body: str
+
+
+async def manual_preview(
+    *, candidate_ids: Sequence[int], data: ManualInput, shown: int = 2
+) -> list[ManualPreview]:
+    """The message as the first selected candidates would get it (no link is created)."""
+    now = datetime.now(UTC)
+    recipients = await recipients_by_id(list(candidate_ids)[:50])
+    previews = []
+    for recipient in sorted(recipients.values(), key=lambda r: r.id)[:shown]:
+        composed = manual_compose(recipient, data, send_id=None, now=now, make_links=False)
+        previews.extend(
+            ManualPreview(recipient.name, m.channel, m.subject, m.body) for m in composed.messages
+        )
+    return previews

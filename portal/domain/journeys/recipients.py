@@ -172,3 +172,16 @@ def in_audience(recipient: Recipient, audience: Audience) -> bool:
         and (audience.stage_id is None or recipient.stage_id == audience.stage_id)
         and set(audience.tag_ids) <= recipient.tag_ids
     )
+
+
+async def candidate_language_set(*, candidate_id: int, locale: str) -> None:
+    """Remember the language a candidate chose: their messages are written in it."""
+    if locale not in ("zh_CN", "en"):
+        return
+    await CandidateLanguage.insert(
+        CandidateLanguage(candidate=candidate_id, locale=locale)
+    ).on_conflict(
+        target=CandidateLanguage.candidate,
+        action="DO UPDATE",
+        values=[CandidateLanguage.locale, CandidateLanguage.updated_at],
+    )
