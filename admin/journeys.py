@@ -158,7 +158,7 @@ async def _step_page(
 
 
 class JourneyController(Controller):
-    path = PAGE
+    path = "/journeys"
     guards = [HR_ONLY]
 
     @get("", name="admin-journeys")

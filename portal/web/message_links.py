@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from portal.auth.sessions import Principal, session_cookie, session_start
 from portal.config import get_settings
+from portal.domain.journeys.compose import cohort_map_url
 from portal.domain.journeys.links import (
     TapProblem,
     TapRefused,
@@ -89,3 +90,12 @@ async def message_link_use(
         cookies=[session_cookie(settings, session_token)],
         status_code=HTTP_303_SEE_OTHER,
     )
+
+
+@get("/map/{cohort_id:int}", name="cohort-map")
+async def cohort_map(cohort_id: FromPath[int]) -> Redirect | Template:
+    """The ``{map_link}`` of messages: a short URL that opens the cohort's place on a map."""
+    url = await cohort_map_url(cohort_id)
+    if url is None:
+        return _problem("unknown")
+    return Redirect(url)

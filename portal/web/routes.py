@@ -7,7 +7,7 @@ from portal.web.health import healthz
 from portal.web.home import home
 from portal.web.inbox import INBOX_PAGES
 from portal.web.learning import LEARNING_PAGES
-from portal.web.message_links import message_link_page, message_link_use
+from portal.web.message_links import cohort_map, message_link_page, message_link_use
 from portal.web.profile import profile_page, profile_submit
 from portal.web.resources import RESOURCE_PAGES
 from portal.web.rewards import reward_redeem_page, rewards_page
@@ -36,6 +36,7 @@ candidate_pages = Router(
         *INBOX_PAGES,
         message_link_page,
         message_link_use,
+        cohort_map,
     ],
     include_in_schema=False,
 )

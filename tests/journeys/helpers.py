@@ -31,6 +31,8 @@ async def make_step(journey_id: int | None = None, **values) -> int:
     """A step saved through ``step_save``; ``values`` are StepInput fields."""
     journey_id = journey_id or await make_journey()
     values.setdefault("name", "步骤")
+    if "trigger" not in values:
+        values.update(trigger="event", event="document_approved", category="transactional")
     values.setdefault("variants", texts(("你好 {name}", "{name}，你好！")))
     return await step_save(
         step_id=None, journey_id=journey_id, data=StepInput(**values), staff_id=None

@@ -22,6 +22,7 @@ from portal.domain.journeys.recipients import Recipient
 from portal.domain.journeys.tables import MessageLink
 from portal.domain.messaging.checks import OutboundMessage
 from portal.domain.messaging.locale import message_locale
+from portal.domain.organisation.tables import Cohort
 from portal.i18n import format_local_date
 
 VIDEO_PATH = "/#welcome-video"
@@ -53,9 +54,30 @@ def start_at_text(recipient: Recipient) -> str:
     return f"{format_local_date(local, 'long')} {local:%H:%M}"
 
 
-def map_link(place: str) -> str:
+def map_search_url(place: str) -> str:
     """A map search for the place (Amap: the map candidates' phones have in China)."""
-    return f"https://uri.amap.com/search?keyword={quote(place)}" if place.strip() else ""
+    return f"https://uri.amap.com/search?keyword={quote(place)}"
+
+
+def map_link(recipient: Recipient) -> str:
+    """A short link to the cohort's place on a map (``/map/<cohort>`` redirects there).
+
+    Short because an address URL-encoded is ~9 characters per Chinese character: too long
+    for an SMS.
+    """
+    if recipient.cohort_id is None or not recipient.cohort_place.strip():
+        return ""
+    return f"{get_settings().base_url}/map/{recipient.cohort_id}"
+
+
+async def cohort_map_url(cohort_id: int) -> str | None:
+    """Where ``/map/<cohort>`` leads: a map search for the cohort's place, if it has one."""
+    if not 0 < cohort_id < 2**31:
+        return None
+    row = await Cohort.select(Cohort.place).where(Cohort.id == cohort_id).first()
+    if row is None or not row["place"].strip():
+        return None
+    return map_search_url(row["place"])
 
 
 def common_values(recipient: Recipient, *, now: datetime) -> dict[str, str]:
@@ -71,7 +93,7 @@ def common_values(recipient: Recipient, *, now: datetime) -> dict[str, str]:
         "days_left": days_left,
         "start_at": start_at_text(recipient),
         "place": recipient.cohort_place,
-        "map_link": map_link(recipient.cohort_place),
+        "map_link": map_link(recipient),
     }
 
 

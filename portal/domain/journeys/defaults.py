@@ -82,9 +82,8 @@ DEFAULT_STEPS = (
             "{name}，距离培训还有 {days_left} 天。请对照清单准备材料（身份证、健康证明、"
             "照片），培训地点：{place}。清单：{link}",
             "{days_left} days to go: what to bring",
-            "{name}, training starts in {days_left} days. Please prepare the documents on "
-            "your checklist (ID card, health certificate, photos). Place: {place}. "
-            "Checklist: {link}",
+            "{name}, training starts in {days_left} days at {place}. Bring the documents "
+            "on your checklist: {link}",
         ),
     ),
     DefaultStep(

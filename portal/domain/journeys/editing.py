@@ -82,7 +82,7 @@ def sample_values(allowed: tuple[str, ...]) -> dict[str, str]:
         "days_left": "10",
         "start_at": "2026年12月1日 09:00",
         "place": "苏州工业园区星湖街 328 号 培训中心 3 楼",
-        "map_link": "https://uri.amap.com/search?keyword=" + "%E8%8B%8F" * 20,
+        "map_link": f"{get_settings().base_url}/map/12345",
         "video_link": link,
         "link": link,
         "item": "健康证明",
