@@ -37,6 +37,7 @@ from portal.domain.errors import DomainError, NotFound, ValidationFailed
 from portal.domain.organisation.cohort_lists import cohort_choices
 from portal.domain.organisation.stage_choices import stage_choices
 from portal.domain.staff.tables import StaffUser
+from portal.domain.tags.names import candidate_tags_set, tag_choices
 
 CANDIDATE_FIELDS = (
     "name",
@@ -48,6 +49,33 @@ CANDIDATE_FIELDS = (
     "external_id",
     "stage",
 )
+
+
+def candidate_filters_read(**raw: str | None) -> CandidateFilters:
+    """The list's filters from query or form values (also HR's "all matching" send)."""
+    cohort = raw.get("cohort")
+    status = raw.get("status")
+    return CandidateFilters(
+        search=(raw.get("q") or "")[:200],
+        cohort=NO_COHORT if cohort == NO_COHORT else query_int(cohort),
+        stage_id=query_int(raw.get("stage")),
+        status=status if status in CANDIDATE_STATUSES else None,
+        page=query_int(raw.get("page")) or 1,
+        tag_id=query_int(raw.get("tag")),
+        overdue=raw.get("overdue") == "1",
+    )
+
+
+def candidate_filters_kept(filters: CandidateFilters) -> dict[str, object]:
+    kept = {
+        "q": filters.search,
+        "cohort": filters.cohort or "",
+        "stage": filters.stage_id or "",
+        "status": filters.status or "",
+        "tag": filters.tag_id or "",
+        "overdue": "1" if filters.overdue else "",
+    }
+    return {key: value for key, value in kept.items() if value}
 
 
 def _candidate_input(values: dict[str, str]) -> CandidateInput:
@@ -127,23 +155,15 @@ class CandidateController(Controller):
         stage: FromQuery[str | None] = None,
         status: FromQuery[str | None] = None,
         page: FromQuery[str | None] = None,
+        tag: FromQuery[str | None] = None,
+        overdue: FromQuery[str | None] = None,
     ) -> Template:
         scope = department_scope(staff)
-        filters = CandidateFilters(
-            search=(q or "")[:200],
-            cohort=NO_COHORT if cohort == NO_COHORT else query_int(cohort),
-            stage_id=query_int(stage),
-            status=status if status in CANDIDATE_STATUSES else None,
-            page=query_int(page) or 1,
+        filters = candidate_filters_read(
+            q=q, cohort=cohort, stage=stage, status=status, page=page, tag=tag, overdue=overdue
         )
         result = await candidate_page(filters=filters, department_scope=scope)
-        kept = {
-            "q": filters.search,
-            "cohort": filters.cohort or "",
-            "stage": filters.stage_id or "",
-            "status": filters.status or "",
-        }
-        kept = {key: value for key, value in kept.items() if value}
+        kept = candidate_filters_kept(filters)
         return admin_page(
             "admin/candidates/list.html",
             staff,
@@ -154,6 +174,8 @@ class CandidateController(Controller):
             statuses=CANDIDATE_STATUSES,
             no_cohort=NO_COHORT,
             page_url=lambda number: "?" + urlencode({**kept, "page": number}),
+            tags=await tag_choices(),
+            kept=kept,
         )
 
     @get("/new", name="admin-candidate-new", guards=[HR_ONLY])
@@ -278,6 +300,31 @@ class CandidateController(Controller):
                 reason=values["reason"],
                 actor_id=staff.id,
             )
+        except ValidationFailed as failed:
+            return await _detail_page(
+                staff,
+                await candidate_detail(candidate_id),
+                status_code=400,
+                errors=failed.errors,
+                values=values,
+            )
+        return Redirect(_detail_url(candidate_id), status_code=HTTP_303_SEE_OTHER)
+
+    @post(
+        "/{candidate_id:int}/tags",
+        name="admin-candidate-tags",
+        guards=[CANDIDATE_IN_SCOPE, HR_ONLY],
+    )
+    async def set_tags(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        candidate: NamedDependency[Candidate],
+    ) -> Template | Redirect:
+        candidate_id = candidate.id
+        values = await form_text(request, "tags")
+        try:
+            await candidate_tags_set(candidate_id=candidate_id, tags=values["tags"][:2000])
         except ValidationFailed as failed:
             return await _detail_page(
                 staff,

@@ -22,6 +22,7 @@ from admin.guards import (
     provide_staff,
     redirect_to_staff_login,
 )
+from admin.journeys import JourneyController
 from admin.oidc import oidc_callback, oidc_login
 from admin.organisation import OrganisationController
 from admin.outbox import OutboxController
@@ -65,6 +66,7 @@ admin_router = Router(
         RoomAdminController,
         SlaSettingsController,
         OutboxController,
+        JourneyController,
     ],
     # Resolved only for handlers that declare them.
     dependencies={"staff": Provide(provide_staff), "candidate": Provide(provide_candidate)},

@@ -18,6 +18,7 @@ from portal.auth.middleware import SessionPrincipalMiddleware
 from portal.auth.stores import ExpiredEntrySweeper, store_for
 from portal.config import STATIC_DIR, Settings, get_settings
 from portal.db import close_engine, prepare_engine
+from portal.domain.journeys.evaluation import journeys_start, journeys_stop
 from portal.domain.messaging.relay import outbox_relay_start, outbox_relay_stop
 from portal.domain.sla.watch import sla_watch_start, sla_watch_stop
 from portal.i18n import LocaleMiddleware
@@ -109,11 +110,19 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             sla_watch_start,
             outbox_relay_start,
             sweeper.start,
+            journeys_start,
             freeze_startup_objects,
         ]
         if manage_database
         else [],
-        on_shutdown=[sweeper.stop, outbox_relay_stop, sla_watch_stop, stop_hubs, close_engine]
+        on_shutdown=[
+            sweeper.stop,
+            journeys_stop,
+            outbox_relay_stop,
+            sla_watch_stop,
+            stop_hubs,
+            close_engine,
+        ]
         if manage_database
         else [],
     )

@@ -457,6 +457,25 @@ class Settings:
         "no e-mail/SMS in this local time range of the candidate's cohort (`off`: none)",
         parse=clock_range,
     )
+    journey_evaluate_seconds: float = env(
+        "ONRAMP_JOURNEY_EVALUATE_SECONDS",
+        60.0,
+        "how often each process evaluates the journeys' scheduled steps (`0`: never)",
+        parse=decimal_number(0),
+    )
+    journey_grace_hours: float = env(
+        "ONRAMP_JOURNEY_GRACE_HOURS",
+        24.0,
+        "a scheduled journey step whose moment passed longer ago than this is skipped for "
+        "that candidate (recorded), so late joiners get no burst of old messages",
+        parse=decimal_number(0),
+    )
+    message_link_ttl_hours: int = env(
+        "ONRAMP_MESSAGE_LINK_TTL_HOURS",
+        14 * 24,
+        "how long a one-tap link in a message stays valid (14 days)",
+        parse=whole_number(),
+    )
     # Whether ONRAMP_BASE_URL was given (``onramp serve`` otherwise points links at itself).
     base_url_configured: bool = True
 

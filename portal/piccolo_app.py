@@ -20,6 +20,8 @@ APP_CONFIG = AppConfig(
             "portal.domain.resources.tables",
             "portal.domain.videos.tables",
             "portal.domain.messaging.tables",
+            "portal.domain.tags.tables",
+            "portal.domain.journeys.tables",
         ],
         exclude_imported=False,
     ),

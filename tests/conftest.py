@@ -23,6 +23,8 @@ os.environ.update(
         "ONRAMP_SLA_CHECK_SECONDS": "0",
         # Likewise the outbox relay: the messaging tests start it where they need it.
         "ONRAMP_OUTBOX_RELAY_SECONDS": "0",
+        # And the journey evaluator: the journey tests run the evaluation themselves.
+        "ONRAMP_JOURNEY_EVALUATE_SECONDS": "0",
         # Redis pub/sub ignores database numbers: runs sharing one Redis keep apart by name.
         "ONRAMP_REDIS_NAMESPACE": f"onramp-test-{uuid.uuid4().hex[:8]}",
     }

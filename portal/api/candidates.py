@@ -43,7 +43,8 @@ class CandidateApiController(Controller):
             "are created, known ones updated (and moved to `stage` when given). All or nothing: "
             "if any item is invalid the answer is 422, nothing is saved, and the problem's "
             "`errors` name each bad item by `index`, `external_id` and `field`. Sending the "
-            "same payload again changes nothing (every item comes back `unchanged`)."
+            "same payload again changes nothing (every item comes back `unchanged`). `tags` "
+            "replaces the candidate's tags when given (unknown tags are created)."
         ),
         status_code=HTTP_200_OK,
         responses=problem_responses(400, 401, 413, 422),
@@ -70,6 +71,7 @@ class CandidateApiController(Controller):
                 position=item.position,
                 cohort=item.cohort,
                 stage=item.stage,
+                tags=tuple(item.tags) if item.tags is not None else None,
             )
             for item in data.candidates
         ]

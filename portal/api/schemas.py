@@ -59,7 +59,8 @@ class CandidateUpsertItem(msgspec.Struct, forbid_unknown_fields=True):
     """One candidate from the hiring system, matched by ``external_id``.
 
     ``department``, ``position`` and ``cohort`` are names, ``stage`` a stage code
-    (interview_passed, background_check, offer_sent, pre_start, training, joined…).
+    (interview_passed, background_check, offer_sent, pre_start, training, joined…),
+    ``tags`` HR's tags (a list replaces the candidate's tags; omitted leaves them).
     """
 
     external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -70,6 +71,18 @@ class CandidateUpsertItem(msgspec.Struct, forbid_unknown_fields=True):
     position: Text100 | None = None
     cohort: Text100 | None = None
     stage: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    # Omitted or null: the candidate's tags stay as they are; a list replaces them.
+    tags: (
+        Annotated[
+            list[Annotated[str, msgspec.Meta(max_length=30)]],
+            msgspec.Meta(
+                max_length=20,
+                description="HR's tags (e.g. 技术类); replaces the candidate's tags. "
+                "Omit to leave them unchanged, [] to remove all.",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class CandidateUpsertRequest(msgspec.Struct, forbid_unknown_fields=True):

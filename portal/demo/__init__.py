@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from portal.auth.passwords import password_generate
 from portal.demo.checklist import load_demo_checklist
+from portal.demo.journeys import load_demo_journeys
 from portal.demo.learning import load_demo_learning
 from portal.demo.profile import load_demo_profiles
 from portal.demo.resources import load_demo_resources
@@ -135,4 +136,5 @@ async def load_demo(now: datetime | None = None) -> DemoResult:
     await load_demo_videos()
     await load_demo_room()
     await load_demo_sla()
+    await load_demo_journeys()
     return DemoResult(links=links, staff_passwords=passwords)

@@ -18,6 +18,7 @@ from portal.web.health import healthz
 from portal.web.home import home
 from portal.web.inbox import INBOX_PAGES
 from portal.web.learning import LEARNING_PAGES
+from portal.web.message_links import cohort_map, message_link_page, message_link_use
 from portal.web.profile import profile_page, profile_submit
 from portal.web.resources import RESOURCE_PAGES
 from portal.web.rewards import reward_redeem_page, rewards_page
@@ -44,6 +45,9 @@ candidate_pages = Router(
         *RESOURCE_PAGES,
         *ROOM_PAGES,
         *INBOX_PAGES,
+        message_link_page,
+        message_link_use,
+        cohort_map,
     ],
     # Resolved only for handlers that declare it.
     dependencies={"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)},

@@ -18,6 +18,7 @@ from portal.auth.sessions import (
 )
 from portal.config import get_settings
 from portal.domain.candidates.login_links import LoginLinkRefused, login_link_redeem
+from portal.domain.journeys.recipients import candidate_language_set
 from portal.i18n import LOCALE_COOKIE, SUPPORTED_LOCALES
 from portal.web.guards import safe_next_path
 
@@ -57,11 +58,16 @@ async def welcome(request: Request[Any, Any, Any]) -> Template:
 
 
 @get("/lang/{code:str}", name="set-language")
-async def set_language(code: FromPath[str], next_path: FromQuery[str | None] = None) -> Redirect:
+async def set_language(
+    request: Request[Any, Any, Any], code: FromPath[str], next_path: FromQuery[str | None] = None
+) -> Redirect:
     """Remember the chosen language (a preference, harmless as a GET link)."""
     target = safe_next_path(next_path)
     if code not in SUPPORTED_LOCALES:
         return Redirect(target)
+    if request.user is not None and request.user.kind == "candidate":
+        # Their messages follow the language they read the portal in.
+        await candidate_language_set(candidate_id=request.user.id, locale=code)
     cookie = Cookie(
         key=LOCALE_COOKIE,
         value=code,

@@ -344,7 +344,7 @@ async def test_the_template_opens_in_excel_as_utf8(client):
     assert "attachment" in response.headers["content-disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")
     assert response.content.decode("utf-8-sig").splitlines()[0] == (
-        "姓名,手机号,邮箱,部门,岗位,培训批次,外部编号"
+        "姓名,手机号,邮箱,部门,岗位,培训批次,外部编号,标签"
     )
     client.cookies.set("onramp_lang", "en")
     english = await client.get(f"{IMPORT}/template.csv")

@@ -185,8 +185,8 @@ def test_the_template_has_a_bom_and_reads_back_as_every_column(english):
     assert template.startswith(b"\xef\xbb\xbf")
     with pytest.raises(ImportFileInvalid, match="no candidates"):
         import_file_read(template)
-    filled = import_template_csv(chinese=False) + b"Zhang San,13800138000,,Production,,,\r\n"
-    assert len(import_file_read(filled).columns) == 7
+    filled = import_template_csv(chinese=False) + b"Zhang San,13800138000,,Production,,,,\r\n"
+    assert len(import_file_read(filled).columns) == 8  # with tags
 
 
 # --- checking rows ------------------------------------------------------------------

@@ -16,7 +16,7 @@ from tests.factories import make_staff, sign_in_staff
 
 # Reached without a candidate session on purpose. Videos check the session's principal
 # themselves: staff watch them too (portal/domain/videos/watch.py).
-# The unsubscribe link in an e-mail or SMS works without signing in (a signed token).
+# Links in e-mails and SMS work without signing in (signed or single-use tokens).
 OPEN_PAGES = {
     "login-link",
     "logout",
@@ -26,6 +26,10 @@ OPEN_PAGES = {
     "video-poster",
     "unsubscribe",
     "unsubscribe-confirm",
+    # One-tap message links sign the candidate in (GET: a "continue" page; POST: redeem).
+    "message-link",
+    "message-link-use",
+    "cohort-map",
 }
 
 

@@ -13,11 +13,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from piccolo.columns.combination import WhereRaw
+
 from portal.config import get_settings
 from portal.domain.candidates.records import candidate_get
 from portal.domain.candidates.tables import CANDIDATE_STATUSES, Candidate, StageChange
+from portal.domain.checklist.overdue import overdue_candidate_ids
 from portal.domain.organisation.stage_choices import stage_label
 from portal.domain.organisation.tables import Department, Position
+from portal.domain.tags.names import TagView, tags_of, tags_text
 
 PAGE_SIZE = 50
 NO_COHORT = "none"
@@ -30,6 +34,8 @@ class CandidateFilters:
     stage_id: int | None = None
     status: str | None = None
     page: int = 1
+    tag_id: int | None = None
+    overdue: bool = False  # has a checklist item past its deadline, not handed in
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class CandidateListRow:
     stage: str
     status: str
     ordinal: int
+    tags: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ class CandidateDetail:
     updated_at: datetime
     timezone: str  # the cohort's, else the default: dates on the page are shown in it
     history: list[StageHistoryEntry] = field(default_factory=list)
+    tags: list[TagView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -118,7 +126,9 @@ def _search_condition(text: str):
     return functools.reduce(operator.or_, conditions)
 
 
-def _filtered(query, filters: CandidateFilters, department_scope: int | None):
+def _filtered(
+    query, filters: CandidateFilters, department_scope: int | None, overdue: set[int] | None = None
+):
     if department_scope is not None:
         query = query.where(Candidate.department == department_scope)
     search = " ".join(filters.search.split())[:100]
@@ -132,14 +142,38 @@ def _filtered(query, filters: CandidateFilters, department_scope: int | None):
         query = query.where(Candidate.stage == filters.stage_id)
     if filters.status in CANDIDATE_STATUSES:
         query = query.where(Candidate.status == filters.status)
+    if filters.tag_id is not None:
+        query = query.where(
+            WhereRaw(
+                "candidate.id IN (SELECT candidate FROM candidate_tag WHERE tag = {})",
+                filters.tag_id,
+            )
+        )
+    if overdue is not None:
+        query = query.where(Candidate.id.is_in(sorted(overdue) or [0]))
     return query
+
+
+async def _overdue(filters: CandidateFilters) -> set[int] | None:
+    return await overdue_candidate_ids() if filters.overdue else None
+
+
+async def candidate_ids_matching(
+    *, filters: CandidateFilters, department_scope: int | None, limit: int = 10_000
+) -> list[int]:
+    """Every candidate the filters match (HR's "all matching the filter"), oldest first."""
+    query = _filtered(
+        Candidate.select(Candidate.id), filters, department_scope, await _overdue(filters)
+    )
+    return [row["id"] for row in await query.order_by(Candidate.id).limit(limit)]
 
 
 async def candidate_page(
     *, filters: CandidateFilters, department_scope: int | None, page_size: int = PAGE_SIZE
 ) -> CandidatePage:
     """One page of candidates, newest first."""
-    total = await _filtered(Candidate.count(), filters, department_scope)
+    overdue = await _overdue(filters)
+    total = await _filtered(Candidate.count(), filters, department_scope, overdue)
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, filters.page), pages)
     rows = (
@@ -157,11 +191,13 @@ async def candidate_page(
             ),
             filters,
             department_scope,
+            overdue,
         )
         .order_by(Candidate.id, ascending=False)
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
+    tags = await tags_of([row["id"] for row in rows])
     return CandidatePage(
         rows=[
             CandidateListRow(
@@ -173,6 +209,7 @@ async def candidate_page(
                 stage=stage_label(row["stage_name"], row["stage_name_en"]),
                 status=row["status"],
                 ordinal=row["ordinal"],
+                tags=tags_text(tags.get(row["id"], [])),
             )
             for row in rows
         ],
@@ -237,6 +274,7 @@ async def candidate_detail(candidate_id: int) -> CandidateDetail:
         created_at=candidate.created_at,
         updated_at=candidate.updated_at,
         timezone=row["cohort_timezone"] or get_settings().default_timezone,
+        tags=(await tags_of([candidate_id])).get(candidate_id, []),
         history=[
             StageHistoryEntry(
                 changed_at=entry["changed_at"],

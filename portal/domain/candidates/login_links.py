@@ -10,6 +10,7 @@ from portal.config import get_settings
 from portal.db import write_transaction
 from portal.domain.candidates.tables import Candidate, LoginLink
 from portal.domain.errors import DomainError, NotFound
+from portal.domain.journeys.events import journey_event
 from portal.domain.validation import normalize_email, normalize_phone
 from portal.i18n import gettext as _
 
@@ -36,13 +37,21 @@ async def login_link_create(*, candidate_id: int, created_by: int | None = None)
         raise DomainError(_("This candidate has withdrawn; reactivate them first."))
     settings = get_settings()
     token = new_token()
-    await LoginLink(
-        candidate=candidate_id,
-        token_hash=hash_token(token),
-        expires_at=datetime.now(UTC) + timedelta(hours=settings.login_link_ttl_hours),
-        created_by=created_by,
-    ).save()
-    return f"{settings.base_url}/login/{token}"
+    url = f"{settings.base_url}/login/{token}"
+    async with write_transaction():
+        link = LoginLink(
+            candidate=candidate_id,
+            token_hash=hash_token(token),
+            expires_at=datetime.now(UTC) + timedelta(hours=settings.login_link_ttl_hours),
+            created_by=created_by,
+        )
+        await link.save()
+        # The "new sign-in link" journey step sends it to the candidate (SMS, e-mail).
+        await journey_event(
+            event="login_link_created", candidate_id=candidate_id, ref=f"l{link.id}",
+            values={"link": url},
+        )  # fmt: skip
+    return url
 
 
 async def login_link_redeem(token: str) -> int:

@@ -27,6 +27,7 @@ from portal.domain.candidates.records import (
 from portal.domain.candidates.tables import Candidate, LoginLink
 from portal.domain.errors import DomainError, NotFound, ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department, Position, Stage
+from portal.domain.tags.names import candidate_tags_set, tag_names_parse
 from portal.domain.validation import normalize_email, normalize_phone
 from portal.i18n import gettext as _
 from portal.i18n import ngettext
@@ -46,6 +47,8 @@ class UpsertItem:
     position: str | None = None
     cohort: str | None = None
     stage: str | None = None
+    # None: leave the candidate's tags; a sequence replaces them.
+    tags: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,11 @@ def _resolve(item: UpsertItem, names: _Names) -> tuple[CandidateInput, int | Non
                 code=stage,
                 codes=", ".join(names.stages),
             )
+    if item.tags is not None:
+        try:
+            tag_names_parse(list(item.tags))
+        except ValidationFailed as failed:
+            errors["tags"] = failed.errors["tags"]
     data = CandidateInput(
         name=item.name,
         phone=item.phone,
@@ -218,11 +226,17 @@ def _same_as_stored(data: CandidateInput, candidate: Candidate) -> bool:
 
 
 async def _apply(
-    data: CandidateInput, stage_id: int | None, stored: Candidate | None, source: str
+    data: CandidateInput,
+    stage_id: int | None,
+    stored: Candidate | None,
+    source: str,
+    tags: tuple[str, ...] | None = None,
 ) -> UpsertOutcome:
     external_id = data.external_id or ""
     if stored is None:
         created = await candidate_create(data=data, stage_id=stage_id, source=source)
+        if tags:
+            await candidate_tags_set(candidate_id=created.id, tags=list(tags))
         return UpsertOutcome(external_id, created.id, "created")
     changed = False
     if not _same_as_stored(data, stored):
@@ -233,6 +247,8 @@ async def _apply(
             await candidate_move_stage(candidate_id=stored.id, stage_id=stage_id, source=source)
             or changed
         )
+    if tags is not None:
+        changed = await candidate_tags_set(candidate_id=stored.id, tags=list(tags)) or changed
     return UpsertOutcome(external_id, stored.id, "updated" if changed else "unchanged")
 
 
@@ -252,7 +268,9 @@ async def candidates_upsert(*, items: list[UpsertItem], source: str = "api") -> 
             if not item_errors:
                 try:
                     outcomes.append(
-                        await _apply(data, stage_id, stored.get(data.external_id or ""), source)
+                        await _apply(
+                            data, stage_id, stored.get(data.external_id or ""), source, item.tags
+                        )
                     )
                 except ValidationFailed as failed:
                     item_errors = failed.errors

@@ -28,6 +28,7 @@ from portal.domain.checklist.tables import (
     ChecklistTemplate,
 )
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
+from portal.domain.journeys.events import journey_event
 from portal.domain.organisation.tables import Cohort
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
@@ -244,6 +245,15 @@ async def submission_review(
                 reason=reason,
                 reviewed_by=staff.id,
             )
+        )
+        template = await ChecklistTemplate.select(ChecklistTemplate.title).where(
+            ChecklistTemplate.id == submission.template
+        )
+        await journey_event(
+            event=f"document_{decision}",
+            candidate_id=submission.candidate,
+            ref=f"s{submission.id}r{round}",
+            values={"item": template[0]["title"] if template else "", "reason": reason},
         )
 
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from portal.db import write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
+from portal.domain.journeys.events import journey_event
 from portal.domain.learning.media_urls import media_url_check
 from portal.domain.learning.points import candidate_points_lock, point_entry_append, points_balance
 from portal.domain.learning.tables import Redemption, Reward
@@ -145,8 +146,16 @@ async def redemption_fulfil(*, redemption_id: int) -> None:
                 {Redemption.status: "fulfilled", Redemption.closed_at: datetime.now(UTC)}
             )
             .where((Redemption.id == redemption_id) & (Redemption.status == "requested"))
-            .returning(Redemption.id)
+            .returning(Redemption.candidate, Redemption.reward)
         )
+        if done:
+            reward = await Reward.select(Reward.name).where(Reward.id == done[0]["reward"])
+            await journey_event(
+                event="reward_fulfilled",
+                candidate_id=done[0]["candidate"],
+                ref=f"r{redemption_id}",
+                values={"reward": reward[0]["name"] if reward else ""},
+            )
     if not done:
         raise Conflict(_("Only a requested redemption can be fulfilled."))
 

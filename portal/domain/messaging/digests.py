@@ -83,10 +83,9 @@ async def digests_compose(now: datetime | None = None) -> int:
     for (candidate_id, channel), rows in groups.items():
         if min(row["next_attempt_at"] for row in rows) > now - wait:
             continue
-        titles = [row["subject"] or row["body"].strip().splitlines()[0][:80] for row in rows]
+        titles = [held_back_title(row) for row in rows]
         subject, body = _digest_text(channel, rows[-1]["locale"], titles)
         ids = [row["id"] for row in rows]
-        marks = ", ".join("{}" for _ in ids)
         async with write_transaction():
             try:
                 digest = await message_enqueue(
@@ -107,11 +106,52 @@ async def digests_compose(now: datetime | None = None) -> int:
                 logger.warning("digest for candidate %s not queued: %s", candidate_id, failed)
                 folded_into, digest = 0, None
             if digest is None or digest.created:
-                await OutboxMessage.raw(
-                    "UPDATE outbox_message SET folded_into = {} "
-                    f"WHERE id IN ({marks}) AND folded_into IS NULL",
-                    folded_into,
-                    *ids,
-                )
+                await held_back_fold(message_ids=ids, into=folded_into)
                 composed += 1 if digest is not None else 0
     return composed
+
+
+async def held_back(*, candidate_ids: list[int]) -> dict[tuple[int, str], list[dict]]:
+    """Messages the cap held back and no digest folded yet, by (candidate, channel).
+
+    The journeys' weekly digest (docs/journeys.md) folds these into itself, so a candidate
+    gets one digest on Friday instead of a Friday digest and a fold a day later.
+    """
+    found: dict[tuple[int, str], list[dict]] = defaultdict(list)
+    for start in range(0, len(candidate_ids), 500):
+        rows = await (
+            OutboxMessage.select(
+                OutboxMessage.id,
+                OutboxMessage.candidate,
+                OutboxMessage.channel,
+                OutboxMessage.subject,
+                OutboxMessage.body,
+            )
+            .where(
+                (OutboxMessage.status == "suppressed")
+                & (OutboxMessage.reason == "cap")
+                & OutboxMessage.folded_into.is_null()
+                & OutboxMessage.candidate.is_in(candidate_ids[start : start + 500])
+            )
+            .order_by(OutboxMessage.id)
+        )
+        for row in rows:
+            found[(row["candidate"], row["channel"])].append(row)
+    return found
+
+
+def held_back_title(row: dict) -> str:
+    return row["subject"] or (row["body"].strip().splitlines() or [""])[0][:80]
+
+
+async def held_back_fold(*, message_ids: list[int], into: int) -> None:
+    """Record that ``into`` (a digest) carries these held-back messages (first fold wins)."""
+    if not message_ids:
+        return
+    marks = ", ".join("{}" for _ in message_ids)
+    await OutboxMessage.raw(
+        "UPDATE outbox_message SET folded_into = {} "
+        f"WHERE id IN ({marks}) AND folded_into IS NULL",
+        into,
+        *message_ids,
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 from portal.db import write_transaction
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
+from portal.domain.journeys.events import journey_event
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import member_for_staff, room_for_member
 from portal.domain.rooms.tables import QuestionCategory, RoomMessage, RoomQuestion
@@ -108,9 +109,13 @@ async def question_answer_by_reply(
             }
         )
         .where((RoomQuestion.message == question_message_id) & (RoomQuestion.status == "open"))
-        .returning(RoomQuestion.id)
+        .returning(RoomQuestion.id, RoomQuestion.asker)
         .run()
     )
+    if updated:  # tell the asker (journeys), in the answer's transaction
+        await journey_event(
+            event="question_answered", candidate_id=updated[0]["asker"], ref=f"q{updated[0]['id']}"
+        )
     return bool(updated)
 
 
@@ -174,6 +179,10 @@ async def message_mark_as_answer(*, question_id: int, message_id: int, staff: St
             .returning(RoomQuestion.id)
             .run()
         )
+        if updated:
+            await journey_event(
+                event="question_answered", candidate_id=question["asker"], ref=f"q{question_id}"
+            )
     if not updated:
         raise Conflict(_("This question is already answered or closed."))
     from portal.realtime.hub import get_hub

@@ -23,7 +23,7 @@ MAX_ROWS = 1000
 # A title line or two above the column names is common in exported spreadsheets.
 HEADER_SEARCH_ROWS = 10
 
-FIELDS = ("name", "phone", "email", "department", "position", "cohort", "external_id")
+FIELDS = ("name", "phone", "email", "department", "position", "cohort", "external_id", "tags")
 REQUIRED_FIELDS = ("name", "phone", "department")
 
 # The template's headers, and how a column is named in messages: Chinese / English.
@@ -35,6 +35,7 @@ COLUMN_TITLES = {
     "position": ("岗位", "position"),
     "cohort": ("培训批次", "cohort"),
     "external_id": ("外部编号", "external_id"),
+    "tags": ("标签", "tags"),
 }
 
 _ALIASES = {
@@ -70,6 +71,7 @@ _ALIASES = {
         "培训班",
     ),
     "external_id": ("external id", "external_id", "外部编号", "编号", "候选人编号"),
+    "tags": ("tags", "tag", "labels", "标签", "候选人标签"),
 }
 
 # First bytes of files people upload by mistake instead of a CSV export.

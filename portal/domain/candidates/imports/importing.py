@@ -21,6 +21,7 @@ from portal.domain.candidates.imports.previews import (
 from portal.domain.candidates.imports.row_checks import CheckedRow, import_rows_check
 from portal.domain.candidates.records import candidate_create
 from portal.domain.errors import ValidationFailed
+from portal.domain.tags.names import candidate_tags_set
 
 # Shown back on the page; never used as a path.
 _FILENAME_LIMIT = 100
@@ -136,6 +137,8 @@ async def _create_all(rows: list[CheckedRow], *, actor_id: int) -> list[Imported
             # candidate_create checks the row again inside this transaction, so a phone
             # taken since the preview fails here instead of being imported twice.
             candidate = await candidate_create(data=row.data, actor_id=actor_id, source="import")
+            if row.value("tags"):
+                await candidate_tags_set(candidate_id=candidate.id, tags=row.value("tags"))
             imported.append(
                 ImportedCandidate(
                     id=candidate.id,

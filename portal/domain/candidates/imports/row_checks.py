@@ -12,6 +12,7 @@ from portal.domain.candidates.imports.csv_file import FIELDS, ImportRow
 from portal.domain.candidates.records import CandidateInput, candidate_check
 from portal.domain.errors import ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department, Position
+from portal.domain.tags.names import tag_names_parse
 from portal.domain.validation import normalize_email, normalize_phone
 from portal.i18n import gettext as _
 from portal.i18n import ngettext
@@ -166,6 +167,11 @@ async def _check_row(row: ImportRow, lookups: _Lookups) -> CheckedRow:
                     "cohort", _("There is no cohort called “%(name)s”.", name=_quoted(cohort_name))
                 )
             )
+
+    try:
+        tag_names_parse(values.get("tags", ""))
+    except ValidationFailed as failed:
+        errors.append(RowError("tags", failed.errors["tags"]))
 
     data = CandidateInput(
         name=values.get("name", ""),
