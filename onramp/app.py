@@ -17,7 +17,7 @@ from portal.api.routes import api_router
 from portal.auth.middleware import SessionPrincipalMiddleware
 from portal.auth.stores import store_for
 from portal.config import STATIC_DIR, Settings, get_settings
-from portal.db import close_engine, prepare_engine
+from portal.db import database_start, database_stop
 from portal.domain.sla.watch import sla_watch_start, sla_watch_stop
 from portal.i18n import LocaleMiddleware
 from portal.realtime.hub import stop_hubs
@@ -95,8 +95,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             ),
         ),
         exception_handlers=html_exception_handlers(),
-        on_startup=[prepare_engine, sla_watch_start, freeze_startup_objects]
+        on_startup=[database_start, sla_watch_start, freeze_startup_objects]
         if manage_database
         else [],
-        on_shutdown=[sla_watch_stop, stop_hubs, close_engine] if manage_database else [],
+        on_shutdown=[sla_watch_stop, stop_hubs, database_stop] if manage_database else [],
     )

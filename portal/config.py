@@ -127,6 +127,20 @@ class Settings:
         parse=database_url,
         default_text="`sqlite:///./var/onramp.db`",
     )
+    database_pool_size: int = env(
+        "ONRAMP_DATABASE_POOL_SIZE",
+        10,
+        "database connections each worker process keeps: PostgreSQL's pool, opened at "
+        "start-up; on SQLite, reader connections (opened as needed) besides one writer",
+        parse=whole_number(),
+    )
+    database_pool_timeout_seconds: int = env(
+        "ONRAMP_DATABASE_POOL_TIMEOUT_SECONDS",
+        30,
+        "how long a request waits for a free database connection (a busy pool queues, and "
+        "a PostgreSQL that refuses connections is retried) before it fails",
+        parse=whole_number(),
+    )
     redis_url: str | None = env(
         "ONRAMP_REDIS_URL",
         None,
