@@ -238,6 +238,20 @@ class Settings:
     room_message_max_chars: int = env(
         "ONRAMP_ROOM_MESSAGE_MAX_CHARS", 1000, "longest room message", parse=whole_number()
     )
+    room_sockets_per_session: int = env(
+        "ONRAMP_ROOM_SOCKETS_PER_SESSION",
+        10,
+        "open room websockets one session may have per worker process; more are refused "
+        "with HTTP 429",
+        parse=whole_number(),
+    )
+    header_timeout_seconds: int = env(
+        "ONRAMP_HEADER_TIMEOUT_SECONDS",
+        10,
+        "a connection must finish sending its request headers (a websocket its handshake) "
+        "within this time, or it is closed (half-open connections, slowloris)",
+        parse=whole_number(),
+    )
     sla_check_seconds: int = env(
         "ONRAMP_SLA_CHECK_SECONDS",
         30,

@@ -28,6 +28,8 @@ CLOSE_TIMEOUT = 5.0
 # Close codes a client can act on.
 CLOSE_TOO_SLOW = 4008  # could not keep up: reconnect and resume with ?after=
 CLOSE_RESYNC = 1012  # the server lost its fan-out link: reconnect and resume
+CLOSE_SIGNED_OUT = 4401  # the session ended (signed out, expired, revoked): sign in again
+CLOSE_NOT_MEMBER = 4403  # no longer allowed in this room: do not reconnect
 
 SendFn = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -35,8 +37,10 @@ SendFn = Callable[[dict[str, Any]], Awaitable[None]]
 class RoomConnection:
     __slots__ = (
         "_send",
-        "is_staff",
-        "candidate_id",
+        "member",
+        "room_id",
+        "session_key",
+        "expires_at",
         "generation",
         "closed",
         "_pending",
@@ -47,10 +51,21 @@ class RoomConnection:
         "__weakref__",
     )
 
-    def __init__(self, send: SendFn, *, is_staff: bool, candidate_id: int | None) -> None:
+    def __init__(
+        self,
+        send: SendFn,
+        *,
+        member: Any,
+        session_key: str | None = None,
+        expires_at: float = float("inf"),
+    ) -> None:
         self._send = send
-        self.is_staff = is_staff
-        self.candidate_id = candidate_id
+        # Who is connected (portal.domain.rooms.membership.Member: kind, id, staff_role,
+        # department_id); replaced when a re-check finds their role or department changed.
+        self.member = member
+        self.room_id = 0
+        self.session_key = session_key
+        self.expires_at = expires_at
         self.generation = 0
         self.closed = False
         # None while frames go straight out; a queue while catching up or draining.
@@ -61,18 +76,34 @@ class RoomConnection:
         self.handler_task: asyncio.Task[Any] | None = None
         self.aborted = False
 
-    def may_see(self, private_to: int | None) -> bool:
-        return private_to is None or self.is_staff or self.candidate_id == private_to
+    def may_see(self, private_to: int | None, manager_department: int | None = None) -> bool:
+        """Public frames for all; a private thread for its asker, HR and admins, and the
+        managers of ``manager_department`` when it is routed to managers."""
+        if private_to is None:
+            return True
+        member = self.member
+        if member.kind == "candidate":
+            return member.id == private_to
+        if member.staff_role != "manager":
+            return True
+        return manager_department is not None and member.department_id == manager_department
 
     def offer(
-        self, message: dict[str, Any], text: str, message_id: int | None, private_to: int | None
+        self,
+        message: dict[str, Any],
+        text: str,
+        message_id: int | None,
+        private_to: int | None,
+        manager_department: int | None = None,
     ) -> None:
         """Deliver one frame (called by the hub for every connection of the room).
 
         ``message`` is the ASGI send event for ``text``, built once per delivery and shared
         by every connection (servers only read it).
         """
-        if self.closed or not self.may_see(private_to):
+        if self.closed or (
+            private_to is not None and not self.may_see(private_to, manager_department)
+        ):
             return
         if self._pending is not None:
             self._queue(text, message_id)

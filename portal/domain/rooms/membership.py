@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from portal.auth.sessions import Principal
-from portal.db import is_unique_violation, write_transaction
+from portal.db import after_commit, is_unique_violation, write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department
@@ -161,6 +161,23 @@ async def room_for_member(room_id: int, member: Member) -> RoomInfo:
     return room
 
 
+async def member_in_room_now(member: Member, room_id: int) -> Member | None:
+    """``member`` as the database has them now, if still allowed in the room; else None.
+
+    For a socket opened earlier: since then the candidate may have been withdrawn or
+    moved, the account deactivated or given another role or department, the room
+    archived. Each send asks again (inside its transaction), as does a revocation.
+    """
+    current = await member_for_principal(Principal(kind=member.kind, id=member.id))
+    if current is None:
+        return None
+    try:
+        await room_for_member(room_id, current)
+    except NotFound:
+        return None
+    return current
+
+
 async def cohort_room_ensure(cohort_id: int) -> int:
     """The id of the cohort's everybody room, created on first use (once, even when racing)."""
     existing = await _cohort_room_id(cohort_id)
@@ -249,3 +266,24 @@ async def room_create(*, name: str, cohort_id: int | None, department_id: int | 
 
 async def room_archive(room_id: int) -> None:
     await Room.update({Room.is_archived: True}).where(Room.id == room_id).run()
+    await room_sockets_close(room_id)
+
+
+async def room_sockets_close(room_id: int) -> None:
+    """Close the room's open sockets on every worker (after the room was archived)."""
+    from portal.realtime.hub import get_hub
+
+    await after_commit(lambda: get_hub().revoke(kind="room", target=room_id))
+
+
+async def member_sockets_recheck(
+    *, candidate_id: int | None = None, staff_id: int | None = None
+) -> None:
+    """After a change to someone's rights (withdrawn, moved, deactivated, new role or
+    department), their open room sockets re-check membership on every worker."""
+    from portal.realtime.hub import get_hub
+
+    if candidate_id is not None:
+        await after_commit(lambda: get_hub().revoke(kind="candidate", target=candidate_id))
+    if staff_id is not None:
+        await after_commit(lambda: get_hub().revoke(kind="staff", target=staff_id))

@@ -22,7 +22,13 @@ from babel.dates import format_datetime
 from portal.config import get_settings
 from portal.db import current_engine, is_unique_violation, write_transaction
 from portal.domain.rooms.errors import SendRefused
-from portal.domain.rooms.membership import Member, RoomInfo, member_for_staff, room_for_member
+from portal.domain.rooms.membership import (
+    Member,
+    RoomInfo,
+    member_for_staff,
+    member_in_room_now,
+    room_for_member,
+)
 from portal.domain.rooms.questions import (
     category_resolve,
     question_answer_by_reply,
@@ -118,11 +124,24 @@ _EVENT_COLUMNS = (
 
 
 def _visible_to(member: Member):
-    """Messages ``member`` may see: public ones, plus private threads that are theirs."""
-    if member.is_staff:
-        return RoomMessage.hidden_at.is_null()
-    return RoomMessage.hidden_at.is_null() & (
-        RoomMessage.private_to.is_null() | (RoomMessage.private_to == member.id)
+    """Messages ``member`` may see: public ones, plus the private threads that are theirs.
+
+    A private thread is the asker's, HR's and admins'; when its question is routed to
+    managers, also the managers' of the asker's department (as in the SLA tracker).
+    """
+    shown = RoomMessage.hidden_at.is_null()
+    if not member.is_staff:
+        return shown & (RoomMessage.private_to.is_null() | (RoomMessage.private_to == member.id))
+    if member.staff_role != "manager":
+        return shown
+    if member.department_id is None:
+        return shown & RoomMessage.private_to.is_null()
+    return shown & (
+        RoomMessage.private_to.is_null()
+        | (
+            (RoomMessage.private_role == "manager")
+            & (RoomMessage.private_to.department == member.department_id)
+        )
     )
 
 
@@ -194,7 +213,12 @@ async def _reply_target(room_id: int, member: Member, reply_to: object) -> dict[
         raise SendRefused("bad_reply_to", _("The message you reply to does not exist."))
     target = (
         await RoomMessage.select(
-            RoomMessage.id, RoomMessage.kind, RoomMessage.private_to, RoomMessage.author_candidate
+            RoomMessage.id,
+            RoomMessage.kind,
+            RoomMessage.private_to,
+            RoomMessage.private_role,
+            RoomMessage.private_to.department.as_alias("private_department"),
+            RoomMessage.author_candidate,
         )
         .where((RoomMessage.id == reply_to) & (RoomMessage.room == room_id) & _visible_to(member))
         .first()
@@ -308,14 +332,15 @@ async def message_send(
         raise
 
     hub = get_hub()
-    private_to = event["private_to"]
-    del event["private_to"]
-    await hub.publish(room_id, event, private_to=private_to)
+    private_to = event.pop("private_to")
+    manager_department = event.pop("manager_department")
+    await hub.publish(room_id, event, private_to=private_to, manager_department=manager_department)
     if answered is not None:
         await hub.publish(
             room_id,
             {"type": "answered", "question": answered, "answer": event["id"]},
             private_to=private_to,
+            manager_department=manager_department,
         )
     return SendResult(id=event["id"], duplicate=False)
 
@@ -334,6 +359,12 @@ async def _store(
     """Check and insert (inside the send's transaction); the event and any answered question."""
     # First, so the mute and rate checks below see every earlier send of the room.
     await _lock_room(room_id)
+    # Still allowed here? Checked in the transaction that stores the message, so a socket
+    # that missed its revocation (or a page opened before it) cannot post any more.
+    current = await member_in_room_now(author, room_id)
+    if current is None:
+        raise SendRefused("forbidden", _("You can no longer post in this room."))
+    author = current
     if not text:
         raise SendRefused("empty", _("Write something first."))
     limit = get_settings().room_message_max_chars
@@ -345,14 +376,21 @@ async def _store(
         )  # fmt: skip
     target = await _reply_target(room_id, author, reply_to)
     stored_kind = _validate_kind(author, kind, target)
-    private_to = None
+    category = await category_resolve(category_id) if stored_kind == "question" else None
+    private_to = private_role = manager_department = None
     if target is not None and target["private_to"] is not None:
+        # A reply in a private thread stays in it, seen by the same people.
         private_to = target["private_to"]
+        private_role = target["private_role"] or "hr"
+        if private_role == "manager":
+            manager_department = target["private_department"]
     elif private:
         if author.is_staff or stored_kind != "question":
             raise SendRefused("bad_private", _("Only your own questions can be private."))
         private_to = author.id
-    category = await category_resolve(category_id) if stored_kind == "question" else None
+        private_role = category.responder_role if category else "hr"
+        if private_role == "manager":
+            manager_department = author.department_id
     now = datetime.now(UTC)
     if not author.is_staff:
         if until := await _active_mute_until(room_id, author.id, now):
@@ -371,6 +409,7 @@ async def _store(
         body=text,
         reply_to=target["id"] if target else None,
         private_to=private_to,
+        private_role=private_role,
         created_at=now,
     )
     await message.save()
@@ -406,7 +445,9 @@ async def _store(
         "reply_to": message.reply_to,
         "created_at": _iso(now),
         "private": private_to is not None,
+        # Routing for the hub, removed before the frame goes out.
         "private_to": private_to,
+        "manager_department": manager_department,
     }
     return event, answered
 
