@@ -13,6 +13,7 @@ disconnected; it resumes from its last message id (``?after=``) when it can.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -46,6 +47,7 @@ class RoomConnection:
         "_pending",
         "_catching_up",
         "_drain_task",
+        "_close_task",
         "handler_task",
         "aborted",
         "__weakref__",
@@ -72,6 +74,7 @@ class RoomConnection:
         self._pending: deque[tuple[int | None, str]] | None = deque()
         self._catching_up = True
         self._drain_task: asyncio.Task[None] | None = None
+        self._close_task: asyncio.Task[None] | None = None
         # The task serving this socket, cancelled when the client is dropped as too slow.
         self.handler_task: asyncio.Task[Any] | None = None
         self.aborted = False
@@ -168,10 +171,20 @@ class RoomConnection:
             return
         self.closed = True
         self._pending = None
-        asyncio.get_running_loop().create_task(self._close(code, reason))
+        self._close_task = asyncio.get_running_loop().create_task(self._close(code, reason))
         if abort and self.handler_task is not None:
             self.aborted = True
             self.handler_task.cancel()
+
+    async def closing(self) -> None:
+        """Wait for a close started by :meth:`close_soon` to be sent.
+
+        The task serving the socket waits here before it returns: once the application
+        returns, the server drops the connection without the close code.
+        """
+        if self._close_task is not None:
+            with contextlib.suppress(Exception):
+                await self._close_task
 
     async def _close(self, code: int, reason: str) -> None:
         try:

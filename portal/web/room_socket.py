@@ -313,6 +313,8 @@ async def room_socket(scope: Scope, receive: Receive, send: Send, *, session_sto
                             ),
                         }
                     )
+            # Closed by the server (revoked, expired, resync): the close frame goes out first.
+            await connection.closing()
         except asyncio.CancelledError:
             if not connection.aborted:
                 raise
