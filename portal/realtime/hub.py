@@ -273,15 +273,18 @@ class RedisHub(LocalHub):
     async def _listen(self) -> None:
         backoff = 0.2
         while True:
-            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            pubsub = self.redis.pubsub()
             try:
                 await pubsub.psubscribe(f"{_channel_prefix()}*")
-                self._on_subscribed()
-                backoff = 0.2
                 async for message in pubsub.listen():
-                    if message.get("type") != "pmessage":
-                        continue
-                    self._deliver_payload(message["data"])
+                    kind = message.get("type")
+                    if kind == "pmessage":
+                        self._deliver_payload(message["data"])
+                    elif kind == "psubscribe":
+                        # Redis confirmed the subscription (sending the command is not
+                        # enough: on a connection Redis already dropped it "succeeds").
+                        self._on_subscribed()
+                        backoff = 0.2
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - reconnect whatever went wrong

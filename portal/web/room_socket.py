@@ -122,7 +122,11 @@ async def _session(scope: Scope, session_store: Store) -> tuple[int, int | None,
     if not origin_allowed(header_from_scope(scope, b"origin"), header_from_scope(scope, b"host")):
         raise Refused(403, "cross-site websocket refused")
     after = parse_after(scope.get("query_string", b""))
-    session = await session_read(session_store, cookie_from_scope(scope, SESSION_COOKIE))
+    try:
+        session = await session_read(session_store, cookie_from_scope(scope, SESSION_COOKIE))
+    except Exception as error:  # noqa: BLE001 - Redis restarting: the client retries later
+        logger.warning("room handshake: session store unreachable (%s)", error)
+        raise Refused(503, "sign-in store unavailable; try again shortly") from None
     if session is None:
         raise Refused(403, "not signed in")
     return int(match.group(1)), after, session
