@@ -184,14 +184,16 @@ async def _run_hook(hook: Callable[[], Awaitable[None]]) -> None:
 
 @contextlib.asynccontextmanager
 async def reads_together() -> AsyncIterator[None]:
-    """Several reads on one connection, from one snapshot.
+    """A burst of short reads (a websocket handshake), as cheaply as the database allows.
 
-    On SQLite a pooled reader connection (writes there fail); on PostgreSQL one pooled
-    connection. A burst of small reads (a websocket handshake) is cheaper on one.
+    On PostgreSQL one pooled connection and one snapshot. On SQLite the reads run on a
+    query-only connection in the event loop's thread (``portal/db_pools.py`` says why),
+    each from the latest commit; only short, indexed reads belong here, and writing
+    there fails loudly.
     """
     engine = current_engine()
     if isinstance(engine, PooledSQLiteEngine):
-        async with engine.read_transaction():
+        async with engine.inline_reads():
             yield
         return
     async with engine.transaction():

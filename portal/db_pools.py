@@ -8,8 +8,12 @@ process keeps:
 
 - up to ``readers`` connections for reads (``PRAGMA query_only``, so a write there fails
   loudly instead of taking the write lock through a back door): a statement outside a
-  transaction that starts with ``SELECT`` borrows one for that statement, a read
-  transaction (:func:`portal.db.reads_together`) for its duration;
+  transaction that starts with ``SELECT`` borrows one for that statement;
+- inside :func:`portal.db.reads_together` (a room handshake: a few small indexed reads,
+  thousands of them at once when a room reconnects), reads run on one query-only
+  connection in the event loop's own thread: such a read takes tens of microseconds,
+  less than handing it to a thread and back, which under load also waits for the
+  interpreter lock each way. Only short reads belong there: they hold the loop;
 - one writer connection for every write transaction and every other statement, taken in
   turn (an ``asyncio.Lock``): writers of this process queue here instead of spinning on
   SQLite's busy handler. Other processes still meet at SQLite's file lock: write
@@ -29,10 +33,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import os
+import sqlite3
+import threading
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiosqlite
@@ -44,6 +52,14 @@ logger = logging.getLogger("onramp.db")
 
 class PoolTimeout(TimeoutError):
     """No database connection became free within the pool timeout."""
+
+
+# Set inside reads_together() on SQLite: SELECTs run in the loop's thread (see above).
+_inline_reads: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "onramp_inline_reads", default=False
+)
+# A read in the loop's thread may wait this long for a lock (WAL makes that rare).
+INLINE_BUSY_TIMEOUT_SECONDS = 2.0
 
 
 class PooledSQLiteTransaction(SQLiteTransaction):
@@ -63,6 +79,8 @@ class PooledSQLiteTransaction(SQLiteTransaction):
 
     async def __aenter__(self) -> PooledSQLiteTransaction:
         engine: PooledSQLiteEngine = self.engine  # type: ignore[assignment]
+        if not self.read_only and _inline_reads.get():
+            raise RuntimeError("A write transaction cannot nest inside reads_together().")
         if self._parent is not None:
             if self._parent.read_only and not self.read_only:  # type: ignore[attr-defined]
                 raise RuntimeError("A write transaction cannot nest inside reads_together().")
@@ -115,6 +133,8 @@ class PooledSQLiteEngine(SQLiteEngine):
     __slots__ = (
         "readers",
         "pool_timeout",
+        "_inline",
+        "_inline_thread",
         "_idle",
         "_open_readers",
         "_waiters",
@@ -127,6 +147,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         super().__init__(path=path, **kwargs)
         self.readers = max(1, readers)
         self.pool_timeout = pool_timeout
+        self._inline: sqlite3.Connection | None = None
+        self._inline_thread: int | None = None
         self._reset_pool_state()
 
     def _reset_pool_state(self) -> None:
@@ -237,8 +259,32 @@ class PooledSQLiteEngine(SQLiteEngine):
             if self._writer_lock is not None and self._writer_lock.locked():
                 self._writer_lock.release()
 
+    # reads in the loop's thread ----------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def inline_reads(self) -> AsyncIterator[None]:
+        token = _inline_reads.set(True)
+        try:
+            yield
+        finally:
+            _inline_reads.reset(token)
+
+    def _inline_connection(self) -> sqlite3.Connection:
+        thread = threading.get_ident()
+        if self._inline is None or self._inline_thread != thread:
+            kwargs = {**self.connection_kwargs, "timeout": INLINE_BUSY_TIMEOUT_SECONDS}
+            connection = sqlite3.connect(**kwargs)
+            connection.row_factory = dict_factory
+            connection.execute("PRAGMA foreign_keys = 1")
+            connection.execute("PRAGMA query_only = 1")
+            self._inline, self._inline_thread = connection, thread
+        return self._inline
+
     async def close_pool(self) -> None:
         """Close every pooled connection (at shut-down, or before the event loop changes)."""
+        if self._inline is not None and self._inline_thread == threading.get_ident():
+            self._inline.close()
+        self._inline = self._inline_thread = None
         connections = [*self._idle]
         if self._writer is not None:
             connections.append(self._writer)
@@ -281,6 +327,10 @@ class PooledSQLiteEngine(SQLiteEngine):
         transaction = self.current_transaction.get()
         if transaction is not None:
             response = await transaction.connection.execute_fetchall(query, args)
+        elif _inline_reads.get():
+            if not _is_read(query):
+                raise RuntimeError("reads_together() is for reads; write in write_transaction().")
+            response = self._inline_connection().execute(query, args).fetchall()
         elif _is_read(query):
             connection = await self.reader_checkout()
             broken = False
