@@ -64,6 +64,8 @@ class LocalHub:
         self.membership_check: Callable[[RoomConnection], Awaitable[None]] | None = None
         self._expiry_timer: asyncio.TimerHandle | None = None
         self._next_expiry = float("inf")
+        # Re-checks in flight (the loop keeps only weak references to tasks).
+        self._checks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         return None
@@ -181,7 +183,9 @@ class LocalHub:
                 logger.exception("room membership re-check failed; closing the socket")
                 connection.close_soon(CLOSE_NOT_MEMBER, "access changed")
 
-        asyncio.get_running_loop().create_task(run())
+        task = asyncio.get_running_loop().create_task(run())
+        self._checks.add(task)
+        task.add_done_callback(self._checks.discard)
 
     # session expiry -------------------------------------------------------------------------
 
