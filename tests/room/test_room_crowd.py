@@ -32,8 +32,8 @@ from tests.room.crowd import (
 )
 
 MEMBERS = int(__import__("os").environ.get("CROWD_MEMBERS", "2000"))
-CONNECT_SECONDS = 120
-CAUGHT_UP_SECONDS = 60
+CONNECT_SECONDS = 180
+CAUGHT_UP_SECONDS = 90
 
 
 @pytest.fixture
