@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import math
@@ -75,6 +76,7 @@ class Server:
     notes: list[str] = field(default_factory=list)
     log_path: Path | None = None
     timings_path: Path | None = None  # the server's own timings, written when it stops
+    cleanups: list[Any] = field(default_factory=list)  # what to remove when it stops
 
 
 @dataclass
@@ -128,12 +130,49 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def tree_pids(pid: int) -> list[int]:
+    """``pid`` and its descendants (``onramp serve --workers N`` runs N worker processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
 def rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    """Resident memory of the server: the process and every worker it started."""
+    total = 0
+    for member in tree_pids(pid):
+        try:
+            with open(f"/proc/{member}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            continue
+    if not total:
+        raise RuntimeError(f"no VmRSS for process {pid}")
+    return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    total = 0.0
+    for member in tree_pids(pid):
+        with contextlib.suppress(OSError):
+            total += cpu_seconds(member)
+    return total
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -172,7 +211,14 @@ async def wait_http_ok(url: str, process: subprocess.Popen[bytes], timeout: floa
 # Onramp ---------------------------------------------------------------------------------
 
 
-def onramp_environment(var_dir: Path, port: int, sender_kind: str) -> dict[str, str]:
+def onramp_environment(
+    var_dir: Path,
+    port: int,
+    sender_kind: str,
+    *,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -181,15 +227,69 @@ def onramp_environment(var_dir: Path, port: int, sender_kind: str) -> dict[str, 
     env.update(
         {
             "ONRAMP_VAR_DIR": str(var_dir),
-            "ONRAMP_DATABASE_URL": f"sqlite:///{var_dir / 'bench.db'}",
+            "ONRAMP_DATABASE_URL": database_url or f"sqlite:///{var_dir / 'bench.db'}",
             "ONRAMP_BASE_URL": f"http://127.0.0.1:{port}",
+            "ONRAMP_REDIS_NAMESPACE": f"onramp-bench-{secrets.token_hex(4)}",
             "PICCOLO_CONF": "portal.piccolo_conf",
         }
     )
+    if redis_url:
+        env["ONRAMP_REDIS_URL"] = redis_url
     if sender_kind == "candidate":
         env[RATE_LIMIT_ENV[0]] = "1000000"
         env[RATE_LIMIT_ENV[1]] = "1"
     return env
+
+
+# Where the benchmark may create (and drop) its own PostgreSQL database: loopback only.
+POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+async def _postgres_admin(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def bench_database(kind: str, var_dir: Path) -> tuple[str, Any]:
+    """The database URL for a run and a coroutine function that removes it afterwards."""
+    if kind == "sqlite":
+
+        async def nothing() -> None:
+            return None
+
+        return f"sqlite:///{var_dir / 'bench.db'}", nothing
+    name = f"onramp_bench_{secrets.token_hex(5)}"
+    await _postgres_admin(f'CREATE DATABASE "{name}"')
+
+    async def drop() -> None:
+        await _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
+
+
+def start_redis(directory: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """A private redis-server on a free loopback port (the machine's shared one is left alone)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", str(port),
+         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return f"redis://127.0.0.1:{port}/0", process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("redis-server did not start")
 
 
 async def onramp_populate(members: int, sender_kind: str) -> dict[str, Any]:
@@ -336,21 +436,66 @@ async def _cohort_room(cohort_id: int, room_table: Any) -> tuple[int, str]:
 
 
 async def start_onramp(args: argparse.Namespace) -> tuple[Server, Path]:
+    """Onramp on a fresh database (``--database``), with ``--workers`` and its own Redis.
+
+    The server's ``cleanups`` remove what was made for it (its Redis, a PostgreSQL
+    database); :func:`stop_onramp` runs them.
+    """
     var_dir = Path(tempfile.mkdtemp(prefix="onramp-room-bench-"))
+    cleanups: list[Any] = []
     try:
-        return await _start_onramp(var_dir, args)
+        server = await _start_onramp(var_dir, args, cleanups)
     except BaseException:
+        await run_cleanups(cleanups)
         if not args.keep:
             shutil.rmtree(var_dir, ignore_errors=True)
         raise
+    server.cleanups = cleanups
+    return server, var_dir
 
 
-async def _start_onramp(var_dir: Path, args: argparse.Namespace) -> tuple[Server, Path]:
+async def run_cleanups(cleanups: list[Any]) -> None:
+    for cleanup in reversed(cleanups):
+        try:
+            result = cleanup()
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception as error:  # noqa: BLE001 - report and go on cleaning
+            print(f"cleanup failed: {error}", file=sys.stderr)
+    cleanups.clear()
+
+
+async def stop_onramp(server: Server) -> None:
+    stop_process(server.process)
+    await run_cleanups(server.cleanups)
+
+
+def backend_text(args: argparse.Namespace) -> str:
+    database = "PostgreSQL" if args.database == "postgres" else "SQLite"
+    fan_out = "Redis" if uses_redis(args) else "in memory"
+    return f"{database}, {args.workers} worker(s), fan-out {fan_out}"
+
+
+def uses_redis(args: argparse.Namespace) -> bool:
+    return bool(args.redis or args.workers > 1)
+
+
+async def _start_onramp(var_dir: Path, args: argparse.Namespace, cleanups: list[Any]) -> Server:
     members, sender_kind, keep = args.members, args.sender, args.keep
-    probed = args.probe or args.probe_memory
+    probed = getattr(args, "probe", False) or getattr(args, "probe_memory", False)
     probe_out = var_dir / "probe.json" if probed else None
+    if probed and args.workers > 1:
+        raise SystemExit("--probe runs one worker")
     port = free_port()
-    env = onramp_environment(var_dir, port, sender_kind)
+    database_url, drop_database = await bench_database(args.database, var_dir)
+    cleanups.append(drop_database)
+    redis_url = None
+    if uses_redis(args):
+        redis_url, redis_process = start_redis(var_dir)
+        cleanups.append(lambda: stop_process(redis_process))
+    env = onramp_environment(
+        var_dir, port, sender_kind, database_url=database_url, redis_url=redis_url
+    )
     subprocess.run(
         [sys.executable, "-m", "onramp.cli", "migrate"],
         cwd=PROJECT_ROOT,
@@ -363,13 +508,17 @@ async def _start_onramp(var_dir: Path, args: argparse.Namespace) -> tuple[Server
         del os.environ[key]
     os.environ.update({key: value for key, value in env.items() if key.startswith("ONRAMP_")})
     os.environ["PICCOLO_CONF"] = env["PICCOLO_CONF"]
-    sys.path.insert(0, str(PROJECT_ROOT))
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    _forget_settings()
     started = time.monotonic()
     population = await onramp_populate(members, sender_kind)
     setup_seconds = time.monotonic() - started
     log_path = var_dir / "server.log"
     with open(log_path, "wb") as log:
         command = [sys.executable, "-m", "onramp.cli", "serve", "--port", str(port)]
+        if args.workers > 1:
+            command += ["--workers", str(args.workers)]
         if probe_out is not None:
             command = [
                 sys.executable,
@@ -392,11 +541,13 @@ async def _start_onramp(var_dir: Path, args: argparse.Namespace) -> tuple[Server
     except BaseException:
         stop_process(process)
         raise
+    store = "Redis" if redis_url else "the file store"
     notes = [
+        f"backend: {backend_text(args)}",
         f"room: {population['room_how']} (id {population['room_id']}); "
         f"{members} members created and signed in in {setup_seconds:.1f} s "
         f"(candidates {population['create_seconds']:.1f} s in bulk, "
-        f"sessions {population['session_seconds']:.1f} s via session_start on the file store)",
+        f"sessions {population['session_seconds']:.1f} s via session_start on {store})",
         "sender: "
         + (
             "a staff (hr) member, who is not rate-limited"
@@ -405,7 +556,7 @@ async def _start_onramp(var_dir: Path, args: argparse.Namespace) -> tuple[Server
         ),
         f"var dir: {var_dir}" + (" (kept)" if keep else " (removed at exit)"),
     ]
-    server = Server(
+    return Server(
         name="onramp",
         process=process,
         target=Target(
@@ -419,7 +570,21 @@ async def _start_onramp(var_dir: Path, args: argparse.Namespace) -> tuple[Server
         log_path=log_path,
         timings_path=probe_out,
     )
-    return server, var_dir
+
+
+def _forget_settings() -> None:
+    """Settings, engine and stores cached by an earlier run in this process start afresh."""
+    if "portal.config" not in sys.modules:
+        return
+    from portal import piccolo_conf
+    from portal.auth import stores
+    from portal.config import get_settings
+    from portal.db import bind_engine, create_engine
+
+    get_settings.cache_clear()
+    stores._redis_stores.clear()
+    bind_engine(create_engine())
+    del piccolo_conf
 
 
 async def start_reference(members: int) -> Server:
@@ -515,7 +680,8 @@ async def measure(server: Server, args: argparse.Namespace) -> Result:
                 + "; ".join(sorted(set(result.connect_errors))[:3])
             )
 
-        server_cpu_0, client_cpu_0, wall_0 = cpu_seconds(pid), load.cpu_seconds(), time.monotonic()
+        server_cpu_0, client_cpu_0 = tree_cpu_seconds(pid), load.cpu_seconds()
+        wall_0 = time.monotonic()
         begin = time.monotonic() + 0.2
         sent_ns = array("q", bytes(8 * messages))
         for seq in range(messages):
@@ -547,7 +713,7 @@ async def measure(server: Server, args: argparse.Namespace) -> Result:
             await asyncio.sleep(0.25)
         result.drain_seconds = time.monotonic() - drain_started
         wall = time.monotonic() - wall_0
-        result.server_cpu = (cpu_seconds(pid) - server_cpu_0) / wall
+        result.server_cpu = (tree_cpu_seconds(pid) - server_cpu_0) / wall
         result.client_cpu = (load.cpu_seconds() - client_cpu_0) / wall
         result.rss_peak_run = rss_bytes(pid)
         result.open_after_run = progress["open"] + (0 if sender.lost else 1)
@@ -623,8 +789,9 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
     print()
     print(
         f"Room fan-out: {args.members:,} members in one room, {args.rate:g} msg/s for "
-        f"{args.seconds:g} s from one member ({messages} messages); load client: "
-        f"{args.load_procs} process(es); {os.cpu_count()} CPUs; "
+        f"{args.seconds:g} s from one member ({messages} messages); Onramp: "
+        f"{backend_text(args)}; load client: {args.load_procs} process(es); "
+        f"{os.cpu_count()} CPUs; "
         f"load average before: {_loadavg_text()}"
     )
     print(_row("", [result.name for result in results]))
@@ -806,7 +973,7 @@ async def run(args: argparse.Namespace) -> list[Result]:
             result = await measure(onramp, args)
             results.insert(0, result)
         finally:
-            stop_process(onramp.process)
+            await stop_onramp(onramp)
             if onramp.timings_path is not None:
                 traced = ", tracemalloc on: RSS, latency inflated" if args.probe_memory else ""
                 result.notes.append(f"server run under bench/room_probe.py (timers on{traced})")
@@ -859,6 +1026,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="also trace Onramp's allocations and print what the idle connections hold",
     )
+    add_backend_arguments(parser)
     parser.add_argument("--keep", action="store_true", help="keep Onramp's temporary var dir")
     parser.add_argument("--show-log", action="store_true", help="print the end of Onramp's log")
     args = parser.parse_args(argv)
@@ -867,6 +1035,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.rate <= 0 or args.seconds <= 0:
         parser.error("--rate and --seconds must be positive")
     return args
+
+
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="Onramp's database: a fresh SQLite file, or a fresh database on 127.0.0.1:5432",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="onramp serve --workers (above 1 implies --redis)"
+    )
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="fan out through a private redis-server started for the run",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,15 +90,14 @@ def _gc_callback(phase: str, info: dict[str, Any]) -> None:
 def install() -> None:
     gc.callbacks.append(_gc_callback)
 
-    from piccolo.engine.sqlite import SQLiteEngine
-
+    from portal.db_pools import PooledSQLiteEngine as SQLiteEngine
     from portal.domain.rooms import messages as room_messages
     from portal.realtime.hub import LocalHub
     from portal.web import room_socket
 
     handle_frame = room_socket._handle_frame
 
-    async def timed_handle_frame(send: Any, room: Any, member: Any, raw: str) -> None:
+    async def timed_handle_frame(send: Any, connection: Any, store: Any, raw: str) -> None:
         global _lag_task
         if _lag_task is None:
             _lag_task = asyncio.get_running_loop().create_task(_loop_lag())
@@ -109,13 +108,13 @@ def install() -> None:
             )
         match = BENCH_BODY.search(raw)
         if match is None:
-            await handle_frame(send, room, member, raw)
+            await handle_frame(send, connection, store, raw)
             return
         started = time.monotonic_ns()
         TIMINGS["queued"].append((started - int(match.group(2))) / 1e6)
         token = IN_BENCH.set(True)
         try:
-            await handle_frame(send, room, member, raw)
+            await handle_frame(send, connection, store, raw)
         finally:
             _record("handle_frame", started)
             IN_BENCH.reset(token)

@@ -17,7 +17,7 @@ from portal.api.routes import api_router
 from portal.auth.middleware import SessionPrincipalMiddleware
 from portal.auth.stores import ExpiredEntrySweeper, store_for
 from portal.config import STATIC_DIR, Settings, get_settings
-from portal.db import close_engine, prepare_engine
+from portal.db import database_start, database_stop
 from portal.domain.journeys.evaluation import journeys_start, journeys_stop
 from portal.domain.messaging.relay import outbox_relay_start, outbox_relay_stop
 from portal.domain.sla.watch import sla_watch_start, sla_watch_stop
@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         ),
         exception_handlers=html_exception_handlers(),
         on_startup=[
-            prepare_engine,
+            database_start,
             sla_watch_start,
             outbox_relay_start,
             sweeper.start,
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             outbox_relay_stop,
             sla_watch_stop,
             stop_hubs,
-            close_engine,
+            database_stop,
         ]
         if manage_database
         else [],

@@ -107,6 +107,13 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        # Request headers (and websocket handshakes) must arrive within
+        # ONRAMP_HEADER_TIMEOUT_SECONDS: half-open connections are closed.
+        http="onramp.http_protocol:HeaderTimeoutProtocol",
+        timeout_keep_alive=5,
+        # A cohort reconnecting at once (Redis restarted, a deploy) queues here, not in
+        # refused connections.
+        backlog=4096,
         # The rooms' fan-out relies on this implementation's non-blocking send (see
         # portal/realtime/connection.py); pings find dead phones, frames stay small.
         ws="websockets-sansio",

@@ -194,6 +194,20 @@ class Settings:
         parse=database_url,
         default_text="`sqlite:///./var/onramp.db`",
     )
+    database_pool_size: int = env(
+        "ONRAMP_DATABASE_POOL_SIZE",
+        10,
+        "database connections each worker process keeps: PostgreSQL's pool, opened at "
+        "start-up; on SQLite, reader connections (opened as needed) besides one writer",
+        parse=whole_number(),
+    )
+    database_pool_timeout_seconds: int = env(
+        "ONRAMP_DATABASE_POOL_TIMEOUT_SECONDS",
+        30,
+        "how long a request waits for a free database connection (a busy pool queues, and "
+        "a PostgreSQL that refuses connections is retried) before it fails",
+        parse=whole_number(),
+    )
     redis_url: str | None = env(
         "ONRAMP_REDIS_URL",
         None,
@@ -290,6 +304,20 @@ class Settings:
     )
     room_message_max_chars: int = env(
         "ONRAMP_ROOM_MESSAGE_MAX_CHARS", 1000, "longest room message", parse=whole_number()
+    )
+    room_sockets_per_session: int = env(
+        "ONRAMP_ROOM_SOCKETS_PER_SESSION",
+        10,
+        "open room websockets one session may have per worker process; more are refused "
+        "with HTTP 429",
+        parse=whole_number(),
+    )
+    header_timeout_seconds: int = env(
+        "ONRAMP_HEADER_TIMEOUT_SECONDS",
+        10,
+        "a connection must finish sending its request headers (a websocket its handshake) "
+        "within this time, or it is closed (half-open connections, slowloris)",
+        parse=whole_number(),
     )
     sla_check_seconds: int = env(
         "ONRAMP_SLA_CHECK_SECONDS",

@@ -2,14 +2,20 @@
 
 Piccolo finds its engine through ``piccolo_conf.DB``; :func:`bind_engine` swaps it for
 every table at once so a process (a test session, say) can move between databases.
+Every process reuses its connections (``portal/db_pools.py``): PostgreSQL through a pool
+of ``ONRAMP_DATABASE_POOL_SIZE`` connections opened at start-up, SQLite through as many
+reader connections plus one writer. A busy pool queues (up to
+``ONRAMP_DATABASE_POOL_TIMEOUT_SECONDS``) rather than failing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import io
+import logging
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from urllib.parse import urlsplit
 
 from piccolo.engine.base import Engine
@@ -17,6 +23,9 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from portal.config import get_settings
+from portal.db_pools import PooledSQLiteEngine, start_postgres_pool
+
+logger = logging.getLogger("onramp.db")
 
 os.environ.setdefault("PICCOLO_CONF", "portal.piccolo_conf")
 
@@ -31,7 +40,13 @@ def create_engine(database_url: str | None = None) -> Engine:
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)
-        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        settings = get_settings()
+        return PooledSQLiteEngine(
+            path=path,
+            readers=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout_seconds,
+            timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
+        )
     parts = urlsplit(url)
     config = {
         "host": parts.hostname or "127.0.0.1",
@@ -63,13 +78,18 @@ def bind_engine(engine: Engine) -> None:
 
 
 async def prepare_engine(engine: Engine | None = None) -> None:
-    """Per-process start-up: WAL for SQLite, a connection pool for PostgreSQL."""
+    """Per-process start-up: WAL for SQLite, the connection pool for PostgreSQL."""
     engine = engine or current_engine()
     if isinstance(engine, SQLiteEngine):
         # WAL lets readers proceed while one writer writes; it persists in the file.
         await engine.run_ddl("PRAGMA journal_mode=WAL")
     elif isinstance(engine, PostgresEngine) and engine.pool is None:
-        await engine.start_connection_pool(min_size=1, max_size=10)
+        settings = get_settings()
+        await start_postgres_pool(
+            engine,
+            size=settings.database_pool_size,
+            timeout=settings.database_pool_timeout_seconds,
+        )
 
 
 async def close_engine(engine: Engine | None = None) -> None:
@@ -77,6 +97,18 @@ async def close_engine(engine: Engine | None = None) -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
         engine.pool = None
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.close_pool()
+
+
+# The app's start-up and shut-down hooks. Litestar passes the app to a hook that takes an
+# argument, so these take none (``prepare_engine(app)`` once left PostgreSQL without a pool).
+async def database_start() -> None:
+    await prepare_engine()
+
+
+async def database_stop() -> None:
+    await close_engine()
 
 
 async def migrate(*, quiet: bool = True) -> None:
@@ -91,32 +123,80 @@ async def migrate(*, quiet: bool = True) -> None:
         raise RuntimeError(f"Migrations failed: {result.message}\n{sink.getvalue()}")
 
 
+# Callbacks waiting for the outermost write transaction of this context to commit.
+_commit_hooks: contextvars.ContextVar[list[Callable[[], Awaitable[None]]] | None] = (
+    contextvars.ContextVar("onramp_commit_hooks", default=None)
+)
+
+
 @contextlib.asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction for writes.
 
     On SQLite it starts IMMEDIATE, taking the write lock up front: a deferred
     transaction that reads then writes can fail with "database is locked" when
-    another writer got there between the two.
+    another writer got there between the two. Inside another write transaction it is
+    part of that one (no savepoint): the outermost commits, and runs what
+    :func:`after_commit` registered.
     """
     engine = current_engine()
+    if engine.current_transaction.get() is not None:
+        async with _transaction(engine):
+            yield
+        return
+    hooks: list[Callable[[], Awaitable[None]]] = []
+    token = _commit_hooks.set(hooks)
+    try:
+        async with _transaction(engine):
+            yield
+    finally:
+        _commit_hooks.reset(token)
+    for hook in hooks:
+        await _run_hook(hook)
+
+
+def _transaction(engine: Engine):  # type: ignore[no-untyped-def]
     if isinstance(engine, SQLiteEngine):
-        async with engine.transaction(transaction_type=TransactionType.immediate):
-            yield
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+async def after_commit(hook: Callable[[], Awaitable[None]]) -> None:
+    """Run ``hook`` once the current write transaction has committed (now, outside one).
+
+    For what other processes must learn only when the change is visible: room sockets
+    re-checking membership, events. A failing hook is logged, never raised: the change
+    it follows is already committed.
+    """
+    hooks = _commit_hooks.get()
+    if hooks is not None:
+        hooks.append(hook)
     else:
-        async with engine.transaction():
-            yield
+        await _run_hook(hook)
+
+
+async def _run_hook(hook: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await hook()
+    except Exception:
+        logger.exception("after-commit hook %r failed", hook)
 
 
 @contextlib.asynccontextmanager
 async def reads_together() -> AsyncIterator[None]:
-    """Several reads on one connection.
+    """A burst of short reads (a websocket handshake), as cheaply as the database allows.
 
-    Piccolo's SQLite engine opens a connection per query outside a transaction; a burst of
-    small reads (a websocket handshake) is much cheaper on one. On PostgreSQL it is one
-    pooled connection and a consistent snapshot.
+    On PostgreSQL one pooled connection and one snapshot. On SQLite the reads run on a
+    query-only connection in the event loop's thread (``portal/db_pools.py`` says why),
+    each from the latest commit; only short, indexed reads belong here, and writing
+    there fails loudly.
     """
-    async with current_engine().transaction():
+    engine = current_engine()
+    if isinstance(engine, PooledSQLiteEngine):
+        async with engine.inline_reads():
+            yield
+        return
+    async with engine.transaction():
         yield
 
 

@@ -13,10 +13,13 @@ disconnected; it resumes from its last message id (``?after=``) when it can.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from portal.domain.access import department_scope
 
 logger = logging.getLogger("onramp.rooms")
 
@@ -28,6 +31,8 @@ CLOSE_TIMEOUT = 5.0
 # Close codes a client can act on.
 CLOSE_TOO_SLOW = 4008  # could not keep up: reconnect and resume with ?after=
 CLOSE_RESYNC = 1012  # the server lost its fan-out link: reconnect and resume
+CLOSE_SIGNED_OUT = 4401  # the session ended (signed out, expired, revoked): sign in again
+CLOSE_NOT_MEMBER = 4403  # no longer allowed in this room: do not reconnect
 
 SendFn = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -35,44 +40,76 @@ SendFn = Callable[[dict[str, Any]], Awaitable[None]]
 class RoomConnection:
     __slots__ = (
         "_send",
-        "is_staff",
-        "candidate_id",
+        "member",
+        "room_id",
+        "session_key",
+        "expires_at",
         "generation",
         "closed",
         "_pending",
         "_catching_up",
         "_drain_task",
+        "_close_task",
         "handler_task",
         "aborted",
         "__weakref__",
     )
 
-    def __init__(self, send: SendFn, *, is_staff: bool, candidate_id: int | None) -> None:
+    def __init__(
+        self,
+        send: SendFn,
+        *,
+        member: Any,
+        session_key: str | None = None,
+        expires_at: float = float("inf"),
+    ) -> None:
         self._send = send
-        self.is_staff = is_staff
-        self.candidate_id = candidate_id
+        # Who is connected (portal.domain.rooms.membership.Member: kind, id, staff,
+        # department_id); replaced when a re-check finds their role or department changed.
+        self.member = member
+        self.room_id = 0
+        self.session_key = session_key
+        self.expires_at = expires_at
         self.generation = 0
         self.closed = False
         # None while frames go straight out; a queue while catching up or draining.
         self._pending: deque[tuple[int | None, str]] | None = deque()
         self._catching_up = True
         self._drain_task: asyncio.Task[None] | None = None
+        self._close_task: asyncio.Task[None] | None = None
         # The task serving this socket, cancelled when the client is dropped as too slow.
         self.handler_task: asyncio.Task[Any] | None = None
         self.aborted = False
 
-    def may_see(self, private_to: int | None) -> bool:
-        return private_to is None or self.is_staff or self.candidate_id == private_to
+    def may_see(self, private_to: int | None, manager_department: int | None = None) -> bool:
+        """Public frames for all; a private thread for its asker, HR and admins, and the
+        managers of ``manager_department`` when it is routed to managers."""
+        if private_to is None:
+            return True
+        member = self.member
+        if member.kind == "candidate":
+            return member.id == private_to
+        scope = department_scope(member.staff)
+        if scope is None:
+            return True  # HR and admins see every private thread
+        return manager_department is not None and scope == manager_department
 
     def offer(
-        self, message: dict[str, Any], text: str, message_id: int | None, private_to: int | None
+        self,
+        message: dict[str, Any],
+        text: str,
+        message_id: int | None,
+        private_to: int | None,
+        manager_department: int | None = None,
     ) -> None:
         """Deliver one frame (called by the hub for every connection of the room).
 
         ``message`` is the ASGI send event for ``text``, built once per delivery and shared
         by every connection (servers only read it).
         """
-        if self.closed or not self.may_see(private_to):
+        if self.closed or (
+            private_to is not None and not self.may_see(private_to, manager_department)
+        ):
             return
         if self._pending is not None:
             self._queue(text, message_id)
@@ -137,10 +174,20 @@ class RoomConnection:
             return
         self.closed = True
         self._pending = None
-        asyncio.get_running_loop().create_task(self._close(code, reason))
+        self._close_task = asyncio.get_running_loop().create_task(self._close(code, reason))
         if abort and self.handler_task is not None:
             self.aborted = True
             self.handler_task.cancel()
+
+    async def closing(self) -> None:
+        """Wait for a close started by :meth:`close_soon` to be sent.
+
+        The task serving the socket waits here before it returns: once the application
+        returns, the server drops the connection without the close code.
+        """
+        if self._close_task is not None:
+            with contextlib.suppress(Exception):
+                await self._close_task
 
     async def _close(self, code: int, reason: str) -> None:
         try:

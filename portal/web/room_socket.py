@@ -7,10 +7,12 @@ itself. :class:`RoomSocketFrontDoor` hands websocket connections under ``/ws/roo
 :func:`room_socket` and everything else to the Litestar app; it shares the app's session
 store, so the same cookie signs in.
 
-The handshake is refused (HTTP 403) for a foreign ``Origin`` (no cross-site websocket
-hijacking: the session cookie would otherwise ride along), without a valid session, or
-for a room the member may not join. Then: subscribe, catch up from the database after
-``?after=``, and relay frames both ways until the client leaves.
+The handshake is refused with an HTTP status before the upgrade: 400 for a malformed
+path or ``?after=``, 403 for a foreign ``Origin`` (no cross-site websocket hijacking: the
+session cookie would otherwise ride along), without a valid session, or for a room the
+member may not join, 429 when the session already has its cap of open room sockets. Then:
+subscribe, catch up from the database after ``?after=``, and relay frames both ways until
+the client leaves, the session ends (4401) or the member loses the room (4403).
 """
 
 from __future__ import annotations
@@ -25,11 +27,17 @@ from urllib.parse import parse_qs, urlsplit
 from litestar.stores.base import Store
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from portal.auth.sessions import SESSION_COOKIE, session_load
+from portal.auth.sessions import SESSION_COOKIE, Session, session_alive, session_read
 from portal.config import get_settings
 from portal.db import reads_together
 from portal.domain.errors import NotFound
-from portal.domain.rooms.membership import Member, RoomInfo, member_for_principal, room_for_member
+from portal.domain.rooms.membership import (
+    Member,
+    RoomInfo,
+    member_for_principal,
+    member_in_room_now,
+    room_for_member,
+)
 from portal.domain.rooms.messages import (
     SendRefused,
     hidden_ids_up_to,
@@ -38,15 +46,18 @@ from portal.domain.rooms.messages import (
     message_send,
     recent_message_events,
 )
+from portal.i18n import gettext as _
 from portal.i18n import reset_locale, scope_locale, set_locale
-from portal.realtime.connection import RoomConnection
+from portal.realtime.connection import CLOSE_NOT_MEMBER, CLOSE_SIGNED_OUT, RoomConnection
 from portal.realtime.hub import encode_event, get_hub
 from portal.scope_headers import cookie_from_scope, header_from_scope
 
 logger = logging.getLogger("onramp.rooms")
 
-PATH = re.compile(r"^/ws/rooms/(\d{1,12})/?$")
-# A close before the handshake completes becomes HTTP 403 for the client.
+# ASCII digits only: "\d" would also take "²" (and int() would then fail).
+PATH = re.compile(r"^/ws/rooms/([0-9]{1,12})/?$")
+# A close before the handshake completes becomes HTTP 403 for the client (servers
+# without the ASGI HTTP-response extension).
 CLOSE_FORBIDDEN = 4403
 MAX_FRAME_CHARS = 16_000
 CATCH_UP_PAGE = 500
@@ -70,6 +81,15 @@ class RoomSocketFrontDoor:
         return getattr(self.app, name)
 
 
+class Refused(Exception):
+    """The handshake is refused with ``status`` (and a short plain-text reason)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
 def origin_allowed(origin: str | None, host: str | None) -> bool:
     """Same site only: the configured base URL's host, or the Host the browser asked for."""
     if not origin:
@@ -83,38 +103,43 @@ def origin_allowed(origin: str | None, host: str | None) -> bool:
     return origin_host in allowed
 
 
-def _parse_after(query_string: bytes) -> int | None:
-    """``?after=<id>``: None when absent, -1 when not a whole number."""
+def parse_after(query_string: bytes) -> int | None:
+    """``?after=<id>``: None when absent; Refused (400) unless a whole number in ASCII."""
     values = parse_qs(query_string.decode("latin-1")).get("after")
     if not values or values[0] == "":
         return None
     raw = values[0]
-    if not raw.isdigit() or len(raw) > 18:
-        return -1
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise Refused(400, "after must be a message id (digits)")
     return int(raw)
 
 
-async def _admit(scope: Scope, session_store: Store) -> tuple[Member, RoomInfo, int | None] | None:
-    """Who connects to which room, or None to refuse the handshake."""
+async def _session(scope: Scope, session_store: Store) -> tuple[int, int | None, Session]:
+    """The checks that need no database: path, origin, ``after``, the session."""
     match = PATH.match(scope["path"])
     if match is None:
-        return None
+        raise Refused(400, "no such room address")
     if not origin_allowed(header_from_scope(scope, b"origin"), header_from_scope(scope, b"host")):
-        return None
-    after = _parse_after(scope.get("query_string", b""))
-    if after == -1:
-        return None
-    principal = await session_load(session_store, cookie_from_scope(scope, SESSION_COOKIE))
-    if principal is None:
-        return None
-    member = await member_for_principal(principal)
-    if member is None:
-        return None
+        raise Refused(403, "cross-site websocket refused")
+    after = parse_after(scope.get("query_string", b""))
     try:
-        room = await room_for_member(int(match.group(1)), member)
+        session = await session_read(session_store, cookie_from_scope(scope, SESSION_COOKIE))
+    except Exception as error:  # noqa: BLE001 - Redis restarting: the client retries later
+        logger.warning("room handshake: session store unreachable (%s)", error)
+        raise Refused(503, "sign-in store unavailable; try again shortly") from None
+    if session is None:
+        raise Refused(403, "not signed in")
+    return int(match.group(1)), after, session
+
+
+async def _member_and_room(room_id: int, session: Session) -> tuple[Member, RoomInfo]:
+    member = await member_for_principal(session.principal)
+    if member is None:
+        raise Refused(403, "not signed in")
+    try:
+        return member, await room_for_member(room_id, member)
     except NotFound:
-        return None
-    return member, room, after
+        raise Refused(403, "not a member of this room") from None
 
 
 async def _catch_up_frames(
@@ -144,14 +169,24 @@ async def _catch_up_frames(
     return frames, {event["id"] for event in events}
 
 
-async def _handle_frame(send: Send, room: RoomInfo, member: Member, raw: str) -> None:
+def _decode_frame(raw: str) -> Any:
+    """The JSON frame, or None when it is not JSON we read (too long, malformed, too deep)."""
+    if len(raw) > MAX_FRAME_CHARS:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        # RecursionError: JSON nested hundreds deep, which Python's parser refuses.
+        return None
+
+
+async def _handle_frame(
+    send: Send, connection: RoomConnection, session_store: Store, raw: str
+) -> None:
     async def reply(event: dict[str, Any]) -> None:
         await send({"type": "websocket.send", "text": encode_event(event)})
 
-    try:
-        frame = json.loads(raw) if len(raw) <= MAX_FRAME_CHARS else None
-    except ValueError:
-        frame = None
+    frame = _decode_frame(raw)
     if not isinstance(frame, dict):
         await reply(SendRefused("bad_frame", "Frames are JSON objects.").event(client_id=None))
         return
@@ -163,10 +198,19 @@ async def _handle_frame(send: Send, room: RoomInfo, member: Member, raw: str) ->
     if kind != "send":
         await reply(SendRefused("bad_type", "Unknown frame type.").event(client_id=client_id))
         return
+    # Signed out or expired since the socket opened: a missed revocation changes nothing.
+    if connection.session_key is not None and not await session_alive(
+        session_store, connection.session_key
+    ):
+        await reply(
+            SendRefused("signed_out", _("Your session has ended. Sign in again.")).event(client_id)
+        )
+        connection.close_soon(CLOSE_SIGNED_OUT, "signed out")
+        return
     try:
         result = await message_send(
-            room_id=room.id,
-            author=member,
+            room_id=connection.room_id,
+            author=connection.member,
             client_id=frame.get("client_id"),
             kind=frame.get("kind", "chat"),
             body=frame.get("body"),
@@ -176,8 +220,38 @@ async def _handle_frame(send: Send, room: RoomInfo, member: Member, raw: str) ->
         )
     except SendRefused as refused:
         await reply(refused.event(client_id))
+        if refused.code == "forbidden":
+            connection.close_soon(CLOSE_NOT_MEMBER, "not a member")
         return
     await reply({"type": "ack", "client_id": client_id, "id": result.id})
+
+
+async def membership_recheck(connection: RoomConnection) -> None:
+    """After a revocation naming this member: close, or carry on with what they are now."""
+    if connection.closed:
+        return
+    async with reads_together():
+        current = await member_in_room_now(connection.member, connection.room_id)
+    if current is None:
+        connection.close_soon(CLOSE_NOT_MEMBER, "not a member")
+    else:
+        # Role or department may have changed which private threads they see.
+        connection.member = current
+
+
+async def _refuse(scope: Scope, send: Send, refused: Refused) -> None:
+    if "websocket.http.response" in scope.get("extensions", {}):
+        body = refused.reason.encode()
+        await send(
+            {
+                "type": "websocket.http.response.start",
+                "status": refused.status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+            }
+        )
+        await send({"type": "websocket.http.response.body", "body": body})
+    else:
+        await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN})
 
 
 async def room_socket(scope: Scope, receive: Receive, send: Send, *, session_store: Store) -> None:
@@ -187,29 +261,37 @@ async def room_socket(scope: Scope, receive: Receive, send: Send, *, session_sto
         if (await receive())["type"] != "websocket.connect":
             return
         hub = get_hub()
+        hub.membership_check = membership_recheck
         await hub.ready()
-        # Every read of the handshake on one database connection (it matters when a whole
-        # cohort reconnects at once).
-        async with reads_together():
-            admitted = await _admit(scope, session_store)
-            if admitted is None:
-                await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN})
-                return
-            member, room, after = admitted
-            del admitted
-            connection = RoomConnection(
-                send, is_staff=member.is_staff, candidate_id=None if member.is_staff else member.id
-            )
-            connection.handler_task = asyncio.current_task()
-            # Subscribe first, then read the database: whatever is published during the
-            # catch-up waits in the connection's queue and is sent after it, minus what the
-            # catch-up sent.
-            hub.subscribe(room.id, connection)
-            try:
-                frames, delivered = await _catch_up_frames(room, member, after)
-            except BaseException:
-                hub.unsubscribe(room.id, connection)
-                raise
+        try:
+            room_id, after, session = await _session(scope, session_store)
+            # Every database read of the handshake on one connection (it matters when a
+            # whole cohort reconnects at once).
+            async with reads_together():
+                member, room = await _member_and_room(room_id, session)
+                connection = RoomConnection(
+                    send,
+                    member=member,
+                    session_key=session.key,
+                    expires_at=session.expires_at,
+                )
+                connection.handler_task = asyncio.current_task()
+                # Subscribe first, then read the database: whatever is published during the
+                # catch-up waits in the connection's queue and is sent after it, minus what
+                # the catch-up sent.
+                if not hub.subscribe(
+                    room.id, connection, max_per_session=get_settings().room_sockets_per_session
+                ):
+                    raise Refused(429, "too many open room sockets for this session")
+                try:
+                    frames, delivered = await _catch_up_frames(room, member, after)
+                except BaseException:
+                    hub.unsubscribe(room.id, connection)
+                    raise
+        except Refused as refused:
+            await _refuse(scope, send, refused)
+            return
+        del session, member, room
         try:
             await send({"type": "websocket.accept"})
             for text in frames:
@@ -224,9 +306,9 @@ async def room_socket(scope: Scope, receive: Receive, send: Send, *, session_sto
                 if raw is None:
                     raw = (message.get("bytes") or b"").decode("utf-8", "replace")
                 try:
-                    await _handle_frame(send, room, member, raw)
+                    await _handle_frame(send, connection, session_store, raw)
                 except Exception:
-                    logger.exception("room %s: frame failed", room.id)
+                    logger.exception("room %s: frame failed", connection.room_id)
                     await send(
                         {
                             "type": "websocket.send",
@@ -235,6 +317,8 @@ async def room_socket(scope: Scope, receive: Receive, send: Send, *, session_sto
                             ),
                         }
                     )
+            # Closed by the server (revoked, expired, resync): the close frame goes out first.
+            await connection.closing()
         except asyncio.CancelledError:
             if not connection.aborted:
                 raise
@@ -243,6 +327,6 @@ async def room_socket(scope: Scope, receive: Receive, send: Send, *, session_sto
             pass  # the client vanished mid-send
         finally:
             connection.closed = True
-            hub.unsubscribe(room.id, connection)
+            hub.unsubscribe(connection.room_id, connection)
     finally:
         reset_locale(locale_token)

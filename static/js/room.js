@@ -184,9 +184,15 @@
       Object.keys(outbox).forEach(function (id) { socket.send(JSON.stringify(outbox[id])); });
     };
     socket.onmessage = onFrame;
-    socket.onclose = function () {
-      setStatus(false);
+    socket.onclose = function (event) {
       socket = null;
+      if (event.code === 4401 || event.code === 4403) {
+        // Signed out, or no longer a member here: reconnecting would only be refused.
+        status.textContent = t(event.code === 4401 ? "signed-out" : "not-member");
+        status.className = "status offline";
+        return;
+      }
+      setStatus(false);
       // Back off 1 s, 2 s, 4 s… up to 30 s, with jitter so a cohort doesn't reconnect in step.
       setTimeout(connect, backoff * (0.7 + Math.random() * 0.6));
       backoff = Math.min(backoff * 2, 30000);

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from portal.db import unique_violation_raises, write_transaction
+from portal.auth.sessions import Principal, sessions_revoke
+from portal.db import after_commit, unique_violation_raises, write_transaction
 from portal.domain.candidates.tables import CANDIDATE_STATUSES, Candidate, StageChange
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department, Position, Stage
+from portal.domain.rooms.membership import member_sockets_recheck
 from portal.domain.validation import name_check, normalize_email, normalize_phone
 from portal.i18n import gettext as _
 
@@ -155,6 +157,7 @@ async def candidate_update(
 ) -> Candidate:
     candidate = await candidate_get(candidate_id)
     clean = await candidate_check(data, candidate_id=candidate_id)
+    moved = (clean.cohort_id, clean.department_id) != (candidate.cohort, candidate.department)
     with unique_violation_raises(_contact_taken):
         async with write_transaction():
             if clean.department_id != candidate.department:
@@ -169,6 +172,9 @@ async def candidate_update(
             candidate.external_id = clean.external_id
             candidate.updated_at = datetime.now(UTC)
             await candidate.save()
+    if moved:
+        # Another cohort or department: other rooms.
+        await member_sockets_recheck(candidate_id=candidate_id)
     return candidate
 
 
@@ -252,3 +258,8 @@ async def candidate_set_status(
             source=f"status:{status}",
             note=reason,
         ).save()
+    if status == "withdrawn":
+        # Their sessions end (pages, API, uploads) and their room sockets close.
+        principal = Principal(kind="candidate", id=candidate_id)
+        await after_commit(lambda: sessions_revoke(principal=principal))
+        await member_sockets_recheck(candidate_id=candidate_id)

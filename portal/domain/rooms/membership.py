@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from portal.auth.sessions import Principal
-from portal.db import is_unique_violation, write_transaction
+from portal.db import after_commit, is_unique_violation, write_transaction
 from portal.domain.access import (
     StaffRef,
     candidate_may_join_room,
@@ -70,14 +70,35 @@ class RoomInfo:
 
 
 def member_for_staff(staff: StaffUser) -> Member:
+    return _staff_member(staff.id, staff.name, staff.email, staff.role, staff.department)
+
+
+def _staff_member(
+    staff_id: int, name: str, email: str, role: str, department_id: int | None
+) -> Member:
     return Member(
         kind="staff",
-        id=staff.id,
-        name=staff.name or staff.email.split("@")[0],
-        role=public_role(staff.role),  # type: ignore[arg-type]
-        department_id=staff.department,
-        staff=StaffRef(role=staff.role, department=staff.department),
+        id=staff_id,
+        name=name or email.split("@")[0],
+        role=public_role(role),  # type: ignore[arg-type]
+        department_id=department_id,
+        staff=StaffRef(role=role, department=department_id),
     )
+
+
+# The two reads of every room handshake (and of every send's re-check), written as SQL:
+# when a whole room reconnects they run thousands of times at once, and building them with
+# Piccolo's query builder took about a hundred times longer than running them.
+_CANDIDATE_MEMBER_SQL = (
+    "SELECT id, name, department, cohort FROM candidate WHERE id = {} AND status != 'withdrawn'"
+)
+_STAFF_MEMBER_SQL = (
+    "SELECT id, name, email, role, department, is_active FROM staff_user WHERE id = {}"
+)
+_ROOM_SQL = (
+    "SELECT id, name, cohort, department, pinned_message_id FROM room "
+    "WHERE id = {} AND is_archived = {}"
+)
 
 
 async def member_for_principal(principal: Principal | None) -> Member | None:
@@ -85,16 +106,10 @@ async def member_for_principal(principal: Principal | None) -> Member | None:
     if principal is None:
         return None
     if principal.kind == "candidate":
-        row = (
-            await Candidate.select(
-                Candidate.id, Candidate.name, Candidate.department, Candidate.cohort
-            )
-            .where((Candidate.id == principal.id) & (Candidate.status != "withdrawn"))
-            .first()
-            .run()
-        )
-        if row is None:
+        rows = await Candidate.raw(_CANDIDATE_MEMBER_SQL, principal.id).run()
+        if not rows:
             return None
+        row = rows[0]
         return Member(
             kind="candidate",
             id=row["id"],
@@ -103,10 +118,11 @@ async def member_for_principal(principal: Principal | None) -> Member | None:
             department_id=row["department"],
             cohort_id=row["cohort"],
         )
-    staff = await StaffUser.objects().where(StaffUser.id == principal.id).first().run()
-    if staff is None or not staff.is_active:
+    rows = await StaffUser.raw(_STAFF_MEMBER_SQL, principal.id).run()
+    if not rows or not rows[0]["is_active"]:
         return None
-    return member_for_staff(staff)
+    row = rows[0]
+    return _staff_member(row["id"], row["name"], row["email"], row["role"], row["department"])
 
 
 def _room_info(row: dict) -> RoomInfo:
@@ -154,18 +170,30 @@ async def may_join(member: Member, room: RoomInfo) -> bool:
 
 async def room_for_member(room_id: int, member: Member) -> RoomInfo:
     """The room if ``member`` may join it; NotFound otherwise (no hint that it exists)."""
-    row = (
-        await Room.select(*_ROOM_COLUMNS)
-        .where((Room.id == room_id) & (Room.is_archived == False))  # noqa: E712
-        .first()
-        .run()
-    )
-    if row is None:
+    rows = await Room.raw(_ROOM_SQL, room_id, False).run()
+    if not rows:
         raise NotFound(_("This room does not exist or is not yours."))
-    room = _room_info(row)
+    room = _room_info(rows[0])
     if not await may_join(member, room):
         raise NotFound(_("This room does not exist or is not yours."))
     return room
+
+
+async def member_in_room_now(member: Member, room_id: int) -> Member | None:
+    """``member`` as the database has them now, if still allowed in the room; else None.
+
+    For a socket opened earlier: since then the candidate may have been withdrawn or
+    moved, the account deactivated or given another role or department, the room
+    archived. Each send asks again (inside its transaction), as does a revocation.
+    """
+    current = await member_for_principal(Principal(kind=member.kind, id=member.id))
+    if current is None:
+        return None
+    try:
+        await room_for_member(room_id, current)
+    except NotFound:
+        return None
+    return current
 
 
 async def cohort_room_ensure(cohort_id: int) -> int:
@@ -256,3 +284,24 @@ async def room_create(*, name: str, cohort_id: int | None, department_id: int | 
 
 async def room_archive(room_id: int) -> None:
     await Room.update({Room.is_archived: True}).where(Room.id == room_id).run()
+    await room_sockets_close(room_id)
+
+
+async def room_sockets_close(room_id: int) -> None:
+    """Close the room's open sockets on every worker (after the room was archived)."""
+    from portal.realtime.hub import get_hub
+
+    await after_commit(lambda: get_hub().revoke(kind="room", target=room_id))
+
+
+async def member_sockets_recheck(
+    *, candidate_id: int | None = None, staff_id: int | None = None
+) -> None:
+    """After a change to someone's rights (withdrawn, moved, deactivated, new role or
+    department), their open room sockets re-check membership on every worker."""
+    from portal.realtime.hub import get_hub
+
+    if candidate_id is not None:
+        await after_commit(lambda: get_hub().revoke(kind="candidate", target=candidate_id))
+    if staff_id is not None:
+        await after_commit(lambda: get_hub().revoke(kind="staff", target=staff_id))

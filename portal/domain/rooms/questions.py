@@ -59,7 +59,13 @@ async def category_resolve(category_id: object) -> Category:
             return Category(id=0, name="", responder_role="hr")
         chosen = categories[-1]
     else:
-        if isinstance(category_id, str) and category_id.isdigit():
+        # ASCII digits only: "²" passes str.isdigit() but is no number int() reads.
+        if (
+            isinstance(category_id, str)
+            and category_id.isascii()
+            and category_id.isdigit()
+            and len(category_id) <= 18
+        ):
             category_id = int(category_id)
         chosen = next((row for row in categories if row["id"] == category_id), None)
         if chosen is None or isinstance(category_id, bool):
@@ -128,6 +134,8 @@ async def _question_for_staff(question_id: int, staff: StaffUser) -> dict[str, A
             RoomQuestion.status,
             RoomQuestion.is_private,
             RoomQuestion.asker,
+            RoomQuestion.responder_role,
+            RoomQuestion.asker.department.as_alias("asker_department"),
         )
         .where(RoomQuestion.id == question_id)
         .first()
@@ -187,10 +195,14 @@ async def message_mark_as_answer(*, question_id: int, message_id: int, staff: St
         raise Conflict(_("This question is already answered or closed."))
     from portal.realtime.hub import get_hub
 
+    private = question["is_private"]
     await get_hub().publish(
         question["room"],
         {"type": "answered", "question": question["message"], "answer": answer["id"]},
-        private_to=question["asker"] if question["is_private"] else None,
+        private_to=question["asker"] if private else None,
+        manager_department=question["asker_department"]
+        if private and question["responder_role"] == "manager"
+        else None,
     )
 
 

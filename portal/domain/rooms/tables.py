@@ -58,6 +58,9 @@ class RoomMessage(Table, tablename="room_message"):
     reply_to = Integer(null=True, default=None)
     # A private question ("ask HR") and its answers: seen by the asker and staff only.
     private_to = ForeignKey(Candidate, null=True)
+    # Which staff see a private thread: "hr" (HR and admins) or "manager" (also the
+    # managers of the asker's department), from the question's category when asked.
+    private_role = Varchar(length=20, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     hidden_at = Timestamptz(null=True, default=None)
     hidden_by = ForeignKey(StaffUser, null=True)

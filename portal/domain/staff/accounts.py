@@ -11,10 +11,12 @@ from portal.auth.passwords import (
     password_problem,
     password_verify,
 )
-from portal.db import write_transaction
+from portal.auth.sessions import Principal, sessions_revoke
+from portal.db import after_commit, write_transaction
 from portal.domain.access import ADMIN_ROLES, StaffRef, is_admin, role_is_department_scoped
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Department
+from portal.domain.rooms.membership import member_sockets_recheck
 from portal.domain.staff.tables import STAFF_ROLES, StaffUser
 from portal.domain.validation import normalize_email
 from portal.i18n import gettext as _
@@ -139,6 +141,12 @@ async def staff_update(
                 StaffUser.is_active: is_active,
             }
         ).where(StaffUser.id == staff_id)
+    if not is_active:
+        # A deactivated account's sessions end, wherever they are.
+        principal = Principal(kind="staff", id=staff_id)
+        await after_commit(lambda: sessions_revoke(principal=principal))
+    # Role, department or access may have changed the rooms (and private threads) they see.
+    await member_sockets_recheck(staff_id=staff_id)
 
 
 async def staff_reset_password(*, staff_id: int) -> str:

@@ -1,0 +1,471 @@
+"""Connection reuse for both databases: a pool-like SQLite engine and a queueing PostgreSQL pool.
+
+**SQLite.** Piccolo's engine opens a new connection (and with it a thread) for every query
+outside a transaction and for every transaction. A room handshake makes half a dozen small
+reads: opening connections cost more than the reads, and a reconnecting cohort started
+hundreds of threads at once (each growing its own malloc arena, which stays). Here each
+process keeps:
+
+- up to ``readers`` connections for reads (``PRAGMA query_only``, so a write there fails
+  loudly instead of taking the write lock through a back door): a statement outside a
+  transaction that starts with ``SELECT`` borrows one for that statement;
+- inside :func:`portal.db.reads_together` (a room handshake: a few small indexed reads,
+  thousands of them at once when a room reconnects), reads run on one query-only
+  connection in the event loop's own thread: such a read takes tens of microseconds,
+  less than handing it to a thread and back, which under load also waits for the
+  interpreter lock each way. Only short reads belong there: they hold the loop;
+- one writer connection for every write transaction and every other statement, taken in
+  turn (an ``asyncio.Lock``): writers of this process queue here instead of spinning on
+  SQLite's busy handler. Other processes still meet at SQLite's file lock: write
+  transactions begin ``IMMEDIATE`` and wait up to the busy timeout; WAL lets readers read
+  meanwhile.
+
+A statement runs with one hand-off to the connection's thread (``execute_fetchall``)
+instead of Piccolo's four (a ``PRAGMA`` before every statement, execute, fetch, close).
+
+**PostgreSQL.** Piccolo uses asyncpg's pool when one is started. :class:`QueueingPool`
+wraps it so a connection the server refuses (``TooManyConnectionsError`` when other clients
+use up ``max_connections``, or while PostgreSQL starts) is waited for like a busy pool:
+retried with back-off until the pool timeout, instead of failing the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiosqlite
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
+
+logger = logging.getLogger("onramp.db")
+
+
+class PoolTimeout(TimeoutError):
+    """No database connection became free within the pool timeout."""
+
+
+# Set inside reads_together() on SQLite: SELECTs run in the loop's thread (see above).
+_inline_reads: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "onramp_inline_reads", default=False
+)
+# A read in the loop's thread may wait this long for a lock (WAL makes that rare).
+INLINE_BUSY_TIMEOUT_SECONDS = 2.0
+
+
+class PooledSQLiteTransaction(SQLiteTransaction):
+    """A transaction on a pooled connection: a reader (``read_only``) or the writer."""
+
+    __slots__ = ("read_only",)
+
+    def __init__(
+        self,
+        engine: PooledSQLiteEngine,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+        read_only: bool = False,
+    ) -> None:
+        super().__init__(engine, transaction_type=transaction_type, allow_nested=allow_nested)
+        self.read_only = read_only
+
+    async def __aenter__(self) -> PooledSQLiteTransaction:
+        engine: PooledSQLiteEngine = self.engine  # type: ignore[assignment]
+        if not self.read_only and _inline_reads.get():
+            raise RuntimeError("A write transaction cannot nest inside reads_together().")
+        if self._parent is not None:
+            if self._parent.read_only and not self.read_only:  # type: ignore[attr-defined]
+                raise RuntimeError("A write transaction cannot nest inside reads_together().")
+            return self._parent  # type: ignore[return-value]
+        if self.read_only:
+            self.connection = await engine.reader_checkout()
+        else:
+            self.connection = await engine.writer_checkout()
+        try:
+            await self.begin()
+        except BaseException:
+            await self._release(broken=False)
+            raise
+        self.context = engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:  # type: ignore[no-untyped-def]
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self._release(broken=False)
+        return exception is None
+
+    async def _release(self, *, broken: bool) -> None:
+        engine: PooledSQLiteEngine = self.engine  # type: ignore[assignment]
+        connection = self.connection
+        # A commit or rollback that failed (or was cancelled) may leave the transaction
+        # open: never hand such a connection to the next user.
+        if connection.in_transaction:
+            try:
+                await connection.execute_fetchall("ROLLBACK")
+            except Exception:  # noqa: BLE001 - the connection is replaced below
+                broken = True
+        if self.read_only:
+            engine.reader_checkin(connection, broken=broken)
+        else:
+            await engine.writer_checkin(connection, broken=broken)
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine with reused connections (see the module's docstring)."""
+
+    __slots__ = (
+        "readers",
+        "pool_timeout",
+        "_inline",
+        "_inline_thread",
+        "_idle",
+        "_open_readers",
+        "_waiters",
+        "_writer",
+        "_writer_lock",
+        "_loop",
+    )
+
+    def __init__(self, path: str, *, readers: int, pool_timeout: float, **kwargs: Any) -> None:
+        super().__init__(path=path, **kwargs)
+        self.readers = max(1, readers)
+        self.pool_timeout = pool_timeout
+        self._inline: sqlite3.Connection | None = None
+        self._inline_thread: int | None = None
+        self._reset_pool_state()
+
+    def _reset_pool_state(self) -> None:
+        self._idle: list[aiosqlite.Connection] = []
+        self._open_readers = 0
+        self._waiters: deque[asyncio.Future[aiosqlite.Connection]] = deque()
+        self._writer: aiosqlite.Connection | None = None
+        self._writer_lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _bind_loop(self) -> None:
+        """Locks and waiters belong to one event loop; a new loop starts a fresh pool.
+
+        (The CLI migrates in one loop and then serves in another; connections of the old
+        one were closed by :meth:`close_pool`.)
+        """
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            for connection in [*self._idle, *([self._writer] if self._writer else [])]:
+                connection.stop()
+            self._reset_pool_state()
+            self._loop = loop
+            self._writer_lock = asyncio.Lock()
+
+    async def _connect(self, *, read_only: bool) -> aiosqlite.Connection:
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        # A connection somebody forgot to close must not keep the process from exiting.
+        thread = getattr(connection, "_thread", None)
+        if thread is not None:
+            thread.daemon = True
+        await connection
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        await connection.execute_fetchall("PRAGMA foreign_keys = 1")
+        if read_only:
+            await connection.execute_fetchall("PRAGMA query_only = 1")
+        return connection
+
+    # readers ------------------------------------------------------------------------------
+
+    async def reader_checkout(self) -> aiosqlite.Connection:
+        self._bind_loop()
+        if self._idle:
+            return self._idle.pop()
+        if self._open_readers < self.readers:
+            self._open_readers += 1
+            try:
+                return await self._connect(read_only=True)
+            except BaseException:
+                self._open_readers -= 1
+                raise
+        # All readers busy: queue (first come, first served) until one is checked in.
+        waiter: asyncio.Future[aiosqlite.Connection] = self._loop.create_future()  # type: ignore[union-attr]
+        self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(waiter, self.pool_timeout)
+        except BaseException as error:
+            if waiter.done() and not waiter.cancelled():
+                # Handed a connection just as the wait ended: give it back.
+                self.reader_checkin(waiter.result(), broken=False)
+            if isinstance(error, TimeoutError):
+                raise PoolTimeout(
+                    f"no free SQLite reader connection within {self.pool_timeout:g} s"
+                ) from None
+            raise
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+
+    def reader_checkin(self, connection: aiosqlite.Connection, *, broken: bool) -> None:
+        if broken or self._loop is not asyncio.get_running_loop():
+            self._open_readers = max(0, self._open_readers - 1)
+            connection.stop()  # closes it on its own thread
+            return
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        self._idle.append(connection)
+
+    # the writer ---------------------------------------------------------------------------
+
+    async def writer_checkout(self) -> aiosqlite.Connection:
+        self._bind_loop()
+        assert self._writer_lock is not None
+        started = time.monotonic()
+        try:
+            await asyncio.wait_for(self._writer_lock.acquire(), self.pool_timeout)
+        except TimeoutError:
+            raise PoolTimeout(
+                f"the SQLite writer stayed busy for {time.monotonic() - started:.0f} s"
+            ) from None
+        try:
+            if self._writer is None:
+                self._writer = await self._connect(read_only=False)
+            return self._writer
+        except BaseException:
+            self._writer_lock.release()
+            raise
+
+    async def writer_checkin(self, connection: aiosqlite.Connection, *, broken: bool) -> None:
+        try:
+            if broken and self._writer is connection:
+                self._writer = None
+                with contextlib.suppress(Exception):
+                    await connection.close()
+        finally:
+            if self._writer_lock is not None and self._writer_lock.locked():
+                self._writer_lock.release()
+
+    # reads in the loop's thread ----------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def inline_reads(self) -> AsyncIterator[None]:
+        token = _inline_reads.set(True)
+        try:
+            yield
+        finally:
+            _inline_reads.reset(token)
+
+    def _inline_connection(self) -> sqlite3.Connection:
+        thread = threading.get_ident()
+        if self._inline is None or self._inline_thread != thread:
+            kwargs = {**self.connection_kwargs, "timeout": INLINE_BUSY_TIMEOUT_SECONDS}
+            connection = sqlite3.connect(**kwargs)
+            connection.row_factory = dict_factory
+            connection.execute("PRAGMA foreign_keys = 1")
+            connection.execute("PRAGMA query_only = 1")
+            self._inline, self._inline_thread = connection, thread
+        return self._inline
+
+    async def close_pool(self) -> None:
+        """Close every pooled connection (at shut-down, or before the event loop changes)."""
+        if self._inline is not None and self._inline_thread == threading.get_ident():
+            self._inline.close()
+        self._inline = self._inline_thread = None
+        connections = [*self._idle]
+        if self._writer is not None:
+            connections.append(self._writer)
+        self._reset_pool_state()
+        for connection in connections:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    # Piccolo's engine interface ------------------------------------------------------------
+
+    def transaction(  # type: ignore[override]
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+    ) -> PooledSQLiteTransaction:
+        """A transaction on the writer: any transaction may write."""
+        return PooledSQLiteTransaction(
+            self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
+    def read_transaction(self) -> PooledSQLiteTransaction:
+        """Several reads on one reader connection, from one snapshot."""
+        return PooledSQLiteTransaction(self, read_only=True)
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        # Only Piccolo's batch() asks for a connection of its own (and closes it).
+        return await self._connect(read_only=False)
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False):  # type: ignore[no-untyped-def]
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        return await self._run(query, args, querystring=querystring)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False):  # type: ignore[no-untyped-def]
+        return await self._run(ddl, [], querystring=None)
+
+    async def _run(self, query: str, args: list[Any], *, querystring: QueryString | None) -> Any:
+        query_id = self.get_query_id()
+        if self.log_queries:
+            self.print_query(query_id=query_id, query=str(querystring or query))
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            response = await transaction.connection.execute_fetchall(query, args)
+        elif _inline_reads.get():
+            if not _is_read(query):
+                raise RuntimeError("reads_together() is for reads; write in write_transaction().")
+            response = self._inline_connection().execute(query, args).fetchall()
+        elif _is_read(query):
+            connection = await self.reader_checkout()
+            broken = False
+            try:
+                response = await connection.execute_fetchall(query, args)
+            except aiosqlite.Error as error:
+                broken = _connection_broken(error)
+                raise
+            finally:
+                self.reader_checkin(connection, broken=broken)
+        else:
+            connection = await self.writer_checkout()
+            broken = False
+            try:
+                response = await connection.execute_fetchall(query, args)
+            except aiosqlite.Error as error:
+                broken = _connection_broken(error)
+                raise
+            finally:
+                await self.writer_checkin(connection, broken=broken)
+        response = list(response)
+        if self.log_responses:
+            self.print_response(query_id=query_id, response=response)
+        return response
+
+
+def _is_read(query: str) -> bool:
+    return query.lstrip()[:6].upper() == "SELECT"
+
+
+def _connection_broken(error: BaseException) -> bool:
+    # Constraint violations and the like leave the connection fine; I/O errors don't.
+    return isinstance(error, (aiosqlite.OperationalError, aiosqlite.DatabaseError)) and (
+        "disk i/o" in str(error).lower() or "malformed" in str(error).lower()
+    )
+
+
+# PostgreSQL -------------------------------------------------------------------------------
+
+# Refusals that mean "not now": the server is full or starting. Waited for, like a busy pool.
+_RETRY_ERROR_NAMES = {"TooManyConnectionsError", "CannotConnectNowError"}
+
+
+def _retryable(error: BaseException) -> bool:
+    return type(error).__name__ in _RETRY_ERROR_NAMES or isinstance(
+        error, (ConnectionRefusedError, ConnectionResetError)
+    )
+
+
+class QueueingPool:
+    """asyncpg's pool, with refused connections waited for instead of failing the request.
+
+    Piccolo awaits ``acquire()`` (transactions) or uses it as an async context manager
+    (single statements), and calls ``release()`` and ``close()``.
+    """
+
+    def __init__(self, pool: Any, *, timeout: float) -> None:
+        self.pool = pool
+        self.timeout = timeout
+
+    def acquire(self) -> _Acquire:
+        return _Acquire(self)
+
+    async def acquire_connection(self) -> Any:
+        deadline = time.monotonic() + self.timeout
+        delay = 0.05
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PoolTimeout(f"no PostgreSQL connection within {self.timeout:g} s")
+            try:
+                # A busy pool queues inside asyncpg until a connection is released.
+                return await self.pool.acquire(timeout=left)
+            except TimeoutError:
+                raise PoolTimeout(f"no PostgreSQL connection within {self.timeout:g} s") from None
+            except Exception as error:
+                if not _retryable(error):
+                    raise
+                logger.warning("PostgreSQL refused a connection (%s); waiting", error)
+                await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                delay = min(delay * 2, 1.0)
+
+    async def release(self, connection: Any) -> None:
+        await self.pool.release(connection)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    def get_size(self) -> int:
+        return self.pool.get_size()
+
+
+class _Acquire:
+    __slots__ = ("queueing", "connection")
+
+    def __init__(self, queueing: QueueingPool) -> None:
+        self.queueing = queueing
+        self.connection: Any = None
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        return self.queueing.acquire_connection().__await__()
+
+    async def __aenter__(self) -> Any:
+        self.connection = await self.queueing.acquire_connection()
+        return self.connection
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.queueing.release(self.connection)
+
+
+async def start_postgres_pool(engine: Any, *, size: int, timeout: float) -> None:
+    """Open ``size`` connections now (a reconnecting crowd then opens none) and queue beyond.
+
+    Start-up waits too when PostgreSQL is full or still starting, up to ``timeout``.
+    """
+    import asyncpg
+
+    deadline = time.monotonic() + timeout
+    delay = 0.2
+    while True:
+        try:
+            pool = await asyncpg.create_pool(
+                **engine.config,
+                # Which process holds which connection, in pg_stat_activity.
+                server_settings={"application_name": f"onramp-{os.getpid()}"},
+                min_size=size,
+                max_size=size,
+                # Keep them: connections reopened lazily later could be refused mid-storm.
+                max_inactive_connection_lifetime=0,
+            )
+            break
+        except Exception as error:
+            if not _retryable(error) or time.monotonic() + delay > deadline:
+                raise
+            logger.warning("PostgreSQL refused the pool (%s); retrying", error)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    engine.pool = QueueingPool(pool, timeout=timeout)
