@@ -140,6 +140,7 @@ EXPECTED_PERMISSIONS = {
     "create_login_link": (True, True, True),
     "manage_cohorts": (True, True, False),
     "manage_content": (True, True, False),
+    "manage_messages": (True, True, False),
     "manage_organisation": (True, True, False),
     "manage_rooms": (True, True, False),
     "review_documents": (True, True, False),
