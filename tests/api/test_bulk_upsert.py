@@ -6,7 +6,7 @@ import asyncio
 
 from portal.domain.candidates.tables import Candidate, StageChange
 from portal.domain.organisation.tables import Department, Stage
-from tests.api.conftest import assert_problem, offer
+from tests.api.helpers import assert_problem, offer
 from tests.factories import make_candidate
 
 URL = "/api/v1/candidates"

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.domain.candidates.login_links import login_link_create
-from tests.browser.conftest import SCREENSHOT_DIR, live_url
+from tests.browser.helpers import SCREENSHOT_DIR, live_url
 from tests.factories import make_candidate, make_cohort, make_department
 
 

@@ -11,7 +11,7 @@ import websockets
 from portal.domain.rooms.membership import cohort_room_ensure
 from portal.domain.rooms.tables import RoomMessage
 from tests.factories import make_candidate, make_cohort, make_department
-from tests.room.conftest import candidate_cookie, connect, receive, send
+from tests.room.helpers import candidate_cookie, connect, receive, send
 
 
 async def _member(base_url: str):

@@ -13,7 +13,7 @@ from tests.factories import (
     sign_in_candidate,
     sign_in_staff,
 )
-from tests.videos.conftest import png_bytes, put_chunk, start_upload, tiny_mp4
+from tests.videos.helpers import png_bytes, put_chunk, start_upload, tiny_mp4
 
 
 @pytest.fixture
