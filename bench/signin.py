@@ -39,8 +39,8 @@ from urllib.parse import urlencode, urlsplit
 
 from room_fanout import (
     PROJECT_ROOT,
-    _forget_settings,
     _create_candidates,
+    _forget_settings,
     bench_database,
     free_port,
     onramp_environment,
@@ -271,6 +271,11 @@ async def one_run(database: str, args: argparse.Namespace) -> tuple[Rate, Rate, 
     return signins, reference, notes
 
 
+def _loadavg() -> str:
+    with open("/proc/loadavg") as handle:
+        return " ".join(handle.read().split()[:3])
+
+
 def _ms(value: float) -> str:
     return f"{1000 * value:.1f}"
 
@@ -281,7 +286,7 @@ def report(database: str, runs: list[tuple[Rate, Rate, list[str]]], args: argpar
         f"Link sign-ins, {database}: {args.links:,} links, {args.concurrency} keep-alive "
         f"connections, {args.workers} worker(s), sessions in the file store; "
         f"reference GET {args.reference_path}; {os.cpu_count()} CPUs; "
-        f"load {' '.join(open('/proc/loadavg').read().split()[:3])}"
+        f"load {_loadavg()}"
     )
     print(
         f"  {'run':<4}{'sign-ins/s':>11}{'p50 ms':>8}{'p99 ms':>8}{'CPU ms':>8}"
