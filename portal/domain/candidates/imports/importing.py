@@ -7,7 +7,8 @@ from typing import Literal
 
 from litestar.stores.base import Store
 
-from portal.db import write_transaction
+from portal.db import unique_violation_raises, write_transaction
+from portal.domain.candidates.batch.write import candidate_batch_write
 from portal.domain.candidates.imports.csv_file import ImportFile, import_file_read
 from portal.domain.candidates.imports.previews import (
     ImportRecord,
@@ -18,10 +19,12 @@ from portal.domain.candidates.imports.previews import (
     preview_save,
     preview_take,
 )
-from portal.domain.candidates.imports.row_checks import CheckedRow, import_rows_check
-from portal.domain.candidates.records import candidate_create
+from portal.domain.candidates.imports.row_checks import (
+    CheckedRow,
+    import_rows_check,
+    import_rows_resolve,
+)
 from portal.domain.errors import ValidationFailed
-from portal.domain.tags.names import candidate_tags_set
 
 # Shown back on the page; never used as a path.
 _FILENAME_LIMIT = 100
@@ -129,26 +132,34 @@ async def candidate_import_preview(
 
 
 async def _create_all(rows: list[CheckedRow], *, actor_id: int) -> list[ImportedCandidate]:
-    imported: list[ImportedCandidate] = []
-    # One transaction: a failure on any row leaves no candidate of this file behind.
-    async with write_transaction():
-        for row in rows:
-            assert row.data is not None
-            # candidate_create checks the row again inside this transaction, so a phone
-            # taken since the preview fails here instead of being imported twice.
-            candidate = await candidate_create(data=row.data, actor_id=actor_id, source="import")
-            if row.value("tags"):
-                await candidate_tags_set(candidate_id=candidate.id, tags=row.value("tags"))
-            imported.append(
-                ImportedCandidate(
-                    id=candidate.id,
-                    name=candidate.name,
-                    phone=candidate.phone,
-                    department=row.value("department"),
-                    ordinal=candidate.ordinal,
-                )
-            )
-    return imported
+    """Create every row as one batch: checked again and written inside one transaction.
+
+    A failure leaves no candidate of this file behind. The rows are resolved again under
+    the write lock, so a phone taken since the preview fails here (ValidationFailed)
+    instead of being imported twice; a unique index refusing a row (a writer that won a
+    race on PostgreSQL) fails the same way.
+    """
+    with unique_violation_raises(_taken_meanwhile):
+        async with write_transaction():
+            resolution = await import_rows_resolve([row.row for row in rows])
+            if not resolution.valid:
+                raise _taken_meanwhile()
+            outcomes = await candidate_batch_write(resolution, source="import", actor_id=actor_id)
+    return [
+        ImportedCandidate(
+            id=outcome.id,
+            name=resolved.clean.name if resolved.clean else row.value("name"),
+            phone=resolved.clean.phone if resolved.clean else row.value("phone"),
+            department=row.value("department"),
+            ordinal=outcome.ordinal,
+        )
+        for row, resolved, outcome in zip(rows, resolution.rows, outcomes, strict=True)
+    ]
+
+
+def _taken_meanwhile() -> ValidationFailed:
+    # Never shown: the caller checks the rows again and shows what changed.
+    return ValidationFailed({"rows": "changed since the check"})
 
 
 async def candidate_import_confirm(
