@@ -150,21 +150,17 @@ async def _apply_updates(updates: list[_Update], now: datetime) -> None:
         "integer", "varchar", "varchar", "varchar", "integer", "integer", "integer",
         "integer", "integer", "varchar", "timestamptz",
     )  # fmt: skip
-    placeholders = "(" + ", ".join(sql.typed(kind) for kind in types) + ")"
     assignments = (
         "name = v.column2, phone = v.column3, email = v.column4, department = v.column5, "
         "position = v.column6, cohort = v.column7, ordinal = v.column8, stage = v.column9, "
         "status = v.column10, updated_at = v.column11"
     )
-    chunks = [[row] for row in values] if _hands_over(changed) else [values]
-    for chunk in chunks:
-        for start in range(0, len(chunk), sql.INSERT_CHUNK):
-            part = chunk[start : start + sql.INSERT_CHUNK]
+    batches = [[row] for row in values] if _hands_over(changed) else [values]
+    for batch in batches:
+        for source, args in sql.row_sources(types, batch):
             await sql.run(
-                f"UPDATE candidate SET {assignments} FROM (VALUES "
-                + ", ".join([placeholders] * len(part))
-                + ") AS v WHERE candidate.id = v.column1",
-                *[value for row in part for value in row],
+                f"UPDATE candidate SET {assignments} FROM {source} WHERE candidate.id = v.column1",
+                *args,
             )
 
 
@@ -206,12 +202,11 @@ async def _apply_tags(resolution: BatchResolution, ids: dict[int, int], now: dat
         changed.add(row.index)
         removals.extend((candidate_id, tag) for tag in sorted(current - wanted))
         additions.extend((candidate_id, tag, now) for tag in sorted(wanted - current))
-    for start in range(0, len(removals), sql.INSERT_CHUNK):
-        part = removals[start : start + sql.INSERT_CHUNK]
-        pairs = ", ".join([f"({sql.typed('integer')}, {sql.typed('integer')})"] * len(part))
+    for source, args in sql.row_sources(("integer", "integer"), removals):
         await sql.run(
-            f"DELETE FROM candidate_tag WHERE (candidate, tag) IN (VALUES {pairs})",
-            *[value for pair in part for value in pair],
+            "DELETE FROM candidate_tag WHERE (candidate, tag) IN "
+            f"(SELECT v.column1, v.column2 FROM {source})",
+            *args,
         )
     await sql.insert_rows(
         "candidate_tag", ("candidate", "tag", "created_at"),
