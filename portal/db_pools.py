@@ -460,6 +460,27 @@ class _Acquire:
         await self.queueing.release(self.connection)
 
 
+def _connection_class() -> Any:
+    import asyncpg
+
+    class SessionlessConnection(asyncpg.Connection):  # type: ignore[misc]
+        """A pooled connection handed back without asyncpg's reset query.
+
+        asyncpg runs ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``
+        every time a connection goes back to the pool, which Piccolo does after every
+        statement outside a transaction: a second round trip for each of them (a link
+        sign-in is one UPDATE, so it was half of its database time). Onramp keeps no
+        session state on its connections: settings are ``SET LOCAL``, advisory locks are
+        ``pg_advisory_xact_lock``, nothing LISTENs or leaves a cursor open, all of which
+        end with their transaction; an open transaction is still rolled back on release.
+        """
+
+        def get_reset_query(self) -> str:
+            return ""
+
+    return SessionlessConnection
+
+
 async def start_postgres_pool(engine: Any, *, size: int, timeout: float) -> None:
     """Open ``size`` connections now (a reconnecting crowd then opens none) and queue beyond.
 
@@ -477,6 +498,7 @@ async def start_postgres_pool(engine: Any, *, size: int, timeout: float) -> None
                 server_settings={"application_name": f"onramp-{os.getpid()}"},
                 min_size=size,
                 max_size=size,
+                connection_class=_connection_class(),
                 # Keep them: connections reopened lazily later could be refused mid-storm.
                 max_inactive_connection_lifetime=0,
             )

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Iterable
 from datetime import timedelta
@@ -84,14 +84,23 @@ class LocalFileStore(FileStore):
         return storage_obj.data
 
 
+_temporary_names = itertools.count()
+
+
 def _write_replacing(target: str, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``target``, then rename it over ``target``.
 
-    Readers (other workers too) see the old entry or the new one, never half of one.
+    Readers (other workers too) see the old entry or the new one, never half of one. The
+    temporary name is this process's own (pid and a counter; ``O_EXCL`` refuses a
+    leftover of an earlier process with the same pid): half the cost of ``mkstemp``.
     """
-    descriptor, temporary = tempfile.mkstemp(
-        dir=os.path.dirname(target), prefix=f"{os.path.basename(target)}.tmp"
-    )
+    while True:
+        temporary = f"{target}.{os.getpid()}-{next(_temporary_names)}.tmp"
+        try:
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            break
+        except FileExistsError:
+            continue
     try:
         try:
             os.write(descriptor, data)
