@@ -2,8 +2,8 @@
 
 For each ``--database`` (SQLite, PostgreSQL or both), in one run: a fresh database and var
 dir, ``--links`` candidates each given a sign-in link through the service the API calls
-(``login_link_create``), then ``onramp serve`` (one worker by default, no Redis: sessions
-in the file store) and a concurrent client (``--concurrency`` keep-alive connections, one
+(``login_link_create``), then ``onramp serve`` (one worker, no Redis: sessions in the
+file store) and a concurrent client (``--concurrency`` keep-alive connections, one
 asyncio process) that redeems every link once. A sign-in counts when the answer is a
 redirect setting the session cookie. When ``GET /login/{token}`` answers a one-tap
 "continue" page instead (a form), the client submits that form, as a person would.
@@ -241,8 +241,6 @@ async def one_run(database: str, args: argparse.Namespace) -> tuple[Rate, Rate, 
         )
         log = open(var_dir / "server.log", "wb")  # noqa: SIM115 - closed with the process
         command = [sys.executable, "-m", "onramp.cli", "serve", "--port", str(port)]
-        if args.workers > 1:
-            command += ["--workers", str(args.workers)]
         process = subprocess.Popen(
             command,
             cwd=PROJECT_ROOT,
@@ -284,7 +282,7 @@ def report(database: str, runs: list[tuple[Rate, Rate, list[str]]], args: argpar
     print()
     print(
         f"Link sign-ins, {database}: {args.links:,} links, {args.concurrency} keep-alive "
-        f"connections, {args.workers} worker(s), sessions in the file store; "
+        "connections, 1 worker, sessions in the file store; "
         f"reference GET {args.reference_path}; {os.cpu_count()} CPUs; "
         f"load {_loadavg()}"
     )
@@ -329,7 +327,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--links", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--reference-path", default="/healthz")
     args = parser.parse_args(argv)
