@@ -19,7 +19,11 @@ from piccolo.engine.postgres import PostgresEngine
 
 from portal.auth.tokens import hash_token
 from portal.db import current_engine, is_unique_violation, write_transaction
-from portal.domain.candidates.batch.resolve import BatchRow, candidate_batch_resolve
+from portal.domain.candidates.batch.resolve import (
+    BatchResolution,
+    BatchRow,
+    candidate_batch_resolve,
+)
 from portal.domain.candidates.batch.write import candidate_batch_write
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.candidates.records import candidate_move_stage
@@ -107,33 +111,43 @@ def _batch_row(item: UpsertItem) -> BatchRow:
     )
 
 
+async def _resolve(items: list[UpsertItem]) -> BatchResolution:
+    return await candidate_batch_resolve(
+        [_batch_row(item) for item in items],
+        where="request",
+        update_existing=True,
+        require_external_id=True,
+    )
+
+
+def _invalid(items: list[UpsertItem], resolution: BatchResolution) -> BulkItemsInvalid:
+    return BulkItemsInvalid(
+        [
+            ItemError(row.index, items[row.index].external_id, problem.field, problem.message)
+            for row, problem in resolution.problems
+        ]
+    )
+
+
 async def candidates_upsert(*, items: list[UpsertItem], source: str = "api") -> list[UpsertOutcome]:
     """Create or update every item by external_id; raises BulkItemsInvalid, saving nothing."""
-    async with write_transaction():
-        await _serialise_bulk_upserts()
-        resolution = await candidate_batch_resolve(
-            [_batch_row(item) for item in items],
-            where="request",
-            update_existing=True,
-            require_external_id=True,
-        )
-        if not resolution.valid:
-            raise BulkItemsInvalid(
-                [
-                    ItemError(
-                        row.index, items[row.index].external_id, problem.field, problem.message
-                    )
-                    for row, problem in resolution.problems
-                ]
-            )
-        try:
+    try:
+        async with write_transaction():
+            await _serialise_bulk_upserts()
+            resolution = await _resolve(items)
+            if not resolution.valid:
+                raise _invalid(items, resolution)
             outcomes = await candidate_batch_write(resolution, source=source)
-        except Exception as error:
-            if not is_unique_violation(error):
-                raise
-            # A writer outside this lock (a form, a CSV import) took a phone, e-mail or id
-            # since the check: nothing of this request is kept, and the item is named.
-            raise BulkItemsInvalid([_race_lost(items)]) from error
+    except Exception as error:
+        if not is_unique_violation(error):
+            raise
+        # A writer outside the lock (a form, a CSV import) took a phone, e-mail or id
+        # between the check and the write: everything was rolled back; name the items
+        # as the database is now.
+        resolution = await _resolve(items)
+        if not resolution.valid:
+            raise _invalid(items, resolution) from error
+        raise BulkItemsInvalid([_race_lost(items)]) from error
     return [
         UpsertOutcome(items[outcome.index].external_id.strip(), outcome.id, outcome.result)
         for outcome in outcomes
