@@ -133,7 +133,8 @@ async def test_one_invalid_item_rejects_the_whole_request_and_names_it(client, a
         (5, "ATS-6", "stage"),
     }
     messages = {e["external_id"]: e["message"] for e in problem["errors"]}
-    assert messages["ATS-3"] == 'There is no cohort named "没有这个批次".'
+    # The CSV import's wording: both paths resolve names in portal/domain/candidates/batch.
+    assert messages["ATS-3"] == "There is no cohort called “没有这个批次”."
     assert messages["ATS-4"] == "Another candidate already has this value."
     assert "offer_sent" in messages["ATS-6"]
     # ATS-1 was valid and applied first: rolled back with the rest, ordinal counter too.
@@ -144,6 +145,8 @@ async def test_one_invalid_item_rejects_the_whole_request_and_names_it(client, a
 
 
 async def test_duplicates_inside_one_request_are_refused(client, api_headers, org):
+    # As in a CSV file: every item sharing a value is refused, each naming the others
+    # (which of them is right is for a person to decide).
     body = {
         "candidates": [
             offer("ATS-1", "13700000001", email="a@example.com"),
@@ -153,25 +156,13 @@ async def test_duplicates_inside_one_request_are_refused(client, api_headers, or
         ]
     }
     problem = assert_problem(await client.put(URL, json=body, headers=api_headers), 422)
-    assert problem["errors"] == [
-        {
-            "index": 1,
-            "external_id": "ATS-1",
-            "field": "external_id",
-            "message": "Same as item 0 in this request.",
-        },
-        {
-            "index": 2,
-            "external_id": "ATS-3",
-            "field": "phone",
-            "message": "Same as item 0 in this request.",
-        },
-        {
-            "index": 3,
-            "external_id": "ATS-4",
-            "field": "email",
-            "message": "Same as item 0 in this request.",
-        },
+    assert [(e["index"], e["field"], e["message"]) for e in problem["errors"]] == [
+        (0, "phone", "The same value is also in item 2 of this request."),
+        (0, "email", "The same value is also in item 3 of this request."),
+        (0, "external_id", "The same value is also in item 1 of this request."),
+        (1, "external_id", "The same value is also in item 0 of this request."),
+        (2, "phone", "The same value is also in item 0 of this request."),
+        (3, "email", "The same value is also in item 0 of this request."),
     ]
     assert await Candidate.count() == 0
 
