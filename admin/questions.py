@@ -22,7 +22,6 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from admin.forms import form_text, query_int
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.db import page_reads
 from portal.domain.errors import Conflict, ValidationFailed
 from portal.domain.sla.figures import figures_csv, parse_period, sla_figures
 from portal.domain.sla.policy import sla_policy_get
@@ -145,8 +144,7 @@ class QuestionTrackerController(Controller):
         mine: FromQuery[str | None] = None,
         answered: FromQuery[str | None] = None,
     ) -> Template:
-        async with page_reads():
-            return await _page(staff, _filters(room, cohort, category, mine, answered))
+        return await _page(staff, _filters(room, cohort, category, mine, answered))
 
     @get("/live", name="admin-questions-live")
     async def live(

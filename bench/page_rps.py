@@ -18,7 +18,10 @@ Pages alternate between the two servers so both see the same machine. ``--gzip``
 with ``wrk``'s defaults. Every response must be a 200: any other answer fails the run.
 
 Prints requests/s and p99 for both, the ratio, and PASS/FAIL for the targets (ratio ≥ 0.25,
-Onramp's p99 ≤ 50 ms). Exits 0 unless it crashed: it is a measurement.
+Onramp's p99 ≤ 50 ms); also each server's CPU time per request (all its processes, from
+/proc), which other work on a shared machine disturbs far less than requests/s, and the
+reference's CPU per request ÷ Onramp's (what the ratio of requests/s would be on a quiet
+core). Exits 0 unless it crashed: it is a measurement.
 
 Run:   python bench/page_rps.py [--database sqlite|postgres] [--runs 2] [--pages home,learning]
 Smoke: python bench/page_rps.py --duration 3
@@ -49,6 +52,7 @@ from room_fanout import (
     free_port,
     onramp_environment,
     stop_process,
+    tree_cpu_seconds,
     wait_http_ok,
 )
 
@@ -72,6 +76,7 @@ class Load:
     p99_ms: float
     requests: int
     bad: int  # non-2xx answers and socket errors
+    cpu_ms: float = 0.0  # the server's CPU time per request (user + system)
 
 
 # set-up -----------------------------------------------------------------------------------
@@ -186,7 +191,9 @@ def start_server(command: list[str], env: dict[str, str], log: Path) -> subproce
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def run_wrk(wrk: str, port: int, page: Page, args: argparse.Namespace, seconds: float) -> Load:
+def run_wrk(
+    wrk: str, port: int, page: Page, args: argparse.Namespace, seconds: float, pid: int
+) -> Load:
     headers = ["-H", f"Cookie: {page.cookie}"]
     if args.gzip:
         headers += ["-H", "Accept-Encoding: gzip"]
@@ -194,7 +201,9 @@ def run_wrk(wrk: str, port: int, page: Page, args: argparse.Namespace, seconds: 
         TASKSET, "-c", LOAD_CPU, wrk, "-t1", f"-c{args.connections}", f"-d{seconds:g}s",
         "--latency", "--timeout", "10s", *headers, f"http://127.0.0.1:{port}{page.path}",
     ]  # fmt: skip
+    cpu_before = tree_cpu_seconds(pid)
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    cpu = tree_cpu_seconds(pid) - cpu_before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)\b", output)
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
@@ -205,7 +214,8 @@ def run_wrk(wrk: str, port: int, page: Page, args: argparse.Namespace, seconds: 
     if found := re.search(errors, output):
         bad += sum(int(n) for n in found.groups())
     p99_ms = float(p99.group(1)) * _UNITS[p99.group(2)] if p99 else float("nan")
-    return Load(rps=rps, p99_ms=p99_ms, requests=requests, bad=bad)
+    cpu_ms = 1000 * cpu / max(1, requests)
+    return Load(rps=rps, p99_ms=p99_ms, requests=requests, bad=bad, cpu_ms=cpu_ms)
 
 
 # the run ----------------------------------------------------------------------------------
@@ -263,16 +273,18 @@ async def bench(args: argparse.Namespace) -> list[tuple[Page, list[tuple[Load, L
         for run in range(args.runs):
             for page, pairs in results:
                 ref_page = Page(page.name, f"/{page.name}", page.cookie)
-                for target_port, target in ((port, page), (reference_port, ref_page)):
-                    run_wrk(wrk, target_port, target, args, args.warmup)
+                servers = ((port, page, onramp.pid), (reference_port, ref_page, reference.pid))
+                for target_port, target, pid in servers:
+                    run_wrk(wrk, target_port, target, args, args.warmup, pid)
                 loads = []
-                for target_port, target in ((port, page), (reference_port, ref_page)):
-                    loads.append(run_wrk(wrk, target_port, target, args, args.duration))
+                for target_port, target, pid in servers:
+                    loads.append(run_wrk(wrk, target_port, target, args, args.duration, pid))
                 pairs.append((loads[0], loads[1]))
                 print(
                     f"  run {run + 1} {page.name:<12} onramp {loads[0].rps:>8.0f}/s "
-                    f"p99 {loads[0].p99_ms:>7.1f} ms   reference {loads[1].rps:>8.0f}/s "
-                    f"p99 {loads[1].p99_ms:>7.1f} ms",
+                    f"p99 {loads[0].p99_ms:>7.1f} ms CPU {loads[0].cpu_ms:.2f} ms/req   "
+                    f"reference {loads[1].rps:>8.0f}/s p99 {loads[1].p99_ms:>7.1f} ms "
+                    f"CPU {loads[1].cpu_ms:.2f} ms/req",
                     flush=True,
                 )
         return results
@@ -311,7 +323,7 @@ def report(results: list[tuple[Page, list[tuple[Load, Load]]]], args: argparse.N
     )
     print(
         f"  {'page':<13}{'bytes':>7}{'onramp/s':>10}{'p99 ms':>8}{'ref/s':>9}{'p99 ms':>8}"
-        f"{'ratio':>7}  targets"
+        f"{'ratio':>7}{'CPU ms/req':>11}{'ref':>6}{'ratio':>7}  targets"
     )
     verdicts = []
     for page, pairs in results:
@@ -320,12 +332,15 @@ def report(results: list[tuple[Page, list[tuple[Load, Load]]]], args: argparse.N
         reference = max((pair[1] for pair in pairs), key=lambda load: load.rps)
         p99 = min(pair[0].p99_ms for pair in pairs)
         ratio = onramp.rps / max(reference.rps, 1e-9)
+        cpu = min(pair[0].cpu_ms for pair in pairs)
+        cpu_ref = min(pair[1].cpu_ms for pair in pairs)
         bad = sum(pair[0].bad + pair[1].bad for pair in pairs)
         ok = ratio >= RATIO_TARGET and p99 <= P99_TARGET_MS and not bad
         verdicts.append(ok)
         print(
             f"  {page.name:<13}{len(page.html):>7}{onramp.rps:>10.0f}{p99:>8.1f}"
-            f"{reference.rps:>9.0f}{reference.p99_ms:>8.1f}{ratio:>7.2f}  "
+            f"{reference.rps:>9.0f}{reference.p99_ms:>8.1f}{ratio:>7.2f}"
+            f"{cpu:>11.2f}{cpu_ref:>6.2f}{cpu_ref / max(cpu, 1e-9):>7.2f}  "
             f"{'PASS' if ok else 'FAIL'}" + (f" ({bad} bad answers)" if bad else "")
         )
     print()

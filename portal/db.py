@@ -200,25 +200,6 @@ async def reads_together() -> AsyncIterator[None]:
         yield
 
 
-@contextlib.asynccontextmanager
-async def page_reads() -> AsyncIterator[None]:
-    """The reads that build one page (GET handlers that only read), as cheaply as possible.
-
-    On SQLite they run like :func:`reads_together`'s, on a query-only connection in the
-    event loop's thread: a page's reads are a few short indexed SELECTs, each cheaper than
-    the hand-off to an aiosqlite thread and back (profiled: the hand-offs were most of a
-    page's database time, and under load each waited for the interpreter lock). Writing
-    inside fails loudly. On PostgreSQL each read takes a pooled connection as before: a
-    transaction would add two round trips to a page of three reads.
-    """
-    engine = current_engine()
-    if isinstance(engine, PooledSQLiteEngine):
-        async with engine.inline_reads():
-            yield
-        return
-    yield
-
-
 @contextlib.contextmanager
 def unique_violation_raises(replacement: Callable[[], Exception]) -> Iterator[None]:
     """Turn a unique-constraint failure into ``replacement()``.

@@ -15,7 +15,6 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from portal.config import get_settings
-from portal.db import page_reads
 from portal.domain.checklist.items import candidate_checklist
 from portal.domain.checklist.submissions import (
     candidate_example_get,
@@ -78,8 +77,7 @@ async def checklist_page(
     candidate_id: NamedDependency[int], request: Request[Any, Any, Any]
 ) -> Template:
     notice = _NOTICES.get(request.query_params.get("done") or "")
-    async with page_reads():
-        return await _page(candidate_id, notice=notice() if notice else "")
+    return await _page(candidate_id, notice=notice() if notice else "")
 
 
 @post(

@@ -6,7 +6,6 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from portal.db import page_reads
 from portal.domain.candidates.home import candidate_home
 from portal.domain.checklist.items import candidate_checklist
 from portal.domain.messaging.inbox import inbox_unread_count
@@ -18,11 +17,12 @@ from portal.domain.videos.watch import candidate_welcome_video
     name="home",
 )
 async def home(candidate_id: NamedDependency[int]) -> Template:
-    async with page_reads():
-        context = {
+    return Template(
+        "portal/home.html",
+        context={
             "home": await candidate_home(candidate_id=candidate_id),
             "welcome_video": await candidate_welcome_video(candidate_id=candidate_id),
             "checklist": await candidate_checklist(candidate_id=candidate_id),
             "inbox_unread": await inbox_unread_count(candidate_id=candidate_id),
-        }
-    return Template("portal/home.html", context=context)
+        },
+    )

@@ -10,7 +10,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from portal.db import page_reads
 from portal.domain.messaging.inbox import candidate_timezone, inbox_item_open, inbox_page
 from portal.domain.messaging.preferences import (
     category_label,
@@ -38,9 +37,7 @@ def _page_number(raw: str | None) -> int:
 @get("/inbox", name="inbox")
 async def inbox(candidate_id: NamedDependency[int], request: Request[Any, Any, Any]) -> Template:
     page = _page_number(request.query_params.get("page"))
-    async with page_reads():
-        found = await inbox_page(candidate_id=candidate_id, page=page)
-    return _page("portal/inbox.html", inbox=found)
+    return _page("portal/inbox.html", inbox=await inbox_page(candidate_id=candidate_id, page=page))
 
 
 @get("/inbox/{item_id:int}", name="inbox-item")

@@ -10,7 +10,6 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from portal.db import page_reads
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.learning.catalog import (
     candidate_course,
@@ -52,10 +51,11 @@ async def _posted_answers(request: Request[Any, Any, Any]) -> tuple[str, dict[in
 
 @get("/learning", name="learning")
 async def learning_home(candidate_id: NamedDependency[int]) -> Template:
-    async with page_reads():
-        cards = await candidate_course_cards(candidate_id=candidate_id)
-        balance = await points_balance(candidate_id=candidate_id)
-    return _page("portal/learning/index.html", cards=cards, balance=balance)
+    return _page(
+        "portal/learning/index.html",
+        cards=await candidate_course_cards(candidate_id=candidate_id),
+        balance=await points_balance(candidate_id=candidate_id),
+    )
 
 
 @get("/learning/courses/{course_id:int}", name="learning-course")
@@ -75,9 +75,8 @@ async def course_page(candidate_id: NamedDependency[int], course_id: FromPath[in
 async def lesson_page(
     candidate_id: NamedDependency[int], course_id: FromPath[int], number: FromPath[int]
 ) -> Template:
-    async with page_reads():
-        course = await candidate_course(candidate_id=candidate_id, course_id=course_id)
-        lessons = await course_lessons(course_id=course.id)
+    course = await candidate_course(candidate_id=candidate_id, course_id=course_id)
+    lessons = await course_lessons(course_id=course.id)
     if not 1 <= number <= len(lessons):
         raise NotFound(_("This lesson does not exist."))
     return _page(

@@ -9,7 +9,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import File, Template
 
-from portal.db import page_reads
 from portal.domain.errors import NotFound
 from portal.domain.learning.markdown import render_lesson_markdown
 from portal.domain.resources.files import file_size_label
@@ -24,8 +23,7 @@ async def resources_page(
     candidate_id: NamedDependency[int], request: Request[Any, Any, Any]
 ) -> Template:
     query = request.query_params.get("q") or ""
-    async with page_reads():
-        library = await candidate_library(candidate_id=candidate_id, query=query)
+    library = await candidate_library(candidate_id=candidate_id, query=query)
     return Template(
         "portal/resources.html",
         context={

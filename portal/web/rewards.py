@@ -8,7 +8,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from portal.db import page_reads
 from portal.domain.errors import Conflict
 from portal.domain.learning.points import points_balance
 from portal.domain.learning.rewards import redemptions_list, reward_redeem, rewards_catalogue
@@ -30,8 +29,7 @@ async def _rewards_page(candidate_id: int, *, error: str = "", status_code: int 
 
 @get("/rewards", name="rewards")
 async def rewards_page(candidate_id: NamedDependency[int]) -> Template:
-    async with page_reads():
-        return await _rewards_page(candidate_id)
+    return await _rewards_page(candidate_id)
 
 
 @post("/rewards/{reward_id:int}/redeem", name="reward-redeem")

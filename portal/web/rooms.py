@@ -19,7 +19,6 @@ from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
 from portal.auth.sessions import Principal
-from portal.db import page_reads
 from portal.domain.errors import Conflict, NotFound
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import (
@@ -78,9 +77,8 @@ async def rooms_page(
 async def room_page(
     request: Request[Any, Any, Any], candidate_id: NamedDependency[int], room_id: FromPath[int]
 ) -> Template:
-    async with page_reads():
-        member = await _member(request)
-        context = await room_page_context(room_id, member, sent=request.query_params.get("sent"))
+    member = await _member(request)
+    context = await room_page_context(room_id, member, sent=request.query_params.get("sent"))
     return Template("portal/room.html", context=context, headers={"Cache-Control": "no-store"})
 
 
