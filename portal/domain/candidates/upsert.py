@@ -240,7 +240,9 @@ async def _apply(
         return UpsertOutcome(external_id, created.id, "created")
     changed = False
     if not _same_as_stored(data, stored):
-        await candidate_update(candidate_id=stored.id, data=data)
+        await candidate_update(
+            candidate_id=stored.id, data=data, source="import" if source == "import" else "api"
+        )
         changed = True
     if stage_id is not None and stage_id != stored.stage:
         changed = (
