@@ -55,6 +55,7 @@ from portal.domain.rooms.moderation import (
 )
 from portal.domain.rooms.summaries import report_room_id, room_candidates, room_summaries
 from portal.domain.staff.tables import StaffUser
+from portal.domain.validation import whole_number
 from portal.i18n import gettext as _
 from portal.i18n import ngettext
 
@@ -475,7 +476,7 @@ async def _mute(
         elif candidate_id not in allowed:
             errors["candidate"] = _("Choose a member of this room from the list.")
         text = values["minutes"].strip()
-        minutes = int(text) if text.isascii() and text.isdigit() and len(text) < 7 else 0
+        minutes = whole_number(text, maximum=999_999) or 0
         if minutes not in MUTE_CHOICES_MINUTES:
             errors["minutes"] = _("Choose a duration from the list.")
         if errors:

@@ -24,6 +24,7 @@ from portal.domain.sla.watch import sla_watch_start, sla_watch_stop
 from portal.i18n import LocaleMiddleware
 from portal.realtime.hub import stop_hubs
 from portal.web.errors import html_exception_handlers
+from portal.web.path_ids import path_ids_plausible
 from portal.web.rendering import template_config
 from portal.web.routes import portal_routes
 
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             ),
         ],
         state=state,
+        # Before every route's own guards: an id no database column holds is "not found".
+        guards=[path_ids_plausible],
         middleware=[LocaleMiddleware(), SessionPrincipalMiddleware()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
