@@ -16,6 +16,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -100,10 +101,11 @@ async def _fields(request: Request[Any, Any, Any], *names: str) -> dict[str, str
     if content_type.startswith("application/json"):
         try:
             data = json.loads(await request.body() or b"{}")
-        except ValueError:
-            data = {}
+        except (ValueError, RecursionError):
+            # RecursionError: JSON nested about a thousand deep, which the parser refuses.
+            raise ClientException(_("The request body is not the JSON object expected.")) from None
         if not isinstance(data, dict):
-            data = {}
+            raise ClientException(_("The request body is not the JSON object expected."))
     else:
         data = dict(await request.form())
     values = {}

@@ -23,7 +23,11 @@ from litestar.exceptions import (
     SerializationException,
     ValidationException,
 )
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
 
 from portal.api.schemas import PROBLEM_MEDIA_TYPE
 from portal.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -196,8 +200,19 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
+@_in_request_locale
+def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """msgspec refuses JSON nested past Python's recursion limit (about a thousand levels)
+    with RecursionError, before any of our code runs: the body is the client's problem.
+    """
+    return problem_response(
+        request, HTTP_400_BAD_REQUEST, _("The request body is nested too deeply.")
+    )
+
+
 # Listed one by one: the app's HTML handlers for NotFound etc. would otherwise win.
 api_exception_handlers: dict[Any, Any] = {
+    RecursionError: handle_too_deep,
     HTTPException: handle_http_exception,
     DomainError: handle_domain_error,
     NotFound: handle_domain_error,
