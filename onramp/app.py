@@ -13,6 +13,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from admin.routes import admin_router
+from portal.api.openapi_truth import StrictStructSchemaPlugin
 from portal.api.routes import api_router
 from portal.auth.middleware import SessionPrincipalMiddleware
 from portal.auth.stores import ExpiredEntrySweeper, store_for
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         state=state,
         # Before every route's own guards: an id no database column holds is "not found".
         guards=[path_ids_plausible],
+        plugins=[StrictStructSchemaPlugin()],
         middleware=[LocaleMiddleware(), SessionPrincipalMiddleware()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
