@@ -31,6 +31,8 @@ Staff:
 | join and moderate a room                         | all   | all | own department's rooms, and     |
 |                                                  |       |     | cohort rooms holding its people |
 | create or archive a room                         | yes   | yes | no                              |
+| see who changed a candidate's personal           | yes   | yes | no                              |
+| information (which fields, never the values)     |       |     |                                 |
 | reveal an ID or bank card number (audited),      | yes   | no  | no                              |
 | see the log of reveals                           |       |     |                                 |
 | staff accounts                                   | yes   | no  | no                              |
@@ -217,6 +219,11 @@ def may_review_documents(staff: Staff) -> bool:
     return is_hr(staff)
 
 
+def may_see_profile_changes(staff: Staff) -> bool:
+    """Who changed a candidate's personal information, and which fields: HR's audit."""
+    return is_hr(staff)
+
+
 def may_reveal_profile(staff: Staff) -> bool:
     """See a full ID or bank card number (each reveal is audited), and the log of reveals."""
     return has_role(staff, REVEAL_ROLES)
@@ -353,6 +360,7 @@ class StaffPermissions:
     review_documents: bool
     review_videos: bool
     reveal_profile: bool
+    see_profile_changes: bool
     manage_staff: bool
     # Forms offer every department (a manager's are fixed to their own).
     choose_any_department: bool
@@ -372,6 +380,7 @@ def permissions_for(staff: Staff) -> StaffPermissions:
         review_documents=may_review_documents(staff),
         review_videos=may_review_videos(staff),
         reveal_profile=may_reveal_profile(staff),
+        see_profile_changes=may_see_profile_changes(staff),
         manage_staff=may_manage_staff(staff),
         choose_any_department=department_scope(staff) is None,
     )

@@ -147,6 +147,7 @@ EXPECTED_PERMISSIONS = {
     "review_documents": (True, True, False),
     "review_videos": (True, True, False),
     "reveal_profile": (True, False, False),
+    "see_profile_changes": (True, True, False),
     "manage_staff": (True, False, False),
     "choose_any_department": (True, True, False),
 }

@@ -146,3 +146,20 @@ async def test_a_change_names_its_staff_member_only_when_staff_made_it():
         ChangedBy("candidate", 3)
     with pytest.raises(ValueError):
         ChangedBy("someone")
+
+
+async def test_hr_sees_who_changed_what_on_the_profile_page_managers_do_not(client):
+    department = await make_department("生产部")
+    candidate = await make_candidate(department)
+    await profile_save(candidate_id=candidate.id, data=ProfileInput(**profile_form()))
+    hr = await make_staff("hr")
+    await sign_in_staff(client, hr)
+    page = await client.get(f"/admin/candidates/{candidate.id}/profile")
+    assert page.status_code == 200
+    assert page.text.count('data-testid="change-row"') == 1
+    assert "候选人本人" in page.text and "银行卡号" in page.text
+    assert VALID_CARD not in page.text
+    client.cookies.clear()
+    await sign_in_staff(client, await make_staff("manager", department=department))
+    page = await client.get(f"/admin/candidates/{candidate.id}/profile")
+    assert page.status_code == 200 and 'data-testid="change-log"' not in page.text

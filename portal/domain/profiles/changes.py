@@ -14,6 +14,7 @@ from datetime import datetime
 
 from portal.domain.profiles.tables import CHANGE_SOURCES, PersonalInfoChange
 from portal.domain.staff.tables import StaffUser
+from portal.i18n import gettext as _
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,32 @@ async def personal_info_change_record(
     ).save()
 
 
+def field_label(field: str) -> str:
+    return {
+        "legal_name": _("Legal name"),
+        "id_number": _("ID card number"),
+        "emergency_name": _("Emergency contact"),
+        "emergency_relationship": _("Relationship"),
+        "emergency_phone": _("Emergency contact's phone"),
+        "bank_name": _("Bank"),
+        "bank_card": _("Bank card number"),
+        "address": _("Address"),
+        "name": _("Name"),
+        "phone": _("Phone"),
+        "email": _("E-mail"),
+    }.get(field, field)
+
+
+def source_label(source: str) -> str:
+    return {
+        "candidate": _("the candidate"),
+        "staff": _("staff"),
+        "api": _("the hiring system (API)"),
+        "import": _("CSV import"),
+        "demo": _("demo data"),
+    }.get(source, source)
+
+
 @dataclass(frozen=True)
 class ChangeRow:
     changed_at: datetime
@@ -60,6 +87,14 @@ class ChangeRow:
     staff_id: int | None
     staff_email: str
     fields: tuple[str, ...]
+
+    @property
+    def who(self) -> str:
+        return self.staff_email if self.source == "staff" else source_label(self.source)
+
+    @property
+    def field_labels(self) -> str:
+        return "、".join(field_label(field) for field in self.fields)
 
 
 async def personal_info_changes(*, candidate_id: int, limit: int = 100) -> list[ChangeRow]:
