@@ -11,6 +11,7 @@ from portal.db import write_transaction
 from portal.domain.candidates.tables import Candidate, LoginLink
 from portal.domain.errors import DomainError, NotFound
 from portal.domain.journeys.events import journey_event
+from portal.domain.messaging.tables import OutboxMessage
 from portal.domain.validation import normalize_email, normalize_phone
 from portal.i18n import gettext as _
 
@@ -29,7 +30,38 @@ class LoginLinkRefused(DomainError):
 
 
 async def login_link_create(*, candidate_id: int, created_by: int | None = None) -> str:
-    """A new sign-in URL for the candidate; earlier unused links stay valid until they expire."""
+    """A new sign-in URL for the candidate; earlier unused links stay valid until they expire.
+
+    The URL is returned to the caller, so only callers who act for the system may have it:
+    the ``onramp login-link`` command, the API's integrations, the demo. Staff in the admin
+    app use :func:`login_link_send`, which never gives it to them.
+    """
+    url, _delivered = await _login_link_make(candidate_id=candidate_id, created_by=created_by)
+    return url
+
+
+class LinkNotSent(DomainError):
+    """No enabled journey step delivers sign-in links to this candidate: nothing was made."""
+
+
+async def login_link_send(*, candidate_id: int, sent_by: int) -> int:
+    """Send the candidate a new sign-in link through the outbox (SMS, e-mail, not the inbox);
+    how many messages were queued.
+
+    The link is not returned: a staff member who could read it could sign in as the candidate
+    and change their bank card (``access.may_see_staff_made_login_link``). When nothing would
+    deliver it (the "new sign-in link" step is off, or the candidate is outside its audience)
+    LinkNotSent is raised and no link exists.
+    """
+    _url, queued = await _login_link_make(
+        candidate_id=candidate_id, created_by=sent_by, must_deliver=True
+    )
+    return queued
+
+
+async def _login_link_make(
+    *, candidate_id: int, created_by: int | None, must_deliver: bool = False
+) -> tuple[str, int]:
     candidate = await Candidate.objects().get(Candidate.id == candidate_id)
     if candidate is None:
         raise NotFound(_("This candidate does not exist."))
@@ -47,11 +79,25 @@ async def login_link_create(*, candidate_id: int, created_by: int | None = None)
         )
         await link.save()
         # The "new sign-in link" journey step sends it to the candidate (SMS, e-mail).
-        await journey_event(
+        delivered = await journey_event(
             event="login_link_created", candidate_id=candidate_id, ref=f"l{link.id}",
             values={"link": url},
         )  # fmt: skip
-    return url
+        # The inbox is no way to deliver a sign-in link: reading it needs one.
+        queued = await OutboxMessage.count().where(
+            (OutboxMessage.candidate == candidate_id)
+            & (OutboxMessage.channel != "inbox")
+            & OutboxMessage.dedupe_key.like(f"journey:%:{candidate_id}:l{link.id}:%")
+        ) if delivered.queued else 0  # fmt: skip
+        if must_deliver and not queued:
+            # Rolls the link back with the transaction: a link nobody received is no use.
+            raise LinkNotSent(
+                _(
+                    "No message would deliver the link: turn on the “New sign-in link” step "
+                    "in Journeys, and check the candidate's phone number or e-mail."
+                )
+            )
+    return url, queued
 
 
 async def login_link_redeem(token: str) -> int:

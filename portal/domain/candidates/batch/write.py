@@ -23,8 +23,12 @@ from typing import Literal
 
 from portal.domain.candidates.batch import sql
 from portal.domain.candidates.batch.resolve import BatchResolution, ResolvedRow, StageInfo
+from portal.domain.candidates.records import PERSONAL_FIELDS
 from portal.domain.errors import NotFound
+from portal.domain.profiles.changes import ChangedBy
+from portal.domain.profiles.tables import PersonalInfoChange
 from portal.domain.rooms.membership import member_sockets_recheck
+from portal.domain.staff.tables import StaffUser
 
 BatchResult = Literal["created", "updated", "unchanged"]
 
@@ -216,6 +220,34 @@ async def _apply_tags(resolution: BatchResolution, ids: dict[int, int], now: dat
     return changed
 
 
+async def _audit_contact_changes(
+    updates: list[_Update], *, source: str, actor_id: int | None
+) -> None:
+    """Audit changed names, phones and e-mails as ``candidate_update`` does, in one insert."""
+    by = ChangedBy("staff", actor_id) if actor_id else ChangedBy(source)
+    email = ""
+    if by.staff_id is not None:
+        rows = await StaffUser.select(StaffUser.email).where(StaffUser.id == by.staff_id)
+        email = rows[0]["email"] if rows else ""
+    changes = []
+    for update in updates:
+        clean, stored = update.row.clean, update.row.stored
+        assert clean is not None and stored is not None
+        fields = [f for f in PERSONAL_FIELDS if getattr(clean, f) != getattr(stored, f)]
+        if fields:
+            changes.append(
+                PersonalInfoChange(
+                    candidate=stored.id,
+                    source=by.source,
+                    staff=by.staff_id,
+                    staff_email=email,
+                    fields=",".join(sorted(fields)),
+                )
+            )
+    if changes:
+        await PersonalInfoChange.insert(*changes)
+
+
 async def candidate_batch_write(
     resolution: BatchResolution, *, source: str, actor_id: int | None = None
 ) -> list[BatchOutcome]:
@@ -246,6 +278,7 @@ async def candidate_batch_write(
         update.ordinal = handed.get(update.row.index, update.ordinal)
 
     await _apply_updates(updates, now)
+    await _audit_contact_changes(updates, source=source, actor_id=actor_id)
 
     first = stages[0].id
     records = []
