@@ -6,6 +6,7 @@ import asyncio
 
 from portal.domain.candidates.tables import Candidate, StageChange
 from portal.domain.organisation.tables import Department, Stage
+from portal.domain.profiles.changes import personal_info_changes
 from tests.api.helpers import assert_problem, offer
 from tests.factories import make_candidate
 
@@ -95,6 +96,9 @@ async def test_upsert_updates_a_known_candidate_and_records_the_stage_move(
         .first()
     )
     assert move.source == "api" and move.from_stage is not None
+    # The new name and phone are personal information: audited as the integration's change.
+    [change] = await personal_info_changes(candidate_id=candidate.id)
+    assert (change.source, change.staff_id, change.fields) == ("api", None, ("name", "phone"))
 
 
 async def test_a_stage_alone_counts_as_an_update(client, api_headers, org):
