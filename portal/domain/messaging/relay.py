@@ -48,6 +48,21 @@ WATCH_EVERY_SECONDS = 15.0
 LEASE_MARGIN_SECONDS = 5.0
 
 
+# On shutdown, a send under way may finish and record its result for this long: a message
+# the channel accepted must not be left ``sending`` (it would be sent again after its lease).
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+async def _settle(attempt: asyncio.Task[None]) -> None:
+    """Wait for one send-and-record; if this task is cancelled (shutdown), let it finish."""
+    try:
+        await asyncio.shield(attempt)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception, asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(asyncio.shield(attempt), SHUTDOWN_GRACE_SECONDS)
+        raise
+
+
 def new_worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 
@@ -81,13 +96,17 @@ class Relay:
         )
         self.paused[channel] = (time.monotonic() + delay, failures)
 
-    async def _send(self, claim: Claim) -> str:
-        """Hand one message to its channel; returns the provider's message id."""
-        settings = get_settings()
-        if claim.channel == "inbox":
-            return ""
-        if claim.channel == "email":
-            message = email_build(
+    def _prepare(self, claim: Claim) -> object:
+        """What can be made before the previous send's result has committed: the e-mail.
+
+        Building a message is CPU work; doing it while the previous result's commit is in
+        flight (another thread, or the database server) takes that commit off the path.
+        A building error is returned, and raised by :meth:`_send` as that message's failure.
+        """
+        if claim.channel != "email":
+            return None
+        try:
+            return email_build(
                 row_id=claim.id,
                 dedupe_key=claim.dedupe_key,
                 candidate_id=claim.candidate_id or 0,
@@ -98,7 +117,18 @@ class Relay:
                 body_html=claim.body_html,
                 locale=claim.locale,
             )
-            return await self.smtp.send(message)
+        except Exception as error:  # noqa: BLE001 - recorded as this message's failure
+            return error
+
+    async def _send(self, claim: Claim, prepared: object) -> str:
+        """Hand one message to its channel; returns the provider's message id."""
+        settings = get_settings()
+        if isinstance(prepared, Exception):
+            raise prepared
+        if claim.channel == "inbox":
+            return ""
+        if claim.channel == "email":
+            return await self.smtp.send(prepared)  # type: ignore[arg-type]
         if claim.channel == "sms":
             text = sms_text(
                 claim.body,
@@ -135,14 +165,23 @@ class Relay:
         raise SendFailed(f"unknown channel {claim.channel!r}", permanent=True)
 
     async def run_once(self, now: datetime | None = None) -> int:
-        """Claim one batch and work through it; returns how many messages it claimed."""
+        """Claim one batch and work through it; returns how many messages it claimed.
+
+        One message at a time: the next send starts only once the previous result has
+        committed (the kill window). Only the next e-mail's building overlaps that commit.
+        """
         claims = await outbox_claim(
             worker=self.worker, now=now or datetime.now(UTC), channels=self._channels()
         )
         pending = list(claims.sendable)
+        attempt: asyncio.Task[None] | None = None
         try:
             while pending:
                 claim = pending[0]
+                prepared = self._prepare(claim)
+                if attempt is not None:
+                    await _settle(attempt)
+                    attempt = None
                 if claim.channel in self.paused and self.paused[claim.channel][0] > (
                     time.monotonic()
                 ):
@@ -157,16 +196,19 @@ class Relay:
                 if datetime.now(UTC) > claim.lease_until - margin:
                     break  # too close to the lease's end to start another send
                 pending.pop(0)
-                await self._attempt(claim)
+                attempt = asyncio.create_task(self._attempt(claim, prepared))
             # Messages of a channel that went down meanwhile are handed back untried.
         finally:
+            if attempt is not None:
+                await _settle(attempt)
             if pending:
                 await outbox_release(message_ids=[c.id for c in pending], worker=self.worker)
         return claims.total
 
-    async def _attempt(self, claim: Claim) -> None:
+    async def _attempt(self, claim: Claim, prepared: object) -> None:
+        """Send one message and commit its result (retried until it lands)."""
         try:
-            provider_id = await self._send(claim)
+            provider_id = await self._send(claim, prepared)
         except SendFailed as failure:
             status = await outbox_record_failure(
                 message_id=claim.id,
@@ -174,6 +216,7 @@ class Relay:
                 error=str(failure),
                 attempts=claim.attempts,
                 permanent=failure.permanent,
+                records=self.records,
             )
             if failure.channel_down:
                 self._pause(claim.channel)
@@ -189,6 +232,7 @@ class Relay:
                 error=f"{type(error).__name__}: {error}",
                 attempts=claim.attempts,
                 permanent=False,
+                records=self.records,
             )
             return
         self.paused.pop(claim.channel, None)
