@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import logging
 import random
+import sqlite3
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -64,7 +66,8 @@ class RecordConnection:
     retry_max_seconds = 2.0
 
     def __init__(self) -> None:
-        self._sqlite: Any = None
+        self._sqlite: sqlite3.Connection | None = None
+        self._executor: ThreadPoolExecutor | None = None
         self._postgres: Any = None
         self._lock = asyncio.Lock()  # one transaction at a time on the one connection
         self.retries = 0
@@ -95,25 +98,20 @@ class RecordConnection:
         return await self._execute_postgres(engine, sql, args)
 
     async def _execute_sqlite(self, engine: SQLiteEngine, sql: str, args: tuple) -> list:
-        import aiosqlite
+        # BEGIN, the statement and COMMIT in one hand-off to the connection's thread.
+        return await self._in_sqlite_thread(engine, _sqlite_transaction, _numbered(sql, "?"), args)
 
+    async def _in_sqlite_thread(self, engine: SQLiteEngine, function: Any, *args: Any) -> Any:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="outbox-records")
         if self._sqlite is None:
             path = engine.connection_kwargs.get("database", engine.path)
-            self._sqlite = await aiosqlite.connect(
-                path, isolation_level=None, timeout=self.busy_timeout_seconds
+            self._sqlite = await asyncio.get_running_loop().run_in_executor(
+                self._executor, _sqlite_connect, path, self.busy_timeout_seconds
             )
-            await self._sqlite.execute("PRAGMA synchronous = NORMAL")
-        connection = self._sqlite
-        await connection.execute("BEGIN IMMEDIATE")
-        try:
-            rows = await connection.execute_fetchall(_numbered(sql, "?"), args)
-            await connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                with contextlib.suppress(Exception):
-                    await connection.execute("ROLLBACK")
-            raise
-        return list(rows)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, function, self._sqlite, *args
+        )
 
     async def _execute_postgres(self, engine: Any, sql: str, args: tuple) -> list:
         import asyncpg
@@ -133,25 +131,72 @@ class RecordConnection:
         # One statement outside a transaction block: its own transaction, one round trip.
         return await self._postgres.fetch(_numbered(sql, "$"), *args)
 
+    async def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version`` on this connection: changes when another
+        connection commits (the relay's cheap "anything new?" while idle)."""
+        engine = current_engine()
+        async with self._lock:
+            try:
+                rows = await self._in_sqlite_thread(
+                    engine,  # type: ignore[arg-type]
+                    _sqlite_read,
+                    "PRAGMA data_version",
+                    (),
+                )
+            except _TRANSIENT:
+                await self._drop()
+                return -1
+        return int(rows[0][0])
+
     async def _drop(self) -> None:
         """Forget the connection after an error: the next attempt opens a fresh one."""
         sqlite, self._sqlite = self._sqlite, None
         postgres, self._postgres = self._postgres, None
-        if sqlite is not None:
+        if sqlite is not None and self._executor is not None:
             with contextlib.suppress(Exception):
-                await sqlite.close()
+                await asyncio.get_running_loop().run_in_executor(self._executor, sqlite.close)
         if postgres is not None:
             postgres.terminate()
 
     async def close(self) -> None:
         async with self._lock:
-            sqlite, self._sqlite = self._sqlite, None
-            postgres, self._postgres = self._postgres, None
-        if sqlite is not None:
-            await sqlite.close()
+            await self._drop_quietly()
+
+    async def _drop_quietly(self) -> None:
+        postgres, self._postgres = self._postgres, None
         if postgres is not None:
             with contextlib.suppress(Exception):
                 await postgres.close(timeout=5)
+        await self._drop()
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)
+
+
+def _sqlite_connect(path: str, busy_timeout: float) -> sqlite3.Connection:
+    # Used only in the one thread of the RecordConnection's executor, one call at a time.
+    connection = sqlite3.connect(
+        path, isolation_level=None, timeout=busy_timeout, check_same_thread=False
+    )
+    connection.execute("PRAGMA synchronous = NORMAL")
+    return connection
+
+
+def _sqlite_transaction(connection: sqlite3.Connection, sql: str, args: tuple) -> list:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        rows = connection.execute(sql, args).fetchall()
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+        raise
+    return rows
+
+
+def _sqlite_read(connection: sqlite3.Connection, sql: str, args: tuple) -> list:
+    return connection.execute(sql, args).fetchall()
 
 
 def _numbered(sql: str, style: str) -> str:
@@ -165,8 +210,6 @@ def _numbered(sql: str, style: str) -> str:
 
 
 def _transient_errors() -> tuple[type[BaseException], ...]:
-    import sqlite3
-
     import asyncpg
 
     # Syntax errors are PostgresErrors too; they do not reach a release (the tests run it).

@@ -23,8 +23,12 @@ import secrets
 import socket
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from piccolo.engine.sqlite import SQLiteEngine
 
 from portal.config import get_settings
+from portal.db import current_engine
 from portal.domain.messaging.channels import SendFailed, channels_offered
 from portal.domain.messaging.channels.bots import bot_post
 from portal.domain.messaging.channels.email import SmtpSender, email_build
@@ -39,6 +43,12 @@ from portal.domain.messaging.records import (
     outbox_release,
 )
 from portal.domain.messaging.tables import CohortBot
+from portal.domain.messaging.wakeup import (
+    NOTIFY_CHANNEL,
+    SQLITE_LOOK_SECONDS,
+    outbox_waiter,
+    outbox_waiter_drop,
+)
 
 logger = logging.getLogger("onramp.outbox")
 
@@ -75,6 +85,8 @@ class Relay:
         self.smtp = SmtpSender()
         self.sms = SmsSender()
         self.records = RecordConnection()
+        self.wake = outbox_waiter()
+        self._listener: Any = None
         # channel → (monotonic time it may be tried again, consecutive failures)
         self.paused: dict[str, tuple[float, int]] = {}
         self._last_watch = 0.0
@@ -258,7 +270,49 @@ class Relay:
         """Nothing is due: let go of the SMTP connection rather than let it time out."""
         await self.smtp.close()
 
+    async def wait_for_work(self, interval: float) -> None:
+        """Sleep until something may be due: a message queued (this process, another
+        worker's NOTIFY on PostgreSQL, another connection's commit on SQLite) or
+        ``interval`` passed (scheduled messages, retries, expired leases)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + interval
+        if isinstance(current_engine(), SQLiteEngine):
+            version = await self.records.data_version()
+            while not self.wake.is_set() and loop.time() < deadline:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self.wake.wait(), min(SQLITE_LOOK_SECONDS, deadline - loop.time())
+                    )
+                if await self.records.data_version() != version:
+                    return
+            return
+        await self._listen()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), max(0.0, deadline - loop.time()))
+
+    async def _listen(self) -> None:
+        """LISTEN on a connection of the relay's own; without one, the timed poll only."""
+        import asyncpg
+
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        try:
+            self._listener = await asyncpg.connect(
+                **current_engine().config,  # type: ignore[attr-defined]
+                timeout=10,
+                server_settings={"application_name": "onramp outbox relay"},
+            )
+            await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self.wake.set())
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            logger.warning("outbox relay: cannot LISTEN (%s); polling only", error)
+            self._listener = None
+
     async def close(self) -> None:
+        outbox_waiter_drop(self.wake)
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(Exception):
+                await listener.close(timeout=5)
         await self.smtp.close()
         await self.sms.close()
         await self.records.close()
@@ -275,6 +329,7 @@ async def _relay_forever(relay: Relay, interval: float) -> None:
     try:
         while True:
             claimed = 0
+            relay.wake.clear()  # a message queued from here on wakes the wait below
             try:
                 claimed = await relay.run_once()
                 await relay.housekeeping()
@@ -285,7 +340,7 @@ async def _relay_forever(relay: Relay, interval: float) -> None:
                 logger.exception("outbox relay round failed")
             if not claimed:
                 await relay.idle()
-                await asyncio.sleep(interval)
+                await relay.wait_for_work(interval)
             else:
                 await asyncio.sleep(0)  # let page requests in between batches
     finally:
