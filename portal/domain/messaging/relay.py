@@ -63,7 +63,7 @@ LEASE_MARGIN_SECONDS = 5.0
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
-async def _settle(attempt: asyncio.Task[None]) -> None:
+async def _settle(attempt: asyncio.Task) -> None:
     """Wait for one send-and-record; if this task is cancelled (shutdown), let it finish."""
     try:
         await asyncio.shield(attempt)
@@ -186,14 +186,16 @@ class Relay:
             worker=self.worker, now=now or datetime.now(UTC), channels=self._channels()
         )
         pending = list(claims.sendable)
-        attempt: asyncio.Task[None] | None = None
+        recording: asyncio.Task[None] | None = None
+        prepared: object = None
         try:
             while pending:
                 claim = pending[0]
-                prepared = self._prepare(claim)
-                if attempt is not None:
-                    await _settle(attempt)
-                    attempt = None
+                if prepared is None:
+                    prepared = self._prepare(claim)
+                if recording is not None:
+                    await _settle(recording)
+                    recording = None
                 if claim.channel in self.paused and self.paused[claim.channel][0] > (
                     time.monotonic()
                 ):
@@ -208,50 +210,62 @@ class Relay:
                 if datetime.now(UTC) > claim.lease_until - margin:
                     break  # too close to the lease's end to start another send
                 pending.pop(0)
-                attempt = asyncio.create_task(self._attempt(claim, prepared))
+                sent = asyncio.Event()
+                recording = asyncio.create_task(self._attempt(claim, prepared, sent))
+                # Once the channel has answered, the commit of the result is under way:
+                # build the next message meanwhile.
+                waiter = asyncio.create_task(sent.wait())
+                try:
+                    await asyncio.wait({waiter, recording}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiter.cancel()
+                prepared = self._prepare(pending[0]) if pending else None
             # Messages of a channel that went down meanwhile are handed back untried.
         finally:
-            if attempt is not None:
-                await _settle(attempt)
+            if recording is not None:
+                await _settle(recording)
             if pending:
                 await outbox_release(message_ids=[c.id for c in pending], worker=self.worker)
         return claims.total
 
-    async def _attempt(self, claim: Claim, prepared: object) -> None:
-        """Send one message and commit its result (retried until it lands)."""
+    async def _attempt(self, claim: Claim, prepared: object, sent: asyncio.Event) -> None:
+        outcome = await self._deliver(claim, prepared)
+        sent.set()
+        await self._record(claim, outcome)
+
+    async def _deliver(self, claim: Claim, prepared: object) -> str | SendFailed:
+        """Hand one message to its channel: the provider's id, or why it failed."""
         try:
             provider_id = await self._send(claim, prepared)
         except SendFailed as failure:
-            status = await outbox_record_failure(
-                message_id=claim.id,
-                worker=self.worker,
-                error=str(failure),
-                attempts=claim.attempts,
-                permanent=failure.permanent,
-                records=self.records,
-            )
-            if failure.channel_down:
-                self._pause(claim.channel)
-            logger.warning("outbox message %s: %s (%s)", claim.id, failure, status)
-            return
+            return failure
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a bug or an unexpected library error: retry later
             logger.exception("outbox message %s failed unexpectedly", claim.id)
-            await outbox_record_failure(
+            return SendFailed(f"{type(error).__name__}: {error}")
+        self.paused.pop(claim.channel, None)
+        return provider_id
+
+    async def _record(self, claim: Claim, outcome: str | SendFailed) -> None:
+        """Commit what happened (retried until it lands, see RecordConnection)."""
+        if isinstance(outcome, SendFailed):
+            status = await outbox_record_failure(
                 message_id=claim.id,
                 worker=self.worker,
-                error=f"{type(error).__name__}: {error}",
+                error=str(outcome),
                 attempts=claim.attempts,
-                permanent=False,
+                permanent=outcome.permanent,
                 records=self.records,
             )
+            if outcome.channel_down:
+                self._pause(claim.channel)
+            logger.warning("outbox message %s: %s (%s)", claim.id, outcome, status)
             return
-        self.paused.pop(claim.channel, None)
         if not await outbox_record_sent(
             message_id=claim.id,
             worker=self.worker,
-            provider_message_id=provider_id,
+            provider_message_id=outcome,
             records=self.records,
         ):
             logger.warning("outbox message %s: sent after its lease was lost", claim.id)
