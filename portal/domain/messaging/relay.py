@@ -22,6 +22,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -132,15 +133,18 @@ class Relay:
         except Exception as error:  # noqa: BLE001 - recorded as this message's failure
             return error
 
-    async def _send(self, claim: Claim, prepared: object) -> str:
+    async def _send(
+        self, claim: Claim, prepared: object, previous_recorded: Callable[[], Awaitable[None]]
+    ) -> str:
         """Hand one message to its channel; returns the provider's message id."""
         settings = get_settings()
         if isinstance(prepared, Exception):
             raise prepared
+        if claim.channel == "email":
+            return await self.smtp.send(prepared, before_data=previous_recorded)  # type: ignore[arg-type]
+        await previous_recorded()
         if claim.channel == "inbox":
             return ""
-        if claim.channel == "email":
-            return await self.smtp.send(prepared)  # type: ignore[arg-type]
         if claim.channel == "sms":
             text = sms_text(
                 claim.body,
@@ -193,9 +197,15 @@ class Relay:
                 claim = pending[0]
                 if prepared is None:
                     prepared = self._prepare(claim)
-                if recording is not None:
-                    await _settle(recording)
-                    recording = None
+                # After a delivered message, the next send starts while its "sent" commits
+                # and waits for it before the content (RecordConnection, the kill window);
+                # after a failure the relay first learns whether the channel is down.
+                previous = recording
+                if previous is not None and (
+                    claim.channel != "email" or not getattr(previous, "delivered", False)
+                ):
+                    await _settle(previous)
+                    previous = recording = None
                 if claim.channel in self.paused and self.paused[claim.channel][0] > (
                     time.monotonic()
                 ):
@@ -211,7 +221,7 @@ class Relay:
                     break  # too close to the lease's end to start another send
                 pending.pop(0)
                 sent = asyncio.Event()
-                recording = asyncio.create_task(self._attempt(claim, prepared, sent))
+                recording = asyncio.create_task(self._attempt(claim, prepared, sent, previous))
                 # Once the channel has answered, the commit of the result is under way:
                 # build the next message meanwhile.
                 waiter = asyncio.create_task(sent.wait())
@@ -219,6 +229,8 @@ class Relay:
                     await asyncio.wait({waiter, recording}, return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     waiter.cancel()
+                if previous is not None:
+                    await _settle(previous)  # done already: its commit preceded this send
                 prepared = self._prepare(pending[0]) if pending else None
             # Messages of a channel that went down meanwhile are handed back untried.
         finally:
@@ -228,15 +240,39 @@ class Relay:
                 await outbox_release(message_ids=[c.id for c in pending], worker=self.worker)
         return claims.total
 
-    async def _attempt(self, claim: Claim, prepared: object, sent: asyncio.Event) -> None:
-        outcome = await self._deliver(claim, prepared)
-        sent.set()
+    async def _attempt(
+        self,
+        claim: Claim,
+        prepared: object,
+        sent: asyncio.Event,
+        previous: asyncio.Task[None] | None,
+    ) -> None:
+        async def previous_recorded() -> None:
+            if previous is not None:
+                await asyncio.wait({previous})  # its errors are the relay loop's to see
+
+        try:
+            outcome = await self._deliver(claim, prepared, previous_recorded)
+        finally:
+            sent.set()
+        task = asyncio.current_task()
+        if task is not None:
+            task.delivered = not isinstance(outcome, SendFailed)  # type: ignore[attr-defined]
         await self._record(claim, outcome)
 
-    async def _deliver(self, claim: Claim, prepared: object) -> str | SendFailed:
-        """Hand one message to its channel: the provider's id, or why it failed."""
+    async def _deliver(
+        self,
+        claim: Claim,
+        prepared: object,
+        previous_recorded: Callable[[], Awaitable[None]],
+    ) -> str | SendFailed:
+        """Hand one message to its channel: the provider's id, or why it failed.
+
+        Nothing is handed over before ``previous_recorded`` returned (e-mail: only the
+        envelope goes first); a failure before that still waits for it.
+        """
         try:
-            provider_id = await self._send(claim, prepared)
+            provider_id = await self._send(claim, prepared, previous_recorded)
         except SendFailed as failure:
             return failure
         except asyncio.CancelledError:
@@ -244,6 +280,8 @@ class Relay:
         except Exception as error:  # a bug or an unexpected library error: retry later
             logger.exception("outbox message %s failed unexpectedly", claim.id)
             return SendFailed(f"{type(error).__name__}: {error}")
+        finally:
+            await previous_recorded()
         self.paused.pop(claim.channel, None)
         return provider_id
 
