@@ -1,11 +1,13 @@
 """The relay: every ``onramp serve`` process claims due messages, sends them, records.
 
 Per worker, messages are sent ONE AT A TIME, and each result is committed right after the
-channel accepted the message, before the next one is sent. So a worker killed at any
-moment leaves at most one message that the channel accepted but the outbox still shows as
+channel accepted the message, before the next one is handed over (the next e-mail's
+envelope may go while the commit runs, its content not). So a worker killed at any moment
+leaves at most one message that the channel accepted but the outbox still shows as
 ``sending``; after its lease expires another worker sends it again. That is the only
 duplicate the design allows: at most one per killed worker (docs/outbox.md, "The kill
-window"). E-mail goes over one kept-open SMTP connection.
+window"). E-mail goes over one kept-open SMTP connection. A result that fails to commit
+is retried until it lands (``records.RecordConnection``).
 
 When a channel is down (SMTP refuses connections, the SMS provider answers 5xx), the
 message tried records the error and its back-off, the rest of the batch on that channel
@@ -183,8 +185,9 @@ class Relay:
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim one batch and work through it; returns how many messages it claimed.
 
-        One message at a time: the next send starts only once the previous result has
-        committed (the kill window). Only the next e-mail's building overlaps that commit.
+        One message at a time: the next message is handed over only once the previous
+        result has committed (the kill window). Only the next e-mail's building and its
+        envelope (MAIL FROM, RCPT TO) overlap that commit.
         """
         claims = await outbox_claim(
             worker=self.worker, now=now or datetime.now(UTC), channels=self._channels()
