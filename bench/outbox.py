@@ -1,7 +1,8 @@
 """Offer day: 1,000 candidates of one cohort get a step at once.
 
 Measures the time from the step's moment (the 1,000 outbox rows are enqueued, in ONE batch
-INSERT inside one write transaction, as a journey step will) until the local SMTP server
+INSERT inside one write transaction; a real journey step queues candidate by candidate,
+in transactions of 100, see docs/outbox.md) until the local SMTP server
 has accepted the last of the 1,000 e-mails, sent by the relay of a real ``onramp serve``
 process. Reference, in the same run: a bare ``aiosmtplib`` loop sending the same 1,000
 messages (built by the same code) over one connection to the same server. Prints both,
