@@ -36,11 +36,13 @@ from portal.domain.messaging.selectors import (
 from portal.domain.messaging.tables import BOT_KINDS, STATUSES
 from portal.domain.staff.tables import StaffUser
 
+# Where redirects go. The controller's own path is relative to the /admin router: declaring
+# it as PAGE once made the page /admin/admin/outbox.
 PAGE = "/admin/outbox"
 
 
 class OutboxController(Controller):
-    path = PAGE
+    path = "/outbox"
     guards = [HR_ONLY]
 
     @get("", name="admin-outbox")

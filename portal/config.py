@@ -438,7 +438,7 @@ class Settings:
     )
     outbox_batch: int = env(
         "ONRAMP_OUTBOX_BATCH",
-        20,
+        100,
         "messages a relay claims at once",
         parse=whole_number(),
     )

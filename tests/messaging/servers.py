@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -45,6 +46,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.sink.before_accept is not None:
+            await self.sink.before_accept()
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.sink.lock:
             self.sink.mails.append(
@@ -63,6 +66,8 @@ class SmtpSink:
     refuse_recipients: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     last_accepted_at: float = 0.0
+    # Awaited (in the server's thread) before each message is accepted.
+    before_accept: Callable[[], Awaitable[None]] | None = None
     _controller: Controller | None = None
 
     def start(self) -> SmtpSink:

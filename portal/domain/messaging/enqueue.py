@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from portal.db import current_engine, write_transaction
+from piccolo.engine.sqlite import SQLiteEngine
+
+from portal.db import after_commit, current_engine, write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import ValidationFailed
 from portal.domain.messaging.checks import (
@@ -29,6 +31,7 @@ from portal.domain.messaging.checks import (
     outbound_message_check,
 )
 from portal.domain.messaging.tables import CohortBot, OutboxMessage
+from portal.domain.messaging.wakeup import NOTIFY_CHANNEL, outbox_wake
 from portal.domain.validation import row_id_from
 
 __all__ = ["Enqueued", "OutboundMessage", "message_enqueue", "messages_enqueue"]
@@ -134,6 +137,11 @@ async def messages_enqueue(
             )
             for row in await query:
                 inserted[row["dedupe_key"]] = (row["id"], row["status"])
+        if any(status == "pending" for _id, status in inserted.values()):
+            # Relays wake when this commits (docs/outbox.md, "The relay").
+            if not isinstance(current_engine(), SQLiteEngine):
+                await OutboxMessage.raw(f"NOTIFY {NOTIFY_CHANNEL}")
+            await after_commit(outbox_wake)
         existing: dict[str, tuple[int, str]] = {}
         missing = [key for key in seen if key not in inserted]
         for start in range(0, len(missing), _CHUNK):

@@ -8,9 +8,12 @@ the same id and the receiving side can tell.
 
 from __future__ import annotations
 
+import contextlib
+import email.policy
 import hashlib
 import html
 import re
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
@@ -106,6 +109,34 @@ def _failure(error: Exception) -> SendFailed:
     )
 
 
+def _ascii_envelope(message: EmailMessage) -> bool:
+    return str(message["From"]).isascii() and str(message["To"]).isascii()
+
+
+async def _send_in_two(
+    smtp: aiosmtplib.SMTP, message: EmailMessage, before_data: Callable[[], Awaitable[None]]
+) -> None:
+    """``send_message`` for one recipient, with a pause between envelope and content."""
+    sender = parseaddr(str(message["From"]))[1]
+    recipient = parseaddr(str(message["To"]))[1]
+    content = message.as_bytes(policy=email.policy.SMTP)
+    if smtp.is_ehlo_or_helo_needed:
+        await smtp.ehlo()
+    try:
+        await smtp.mail(sender)
+        try:
+            await smtp.rcpt(recipient)
+        except aiosmtplib.SMTPRecipientRefused as refused:
+            raise aiosmtplib.SMTPRecipientsRefused([refused]) from None
+        await before_data()
+        await smtp.data(content)
+    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
+        # As send_message does: reset the envelope for the next message.
+        with contextlib.suppress(ConnectionError, aiosmtplib.SMTPResponseException):
+            await smtp.rset()
+        raise
+
+
 class SmtpSender:
     """Sends sequentially over one kept-open connection; reconnects after any error."""
 
@@ -129,13 +160,29 @@ class SmtpSender:
         self._smtp = smtp
         return smtp
 
-    async def send(self, message: EmailMessage) -> str:
-        """Send; returns the Message-ID once the server accepted the message."""
+    async def send(
+        self,
+        message: EmailMessage,
+        *,
+        before_data: Callable[[], Awaitable[None]] | None = None,
+    ) -> str:
+        """Send; returns the Message-ID once the server accepted the message.
+
+        ``before_data``: awaited after the envelope (MAIL FROM, RCPT TO) and before the
+        message itself, which is what the server accepts. The relay waits there for the
+        previous message's result to commit: the envelope's round trips overlap that
+        commit, and still nothing is accepted before it landed (the kill window).
+        """
         if not get_settings().smtp_host:
             raise SendFailed("e-mail is not configured", channel_down=True)
         try:
             smtp = await self._connected()
-            await smtp.send_message(message)
+            if before_data is None or not _ascii_envelope(message):
+                if before_data is not None:
+                    await before_data()
+                await smtp.send_message(message)
+            else:
+                await _send_in_two(smtp, message, before_data)
         except (aiosmtplib.SMTPException, OSError, ValueError) as error:
             await self.close()
             raise _failure(error) from None

@@ -1,0 +1,44 @@
+"""An idle relay sends a newly queued message at once, not after its poll interval.
+
+The poll here is 30 s: a message sent within a few seconds was woken for. "Another process"
+queues it: the relay does not hear this process's after-commit wake-up, only what another
+worker would make it hear (NOTIFY on PostgreSQL, SQLite's data_version).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import pytest
+
+from portal.domain.messaging import relay as relay_module
+from portal.domain.messaging.enqueue import message_enqueue
+from portal.domain.messaging.wakeup import outbox_waiter_drop
+from tests.factories import make_candidate
+from tests.messaging.helpers import email_to
+
+POLL_SECONDS = 30.0
+
+
+@pytest.mark.parametrize("queued_by", ["this process", "another process"])
+async def test_an_idle_relay_wakes_when_a_message_is_queued(channels, queued_by):
+    smtp, _http = channels
+    candidate = await make_candidate(email="sun.qi@example.com")
+    relay = relay_module.Relay(worker="idle")
+    if queued_by == "another process":
+        outbox_waiter_drop(relay.wake)
+    task = asyncio.create_task(relay_module._relay_forever(relay, POLL_SECONDS))
+    try:
+        await asyncio.sleep(1.0)  # the relay found nothing and went idle
+        key = "wake:" + queued_by.replace(" ", "-")
+        await message_enqueue(message=email_to(candidate, key=key))
+        started = time.monotonic()
+        while not smtp.counts() and time.monotonic() - started < 10:
+            await asyncio.sleep(0.02)
+        assert len(smtp.counts()) == 1, "the relay slept out its poll"
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
