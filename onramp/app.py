@@ -8,12 +8,14 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from admin.routes import admin_router
 from portal.api.routes import api_router
+from portal.auth.csrf import SessionCSRFMiddleware
 from portal.auth.middleware import SessionPrincipalMiddleware
 from portal.auth.stores import ExpiredEntrySweeper, store_for
 from portal.config import STATIC_DIR, Settings, get_settings
@@ -42,6 +44,17 @@ def freeze_startup_objects() -> None:
     gc.set_threshold(5_000, 20, 20)
 
 
+def csrf_config(settings: Settings) -> CSRFConfig:
+    return CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="onramp_csrf",
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=True,
+        # /unsubscribe/: the signed token is the authority (RFC 8058 one-click POSTs).
+        exclude=["/api/", "/healthz", "/ws/", "/static/", "/schema", "/unsubscribe/"],
+    )
+
+
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:
     """Build the app; ``manage_database=False`` leaves the engine's pool to the caller (tests)."""
     settings = settings or get_settings()
@@ -60,23 +73,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             ),
         ],
         state=state,
-        middleware=[LocaleMiddleware(), SessionPrincipalMiddleware()],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="onramp_csrf",
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            # /unsubscribe/: the signed token is the authority (RFC 8058 one-click POSTs).
-            exclude=[
-                "/api/",
-                "/healthz",
-                "/login/",
-                "/ws/",
-                "/static/",
-                "/schema",
-                "/unsubscribe/",
-            ],
-        ),
+        middleware=[
+            LocaleMiddleware(),
+            SessionPrincipalMiddleware(),
+            DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings)),
+        ],
         template_config=template_config(),
         # Candidates are on mobile data: compress every text response worth compressing.
         compression_config=CompressionConfig(

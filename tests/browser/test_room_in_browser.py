@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.rooms.membership import cohort_room_ensure
-from tests.browser.conftest import PHONE, SCREENSHOT_DIR, live_url
+from tests.browser.conftest import PHONE, SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import make_candidate, make_cohort, make_department
 
 ATTACK = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2"> https://example.com/x'
@@ -19,7 +19,9 @@ async def test_a_script_body_is_shown_as_text_live_and_after_reload(
     writer = await make_candidate(department, cohort=cohort, name="写者")
     room_id = await cohort_room_ensure(cohort.id)
 
-    await phone_page.goto(live_url(await login_link_create(candidate_id=reader.id), live_server))
+    await sign_in_by_link(
+        phone_page, live_url(await login_link_create(candidate_id=reader.id), live_server)
+    )
     await phone_page.goto(f"{live_server}/rooms/{room_id}")
     await phone_page.wait_for_function(
         "document.getElementById('room-status').textContent === '已连接'"
@@ -29,7 +31,9 @@ async def test_a_script_body_is_shown_as_text_live_and_after_reload(
     browser = phone_page.context.browser
     other = await browser.new_context(viewport=PHONE, is_mobile=True, locale="zh-CN")
     writer_page = await other.new_page()
-    await writer_page.goto(live_url(await login_link_create(candidate_id=writer.id), live_server))
+    await sign_in_by_link(
+        writer_page, live_url(await login_link_create(candidate_id=writer.id), live_server)
+    )
     await writer_page.goto(f"{live_server}/rooms/{room_id}")
     await writer_page.fill("#room-body", ATTACK)
     await writer_page.click("#composer button.primary")
@@ -58,7 +62,9 @@ async def test_the_page_shows_offline_and_catches_up_when_back(live_server, phon
     cohort = await make_cohort(department)
     reader = await make_candidate(department, cohort=cohort, name="读者")
     room_id = await cohort_room_ensure(cohort.id)
-    await phone_page.goto(live_url(await login_link_create(candidate_id=reader.id), live_server))
+    await sign_in_by_link(
+        phone_page, live_url(await login_link_create(candidate_id=reader.id), live_server)
+    )
     await phone_page.goto(f"{live_server}/rooms/{room_id}")
     status = phone_page.locator("#room-status")
     await phone_page.wait_for_function(

@@ -12,7 +12,7 @@ from portal.demo.videos import WELCOME_MP4
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.videos.tables import WelcomeVideo
 from portal.files.storage import get_storage
-from tests.browser.conftest import SCREENSHOT_DIR, live_url
+from tests.browser.conftest import SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import STAFF_PASSWORD, make_candidate, make_department, make_staff
 
 CHUNK = 4 * 1024 * 1024
@@ -117,7 +117,9 @@ async def test_manager_uploads_with_a_dropped_chunk_hr_approves_candidate_watche
             else None
         ),
     )
-    await page.goto(live_url(await login_link_create(candidate_id=candidate.id), live_server))
+    await sign_in_by_link(
+        page, live_url(await login_link_create(candidate_id=candidate.id), live_server)
+    )
     section = page.get_by_test_id("welcome-video")
     await section.wait_for()
     player = section.locator("video")
