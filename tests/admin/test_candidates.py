@@ -13,6 +13,7 @@ from tests.factories import (
     make_position,
     make_staff,
     sign_in_staff,
+    tap_login_link,
 )
 
 
@@ -376,9 +377,8 @@ async def test_sign_in_link_is_shown_once_and_works(client, app):
     # The candidate opens it in their own browser.
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as phone:
-        opened = await phone.get(
-            link.removeprefix("http://testserver.local"), follow_redirects=True
-        )
+        await tap_login_link(phone, link.removeprefix("http://testserver.local"))
+        opened = await phone.get("/")
         assert opened.status_code == 200
         assert "李娜" in opened.text
     # Not shown again on the normal page.
