@@ -28,6 +28,7 @@ from portal.realtime.hub import stop_hubs
 from portal.web.errors import html_exception_handlers
 from portal.web.rendering import template_config
 from portal.web.routes import portal_routes
+from portal.web.security_headers import security_headers_add
 
 
 def freeze_startup_objects() -> None:
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             ),
         ),
         exception_handlers=html_exception_handlers(),
+        before_send=[security_headers_add],
         on_startup=[
             database_start,
             sla_watch_start,
