@@ -334,7 +334,7 @@ class Settings:
     image_decodes: int = env(
         "ONRAMP_IMAGE_DECODES",
         2,
-        "photos one worker process decodes and re-encodes at once (each needs up to ~150 MB, "
+        "photos one worker process decodes and re-encodes at once (each needs up to 200 MB, "
         "see README); more uploads wait their turn",
         parse=whole_number(),
     )

@@ -21,7 +21,7 @@ pixels is 196 MB once decoded (RGBA) and took ~700 MB to re-encode. So:
   in a process; further uploads wait.
 
 Worst case per decode (measured by ``tests/checklist/test_image_memory.py``): about 4
-bytes a pixel for the bitmap plus one scaled copy, i.e. ~150 MB at the default cap.
+bytes a pixel for the bitmap plus one copy; at most 200 MB at the default cap (README).
 """
 
 from __future__ import annotations
