@@ -3,6 +3,8 @@ violation: nothing they need is inline, and nothing is blocked."""
 
 from __future__ import annotations
 
+from playwright.async_api import expect
+
 from portal.domain.rooms.membership import cohort_room_ensure
 from tests.browser.conftest import CHROMIUM_ARGS, live_url, sign_in_by_link
 from tests.checklist.conftest import make_template
@@ -59,9 +61,7 @@ async def test_candidate_and_admin_pages_report_no_csp_violation(live_server, ph
         await _visit(page, live_server + path, reports)
     # The room's websocket connects under connect-src 'self'.
     await page.goto(f"{live_server}/rooms/{room_id}")
-    await page.wait_for_function(
-        "document.getElementById('room-status').textContent.trim() === '已连接'"
-    )
+    await expect(page.locator("#room-status")).to_have_text("已连接")
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(

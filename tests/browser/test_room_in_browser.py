@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from playwright.async_api import expect
+
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.rooms.membership import cohort_room_ensure
 from tests.browser.conftest import PHONE, SCREENSHOT_DIR, live_url, sign_in_by_link
@@ -23,9 +27,7 @@ async def test_a_script_body_is_shown_as_text_live_and_after_reload(
         phone_page, live_url(await login_link_create(candidate_id=reader.id), live_server)
     )
     await phone_page.goto(f"{live_server}/rooms/{room_id}")
-    await phone_page.wait_for_function(
-        "document.getElementById('room-status').textContent === '已连接'"
-    )
+    await expect(phone_page.locator("#room-status")).to_have_text("已连接")
 
     # The writer sends from a second phone.
     browser = phone_page.context.browser
@@ -67,20 +69,14 @@ async def test_the_page_shows_offline_and_catches_up_when_back(live_server, phon
     )
     await phone_page.goto(f"{live_server}/rooms/{room_id}")
     status = phone_page.locator("#room-status")
-    await phone_page.wait_for_function(
-        "document.getElementById('room-status').textContent === '已连接'"
-    )
+    await expect(phone_page.locator("#room-status")).to_have_text("已连接")
     await phone_page.context.set_offline(True)
     # Going offline does not always close a socket at once; the page's own check does.
     await phone_page.evaluate("window.dispatchEvent(new Event('online'))")
-    await phone_page.wait_for_function(
-        "document.getElementById('room-status').classList.contains('offline')"
-    )
+    await expect(phone_page.locator("#room-status")).to_have_class(re.compile(r"\boffline\b"))
     assert "离线" in await status.inner_text()
     await phone_page.context.set_offline(False)
-    await phone_page.wait_for_function(
-        "document.getElementById('room-status').textContent === '已连接'", timeout=15000
-    )
+    await expect(phone_page.locator("#room-status")).to_have_text("已连接", timeout=15000)
     await phone_page.fill("#room-body", "我回来了")
     await phone_page.click("#composer button.primary")
     await phone_page.locator("#messages li.msg .body", has_text="我回来了").wait_for()
