@@ -36,6 +36,11 @@ from portal.i18n import get_locale
 from portal.i18n import gettext as _
 
 UPLOAD_PATH = "/admin/candidates/import"
+# A preview lists every row with problems up to this many, and the first rows ready to
+# import: a 10,000-row file would otherwise be a page of several megabytes.
+INVALID_ROWS_SHOWN = 1000
+VALID_ROWS_SHOWN = 200
+IMPORTED_ROWS_SHOWN = 200
 # Room for the multipart envelope around a file of the largest accepted size.
 _MAX_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024
 
@@ -78,6 +83,8 @@ def _preview_page(
         alert=alert,
         errors=errors or {},
         minutes=PREVIEW_TTL_SECONDS // 60,
+        invalid_shown=INVALID_ROWS_SHOWN,
+        valid_shown=VALID_ROWS_SHOWN,
     )
 
 
@@ -87,6 +94,7 @@ async def _confirm_page(staff: StaffUser, result: ConfirmResult) -> Template:
             "admin/import_done.html",
             staff,
             result=result,
+            imported_shown=IMPORTED_ROWS_SHOWN,
             status_code=200 if result.outcome == "imported" else 409,
         )
     if result.outcome == "missing":

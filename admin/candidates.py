@@ -24,7 +24,7 @@ from portal.domain.candidates.lists import (
     department_choices,
     position_choices,
 )
-from portal.domain.candidates.login_links import login_link_create
+from portal.domain.candidates.login_links import login_link_send
 from portal.domain.candidates.records import (
     CandidateInput,
     candidate_create,
@@ -336,12 +336,12 @@ class CandidateController(Controller):
         return Redirect(_detail_url(candidate_id), status_code=HTTP_303_SEE_OTHER)
 
     @post("/{candidate_id:int}/login-link", name="admin-candidate-login-link")
-    async def create_login_link(
+    async def send_login_link(
         self, staff: NamedDependency[StaffUser], candidate: NamedDependency[Candidate]
     ) -> Template:
         candidate_id = candidate.id
         try:
-            url = await login_link_create(candidate_id=candidate_id, created_by=staff.id)
+            sent = await login_link_send(candidate_id=candidate_id, sent_by=staff.id)
         except NotFound:
             raise
         except DomainError as refused:
@@ -351,5 +351,5 @@ class CandidateController(Controller):
                 status_code=409,
                 errors={"login_link": str(refused)},
             )
-        # Shown once: only the token's digest is stored, it cannot be displayed again.
-        return await _detail_page(staff, await candidate_detail(candidate_id), new_link=url)
+        # Never the link itself: whoever reads it can act as the candidate (access.py).
+        return await _detail_page(staff, await candidate_detail(candidate_id), link_sent=sent)

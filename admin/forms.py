@@ -6,8 +6,8 @@ from typing import Any
 
 from litestar import Request
 
-from portal.domain.validation import MAX_ID as _MAX_ID
 from portal.domain.validation import is_plausible_id as is_plausible_id
+from portal.domain.validation import row_id_from
 
 
 def form_id(raw: str | None) -> int | None:
@@ -19,17 +19,12 @@ def form_id(raw: str | None) -> int | None:
     text = (raw or "").strip()
     if not text:
         return None
-    if text.isascii() and text.isdigit() and 0 < int(text) <= _MAX_ID:
-        return int(text)
-    return 0
+    return row_id_from(text) or 0
 
 
 def query_int(raw: str | None) -> int | None:
     """A number in a query string (filters, page); None when absent or malformed."""
-    text = (raw or "").strip()
-    if text.isascii() and text.isdigit() and 0 < int(text) <= _MAX_ID:
-        return int(text)
-    return None
+    return row_id_from(raw)
 
 
 async def form_text(request: Request[Any, Any, Any], *names: str) -> dict[str, str]:

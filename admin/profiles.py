@@ -23,8 +23,9 @@ from admin.forms import form_text, query_int
 from admin.guards import ADMIN_ONLY, requires_role
 from admin.rendering import admin_page
 from portal.config import get_settings
-from portal.domain.access import REVEAL_ROLES, may_reveal_profile
+from portal.domain.access import REVEAL_ROLES, may_reveal_profile, may_see_profile_changes
 from portal.domain.candidates.tables import Candidate
+from portal.domain.profiles.changes import personal_info_changes
 from portal.domain.profiles.personal_info import (
     RevealRefused,
     profile_get,
@@ -52,6 +53,11 @@ async def _profile_page(
         reveals=(
             await profile_reveals_list(candidate_id=candidate.id, limit=20)
             if may_reveal_profile(staff)
+            else []
+        ),
+        changes=(
+            await personal_info_changes(candidate_id=candidate.id, limit=20)
+            if may_see_profile_changes(staff)
             else []
         ),
     )

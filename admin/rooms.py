@@ -16,6 +16,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -55,6 +56,7 @@ from portal.domain.rooms.moderation import (
 )
 from portal.domain.rooms.summaries import report_room_id, room_candidates, room_summaries
 from portal.domain.staff.tables import StaffUser
+from portal.domain.validation import whole_number
 from portal.i18n import gettext as _
 from portal.i18n import ngettext
 
@@ -99,10 +101,11 @@ async def _fields(request: Request[Any, Any, Any], *names: str) -> dict[str, str
     if content_type.startswith("application/json"):
         try:
             data = json.loads(await request.body() or b"{}")
-        except ValueError:
-            data = {}
+        except (ValueError, RecursionError):
+            # RecursionError: JSON nested about a thousand deep, which the parser refuses.
+            raise ClientException(_("The request body is not the JSON object expected.")) from None
         if not isinstance(data, dict):
-            data = {}
+            raise ClientException(_("The request body is not the JSON object expected."))
     else:
         data = dict(await request.form())
     values = {}
@@ -475,7 +478,7 @@ async def _mute(
         elif candidate_id not in allowed:
             errors["candidate"] = _("Choose a member of this room from the list.")
         text = values["minutes"].strip()
-        minutes = int(text) if text.isascii() and text.isdigit() and len(text) < 7 else 0
+        minutes = whole_number(text, maximum=999_999) or 0
         if minutes not in MUTE_CHOICES_MINUTES:
             errors["minutes"] = _("Choose a duration from the list.")
         if errors:

@@ -32,6 +32,7 @@ from portal.domain.access import department_scope, ensure_department_visible
 from portal.domain.candidates.lists import department_choices
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.staff.tables import StaffUser
+from portal.domain.validation import whole_number
 from portal.domain.videos.posters import PosterUpload
 from portal.domain.videos.review import video_approve, video_reject, video_row, videos_for_admin
 from portal.domain.videos.uploads import (
@@ -92,10 +93,7 @@ def _offset_header(request: Request[Any, Any, Any]) -> int | None:
         content_range = request.headers.get("content-range", "")
         if content_range.startswith("bytes ") and "-" in content_range:
             raw = content_range[6:].split("-", 1)[0]
-    text = (raw or "").strip()
-    if text.isascii() and text.isdigit() and len(text) < 16:
-        return int(text)
-    return None
+    return whole_number(raw or "", maximum=10**15 - 1)
 
 
 async def _list_page(staff: StaffUser, *, status_code: int = 200) -> Template:
@@ -201,7 +199,8 @@ class VideoController(Controller):
         if offset is None:
             return _error(_("The Upload-Offset header is missing or not a number."), 400)
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_CHUNK_BYTES:
+        declared_size = whole_number(declared, maximum=10**15 - 1)
+        if declared_size is not None and declared_size > MAX_CHUNK_BYTES:
             return _error(_("This chunk goes past the size declared for the upload."), 413)
         data = await request.body()
         try:

@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from admin.routes import admin_router
+from portal.api.openapi_truth import StrictStructSchemaPlugin
 from portal.api.routes import api_router
 from portal.auth.csrf import SessionCSRFMiddleware
 from portal.auth.middleware import SessionPrincipalMiddleware
@@ -26,6 +27,7 @@ from portal.domain.sla.watch import sla_watch_start, sla_watch_stop
 from portal.i18n import LocaleMiddleware
 from portal.realtime.hub import stop_hubs
 from portal.web.errors import html_exception_handlers
+from portal.web.path_ids import path_ids_plausible
 from portal.web.rendering import template_config
 from portal.web.routes import portal_routes
 from portal.web.security_headers import security_headers_add
@@ -74,6 +76,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             ),
         ],
         state=state,
+        # Before every route's own guards: an id no database column holds is "not found".
+        guards=[path_ids_plausible],
+        plugins=[StrictStructSchemaPlugin()],
         middleware=[
             LocaleMiddleware(),
             SessionPrincipalMiddleware(),

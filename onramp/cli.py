@@ -100,30 +100,30 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
 
         _run(nothing())
     click.echo(f"Serving on http://{host}:{port}  (admin: /admin, API docs: /schema)")
-    uvicorn.run(
-        "onramp.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_level="info",
-        # Request headers (and websocket handshakes) must arrive within
-        # ONRAMP_HEADER_TIMEOUT_SECONDS: half-open connections are closed.
-        http="onramp.http_protocol:HeaderTimeoutProtocol",
-        timeout_keep_alive=5,
-        # A cohort reconnecting at once (Redis restarted, a deploy) queues here, not in
-        # refused connections.
-        backlog=4096,
-        # The rooms' fan-out relies on this implementation's non-blocking send (see
-        # portal/realtime/connection.py); pings find dead phones, frames stay small.
-        ws="websockets-sansio",
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
-        ws_max_size=64 * 1024,
-        # Frames are a few hundred bytes; per-socket compression contexts cost far more
-        # CPU and memory than they save when one message goes to thousands of members.
-        ws_per_message_deflate=False,
-    )
+    uvicorn.run("onramp.asgi:app", host=host, port=port, workers=workers, **UVICORN_OPTIONS)
+
+
+# How ``onramp serve`` runs uvicorn (bench/page_rps.py serves its reference app the same way).
+UVICORN_OPTIONS: dict[str, object] = {
+    "proxy_headers": True,
+    "log_level": "info",
+    # Request headers (and websocket handshakes) must arrive within
+    # ONRAMP_HEADER_TIMEOUT_SECONDS: half-open connections are closed.
+    "http": "onramp.http_protocol:HeaderTimeoutProtocol",
+    "timeout_keep_alive": 5,
+    # A cohort reconnecting at once (Redis restarted, a deploy) queues here, not in
+    # refused connections.
+    "backlog": 4096,
+    # The rooms' fan-out relies on this implementation's non-blocking send (see
+    # portal/realtime/connection.py); pings find dead phones, frames stay small.
+    "ws": "websockets-sansio",
+    "ws_ping_interval": 20.0,
+    "ws_ping_timeout": 20.0,
+    "ws_max_size": 64 * 1024,
+    # Frames are a few hundred bytes; per-socket compression contexts cost far more
+    # CPU and memory than they save when one message goes to thousands of members.
+    "ws_per_message_deflate": False,
+}
 
 
 def local_base_url(host: str, port: int) -> str:

@@ -201,6 +201,14 @@ class Settings:
         "start-up; on SQLite, reader connections (opened as needed) besides one writer",
         parse=whole_number(),
     )
+    sqlite_synchronous: str = env(
+        "ONRAMP_SQLITE_SYNCHRONOUS",
+        "NORMAL",
+        "SQLite only: `NORMAL` (a commit waits for no disk flush; WAL keeps the file "
+        "consistent, a power cut may lose the last commits) or `FULL` (every commit flushes: "
+        "about 2 ms each on a virtual disk, so at most a few hundred writes/s)",
+        parse=one_of("NORMAL", "FULL"),
+    )
     database_pool_timeout_seconds: int = env(
         "ONRAMP_DATABASE_POOL_TIMEOUT_SECONDS",
         30,

@@ -43,6 +43,7 @@ def create_engine(database_url: str | None = None) -> Engine:
         settings = get_settings()
         return PooledSQLiteEngine(
             path=path,
+            synchronous=settings.sqlite_synchronous,
             readers=settings.database_pool_size,
             pool_timeout=settings.database_pool_timeout_seconds,
             timeout=SQLITE_BUSY_TIMEOUT_SECONDS,

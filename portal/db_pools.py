@@ -18,7 +18,12 @@ process keeps:
   turn (an ``asyncio.Lock``): writers of this process queue here instead of spinning on
   SQLite's busy handler. Other processes still meet at SQLite's file lock: write
   transactions begin ``IMMEDIATE`` and wait up to the busy timeout; WAL lets readers read
-  meanwhile.
+  meanwhile. The writer runs with ``PRAGMA synchronous`` from ``ONRAMP_SQLITE_SYNCHRONOUS``:
+  ``NORMAL`` by default, the setting SQLite recommends with WAL. With ``FULL`` every commit
+  waits for a flush to disk (~2 ms on this project's virtual machines) and, commits queueing
+  on the one writer, that capped a process at a few hundred writes a second: link sign-ins,
+  one small commit each, topped out there while the CPU idled. ``NORMAL`` never corrupts
+  the file; a power cut (not a crash of the process) can lose the last commits.
 
 A statement runs with one hand-off to the connection's thread (``execute_fetchall``)
 instead of Piccolo's four (a ``PRAGMA`` before every statement, execute, fetch, close).
@@ -132,6 +137,7 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     __slots__ = (
         "readers",
+        "synchronous",
         "pool_timeout",
         "_inline",
         "_inline_thread",
@@ -143,8 +149,19 @@ class PooledSQLiteEngine(SQLiteEngine):
         "_loop",
     )
 
-    def __init__(self, path: str, *, readers: int, pool_timeout: float, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        readers: int,
+        pool_timeout: float,
+        synchronous: str = "NORMAL",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(path=path, **kwargs)
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ValueError(f"synchronous must be NORMAL or FULL, not {synchronous!r}")
+        self.synchronous = synchronous
         self.readers = max(1, readers)
         self.pool_timeout = pool_timeout
         self._inline: sqlite3.Connection | None = None
@@ -184,6 +201,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         await connection.execute_fetchall("PRAGMA foreign_keys = 1")
         if read_only:
             await connection.execute_fetchall("PRAGMA query_only = 1")
+        else:
+            await connection.execute_fetchall(f"PRAGMA synchronous = {self.synchronous}")
         return connection
 
     # readers ------------------------------------------------------------------------------
@@ -441,6 +460,27 @@ class _Acquire:
         await self.queueing.release(self.connection)
 
 
+def _connection_class() -> Any:
+    import asyncpg
+
+    class SessionlessConnection(asyncpg.Connection):  # type: ignore[misc]
+        """A pooled connection handed back without asyncpg's reset query.
+
+        asyncpg runs ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``
+        every time a connection goes back to the pool, which Piccolo does after every
+        statement outside a transaction: a second round trip for each of them (a link
+        sign-in is one UPDATE, so it was half of its database time). Onramp keeps no
+        session state on its connections: settings are ``SET LOCAL``, advisory locks are
+        ``pg_advisory_xact_lock``, nothing LISTENs or leaves a cursor open, all of which
+        end with their transaction; an open transaction is still rolled back on release.
+        """
+
+        def get_reset_query(self) -> str:
+            return ""
+
+    return SessionlessConnection
+
+
 async def start_postgres_pool(engine: Any, *, size: int, timeout: float) -> None:
     """Open ``size`` connections now (a reconnecting crowd then opens none) and queue beyond.
 
@@ -458,6 +498,7 @@ async def start_postgres_pool(engine: Any, *, size: int, timeout: float) -> None
                 server_settings={"application_name": f"onramp-{os.getpid()}"},
                 min_size=size,
                 max_size=size,
+                connection_class=_connection_class(),
                 # Keep them: connections reopened lazily later could be refused mid-storm.
                 max_inactive_connection_lifetime=0,
             )

@@ -1,4 +1,4 @@
-"""Test set-up: every test runs on SQLite and again on PostgreSQL.
+"""Test set-up: every test that touches the database runs on SQLite and again on PostgreSQL.
 
 The environment is set before Onramp is imported, because settings are read once.
 PostgreSQL is required when ``CI`` is set; locally its tests skip if it is not running.
@@ -6,8 +6,8 @@ PostgreSQL is required when ``CI`` is set; locally its tests skip if it is not r
 
 from __future__ import annotations
 
+import inspect
 import os
-import socket
 import tempfile
 import uuid
 
@@ -35,11 +35,20 @@ for name in list(os.environ):
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
 
+from portal.auth.passwords import password_hasher_use  # noqa: E402
 from portal.db import bind_engine, close_engine, create_engine, migrate, prepare_engine  # noqa: E402
+from tests.databases import (  # noqa: E402
+    POSTGRES_HOST,
+    postgres_admin_execute,
+    postgres_running,
+)
 
-POSTGRES_HOST = os.environ.get("ONRAMP_TEST_POSTGRES_HOST", "127.0.0.1")
-POSTGRES_ADMIN_URL = f"postgresql://postgres@{POSTGRES_HOST}:5432/postgres"
+# Argon2's production profile costs ~50 ms and 64 MiB a hash; tests hash thousands of
+# passwords to exercise sign-in, not argon2. (A hash carries its parameters, so servers
+# the tests start verify these cheaply too.)
+password_hasher_use(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 # Tables whose rows the migrations seed (the pipeline, question categories): kept.
@@ -67,24 +76,6 @@ def _cleaned_tables() -> tuple[str, ...]:
 CLEANED_TABLES = _cleaned_tables()
 
 
-def _postgres_running() -> bool:
-    try:
-        with socket.create_connection((POSTGRES_HOST, 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-async def _admin_execute(sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(POSTGRES_ADMIN_URL.replace("postgresql://", "postgres://"))
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 # The URL of the database the current tests run on, for subprocesses (CLI, servers).
 CURRENT = {"database_url": ""}
 
@@ -94,12 +85,12 @@ async def database(request: pytest.FixtureRequest):
     """A freshly migrated database of each kind, bound as Piccolo's engine."""
     backend = request.param
     if backend == "postgres":
-        if not _postgres_running():
+        if not postgres_running():
             if os.environ.get("CI"):
                 pytest.fail("PostgreSQL is required in CI but is not reachable on 127.0.0.1:5432")
             pytest.skip("PostgreSQL is not running (required in CI)")
         name = f"onramp_test_{uuid.uuid4().hex[:10]}"
-        await _admin_execute(f'CREATE DATABASE "{name}"')
+        await postgres_admin_execute(f'CREATE DATABASE "{name}"')
         url = f"postgresql://postgres@{POSTGRES_HOST}:5432/{name}"
     else:
         url = f"sqlite:///{_VAR_DIR}/test-{uuid.uuid4().hex[:8]}.db"
@@ -111,7 +102,7 @@ async def database(request: pytest.FixtureRequest):
     yield backend
     await close_engine(engine)
     if backend == "postgres":
-        await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await postgres_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -119,23 +110,81 @@ def database_url(database: str) -> str:
     return CURRENT["database_url"]
 
 
+# PostgreSQL's sequences, found once per database: reset after each test as TRUNCATE's
+# RESTART IDENTITY did (TRUNCATE of ~50 tables cost ~0.6 s a test; DELETE costs ~2 ms).
+_SEQUENCES: dict[str, list[str]] = {}
+
+
+async def _postgres_sequences() -> list[str]:
+    from portal.domain.organisation.tables import Stage
+
+    url = CURRENT["database_url"]
+    if url not in _SEQUENCES:
+        rows = await Stage.raw(
+            "SELECT pg_get_serial_sequence(quote_ident(table_name), column_name) AS seq "
+            "FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND column_default LIKE 'nextval%%'"
+        ).run()
+        seeded = {f"public.{table}_" for table in SEEDED_TABLES}
+        _SEQUENCES[url] = [
+            row["seq"]
+            for row in rows
+            if row["seq"] and not any(row["seq"].startswith(prefix) for prefix in seeded)
+        ]
+    return _SEQUENCES[url]
+
+
 @pytest.fixture(autouse=True)
 async def clean_database(database: str):
     yield
     from portal.domain.organisation.tables import Stage
 
-    if database == "postgres":
-        await Stage.raw(f"TRUNCATE {', '.join(CLEANED_TABLES)} RESTART IDENTITY CASCADE").run()
-    else:
+    # One transaction on one connection, children before parents.
+    async with Stage._meta.db.transaction():
         for table in CLEANED_TABLES:
             await Stage.raw(f"DELETE FROM {table}").run()  # noqa: S608 - fixed table names
+        if database == "postgres":
+            await Stage.raw(
+                "SELECT setval(seq, 1, false) FROM unnest({}::text[]) AS seq",
+                await _postgres_sequences(),
+            ).run()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 async def app():
+    """One app for the session: building it costs ~0.4 s, and tests share no state in it
+    but the rate-limit store, which :func:`forget_rate_limits` empties after each test."""
     from onramp.app import create_app
 
     return create_app(manage_database=False)
+
+
+@pytest.fixture
+async def staff_client(app):
+    """Open a second client signed in as new staff: ``hr = await staff_client("hr")``."""
+    from tests.factories import sign_in_as
+
+    opened: list[httpx.AsyncClient] = []
+
+    async def open_signed_in(role: str = "hr", *, department=None) -> httpx.AsyncClient:
+        opened.append(
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
+            )
+        )
+        await sign_in_as(opened[-1], role, department=department)
+        return opened[-1]
+
+    yield open_signed_in
+    for each in opened:
+        await each.aclose()
+
+
+@pytest.fixture(autouse=True)
+async def forget_rate_limits(request: pytest.FixtureRequest):
+    yield
+    if "app" in request.fixturenames:
+        await request.getfixturevalue("app").state.rate_limit_store.delete_all()
 
 
 @pytest.fixture
@@ -144,3 +193,35 @@ async def client(app):
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
         yield c
+
+
+# Fixtures through which a test reaches a database even when its own code is synchronous.
+_DATABASE_FIXTURES = {"database", "database_url", "live_server", "app", "client"}
+
+
+def _runs_on_one_database(item: pytest.Item) -> bool:
+    """Whether the database cannot matter to ``item``, so it need not run twice.
+
+    Browser tests test pages, not databases; a synchronous test cannot await a query
+    (Piccolo is async), so unless it asks for a database fixture it never touches one.
+    """
+    if item.nodeid.startswith("tests/browser/") or item.get_closest_marker("one_database"):
+        return True
+    function = getattr(item, "function", None)
+    if function is None or inspect.iscoroutinefunction(function):
+        return False
+    return not _DATABASE_FIXTURES & set(item._fixtureinfo.argnames)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    twice = [
+        item
+        for item in items
+        if getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("database") == "postgres"
+        and _runs_on_one_database(item)
+    ]
+    if twice:
+        dropped = set(twice)
+        items[:] = [item for item in items if item not in dropped]
+        config.hook.pytest_deselected(items=twice)

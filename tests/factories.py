@@ -97,6 +97,17 @@ async def make_staff(
     )
 
 
+async def sign_in_as(
+    client: httpx.AsyncClient, role: str = "hr", *, department: Department | None = None
+) -> StaffUser:
+    """Sign ``client`` in as a new staff member of ``role`` (a manager gets a department)."""
+    if role == "manager" and department is None:
+        department = await make_department()
+    staff = await make_staff(role, department=department)
+    await sign_in_staff(client, staff)
+    return staff
+
+
 async def sign_in_candidate(client: httpx.AsyncClient, candidate: Candidate) -> None:
     """Open the link (the "continue" page) and tap it, as a person does."""
     url = await login_link_create(candidate_id=candidate.id)

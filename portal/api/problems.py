@@ -23,7 +23,11 @@ from litestar.exceptions import (
     SerializationException,
     ValidationException,
 )
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
 
 from portal.api.schemas import PROBLEM_MEDIA_TYPE
 from portal.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -101,6 +105,8 @@ def problem_response(
 def _field_error(item: dict[str, Any]) -> dict[str, Any]:
     """One of Litestar's validation errors, with a field path a client can act on."""
     message = str(item.get("message", ""))
+    if message.startswith("Expected `str` matching regex '[^ \\"):
+        message = "Expected `str` that is not blank"  # schemas.NOT_BLANK, in words
     path = str(item.get("key") or "")
     if path in ("", "data"):  # Litestar's name for the whole body
         path = ""
@@ -136,7 +142,7 @@ def _http_detail(request: Request[Any, Any, Any], exc: HTTPException) -> str:
     if isinstance(exc, NotFoundException):
         return _("There is no API endpoint at %(path)s.", path=request.url.path)
     if isinstance(exc, MethodNotAllowedException):
-        allowed = _allowed_methods(exc)
+        allowed = allowed_methods(exc)
         return _(
             "%(method)s is not allowed on %(path)s; allowed: %(allowed)s.",
             method=request.method,
@@ -146,16 +152,18 @@ def _http_detail(request: Request[Any, Any, Any], exc: HTTPException) -> str:
     return str(exc.detail or HTTPStatus(exc.status_code).phrase)
 
 
-def _allowed_methods(exc: HTTPException) -> str:
+def allowed_methods(exc: HTTPException) -> str:
+    """A 405's Allow header, sorted; "GET, HEAD" when the raiser named none (static files)."""
     # Litestar builds the list from a set: sort it so the answer is the same every time.
-    raw = (exc.headers or {}).get("allow", "")
+    headers = {name.lower(): value for name, value in (exc.headers or {}).items()}
+    raw = headers.get("allow", "") or "GET, HEAD"
     return ", ".join(sorted(method.strip() for method in raw.split(",") if method.strip()))
 
 
 def _response_headers(exc: HTTPException) -> dict[str, str]:
-    headers = dict(exc.headers or {})
-    if "allow" in headers:
-        headers["allow"] = _allowed_methods(exc)
+    headers = {name.lower(): value for name, value in (exc.headers or {}).items()}
+    if exc.status_code == 405:
+        headers["allow"] = allowed_methods(exc)
     return headers
 
 
@@ -196,8 +204,19 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
+@_in_request_locale
+def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """msgspec refuses JSON nested past Python's recursion limit (about a thousand levels)
+    with RecursionError, before any of our code runs: the body is the client's problem.
+    """
+    return problem_response(
+        request, HTTP_400_BAD_REQUEST, _("The request body is nested too deeply.")
+    )
+
+
 # Listed one by one: the app's HTML handlers for NotFound etc. would otherwise win.
 api_exception_handlers: dict[Any, Any] = {
+    RecursionError: handle_too_deep,
     HTTPException: handle_http_exception,
     DomainError: handle_domain_error,
     NotFound: handle_domain_error,

@@ -12,6 +12,11 @@ MAX_BULK_ITEMS = 1000
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
+# Refused when empty or only spaces (the service would answer 422): the schema says so.
+# Spelled out rather than \S, which Python and JSON Schema (ECMA) read differently
+# (Python counts \x1c-\x1f as spaces); the service still refuses other odd spaces, with 422.
+NOT_BLANK = r"[^ \t\n\r\f\v]"
+Required100 = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NOT_BLANK)]
 
 
 class ProblemFieldError(msgspec.Struct, omit_defaults=True):
@@ -63,10 +68,10 @@ class CandidateUpsertItem(msgspec.Struct, forbid_unknown_fields=True):
     ``tags`` HR's tags (a list replaces the candidate's tags; omitted leaves them).
     """
 
-    external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    name: Text100
-    phone: Annotated[str, msgspec.Meta(max_length=30)]
-    department: Text100
+    external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NOT_BLANK)]
+    name: Required100
+    phone: Annotated[str, msgspec.Meta(min_length=1, max_length=30, pattern=NOT_BLANK)]
+    department: Required100
     email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
     position: Text100 | None = None
     cohort: Text100 | None = None
@@ -103,7 +108,7 @@ class CandidateUpsertResponse(msgspec.Struct):
 
 
 class StageChangeRequest(msgspec.Struct, forbid_unknown_fields=True):
-    stage: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    stage: Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=NOT_BLANK)]
     note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.domain.candidates.tables import Candidate
+from portal.domain.profiles.changes import ChangedBy
 from portal.domain.profiles.personal_info import ProfileInput, profile_save
 from portal.domain.profiles.tables import CandidateProfile
 
@@ -31,4 +32,4 @@ async def load_demo_profiles() -> None:
             CandidateProfile.candidate == candidate["id"]
         ):
             continue
-        await profile_save(candidate_id=candidate["id"], data=data)
+        await profile_save(candidate_id=candidate["id"], data=data, changed_by=ChangedBy("demo"))

@@ -14,7 +14,8 @@ Staff:
 | see candidates, their history and profile        | all   | all | own department                  |
 | (ID and bank card numbers masked)                |       |     |                                 |
 | move a candidate to another stage                | all   | all | own department                  |
-| create a sign-in link for a candidate            | all   | all | own department                  |
+| send a candidate a new sign-in link (delivered   | all   | all | own department                  |
+| to them through the outbox, shown to nobody)     |       |     |                                 |
 | create or edit a candidate, withdraw, import     | yes   | yes | no                              |
 | see cohorts and their head-counts                | all   | all | own and shared cohorts          |
 | create or edit cohorts                           | yes   | yes | no                              |
@@ -30,6 +31,8 @@ Staff:
 | join and moderate a room                         | all   | all | own department's rooms, and     |
 |                                                  |       |     | cohort rooms holding its people |
 | create or archive a room                         | yes   | yes | no                              |
+| see who changed a candidate's personal           | yes   | yes | no                              |
+| information (which fields, never the values)     |       |     |                                 |
 | reveal an ID or bank card number (audited),      | yes   | no  | no                              |
 | see the log of reveals                           |       |     |                                 |
 | staff accounts                                   | yes   | no  | no                              |
@@ -43,6 +46,13 @@ Candidates see only their own records; besides, a candidate may
 | join a room           | their cohort's room for everybody, its room for their   |
 |                       | department, and their department's rooms across cohorts |
 | watch a welcome video | their department's approved one                         |
+
+A sign-in link made by a staff member is never shown to any staff member, whatever their
+role (:func:`may_read_login_link`): whoever holds a link is the candidate until it is used,
+and could change their bank card. It goes to the candidate's phone or e-mail through the
+outbox. Only callers acting for the system receive a link (``onramp login-link`` on the
+server, an integration's API token). Every change of personal information records who made
+it (``profiles/changes.py``).
 
 Managers follow their own people through the pipeline; the records themselves (identity,
 contact details, department, training batch, withdrawal) are HR's. Which rows a manager
@@ -160,9 +170,18 @@ def may_move_stage(staff: Staff) -> bool:
     return True
 
 
-def may_create_login_link(staff: Staff) -> bool:
-    """Every staff member may send a candidate they see a sign-in link."""
+def may_send_login_link(staff: Staff) -> bool:
+    """Every staff member may have a candidate they see sent a new sign-in link."""
     return True
+
+
+def may_read_login_link(staff: Staff) -> bool:
+    """No staff member reads a sign-in link: it would let them act as the candidate.
+
+    HR may edit a candidate's phone number, but that change is audited and the candidate
+    would notice; a link read off a page leaves no trace of who used it.
+    """
+    return False
 
 
 # --- Cohorts, content, settings ------------------------------------------------------------
@@ -197,6 +216,11 @@ def may_manage_staff(staff: Staff) -> bool:
 
 def may_review_documents(staff: Staff) -> bool:
     """Approve or reject what candidates hand in; managers only read the queue."""
+    return is_hr(staff)
+
+
+def may_see_profile_changes(staff: Staff) -> bool:
+    """Who changed a candidate's personal information, and which fields: HR's audit."""
     return is_hr(staff)
 
 
@@ -327,7 +351,7 @@ class StaffPermissions:
     edit_candidates: bool
     change_status: bool
     move_stage: bool
-    create_login_link: bool
+    send_login_link: bool
     manage_cohorts: bool
     manage_content: bool
     manage_messages: bool
@@ -336,6 +360,7 @@ class StaffPermissions:
     review_documents: bool
     review_videos: bool
     reveal_profile: bool
+    see_profile_changes: bool
     manage_staff: bool
     # Forms offer every department (a manager's are fixed to their own).
     choose_any_department: bool
@@ -346,7 +371,7 @@ def permissions_for(staff: Staff) -> StaffPermissions:
         edit_candidates=may_edit_candidates(staff),
         change_status=may_edit_candidates(staff),
         move_stage=may_move_stage(staff),
-        create_login_link=may_create_login_link(staff),
+        send_login_link=may_send_login_link(staff),
         manage_cohorts=may_manage_cohorts(staff),
         manage_content=may_manage_content(staff),
         manage_messages=may_manage_messages(staff),
@@ -355,6 +380,7 @@ def permissions_for(staff: Staff) -> StaffPermissions:
         review_documents=may_review_documents(staff),
         review_videos=may_review_videos(staff),
         reveal_profile=may_reveal_profile(staff),
+        see_profile_changes=may_see_profile_changes(staff),
         manage_staff=may_manage_staff(staff),
         choose_any_department=department_scope(staff) is None,
     )

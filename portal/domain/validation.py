@@ -44,9 +44,39 @@ def name_check(raw: str | None, errors: dict[str, str], field: str = "name") -> 
     return value
 
 
-# Ids are 32-bit serials on both databases; a larger number would be a database error.
+# Ids are 32-bit serials on both databases; a larger number would be a database error
+# (SQLite: OverflowError past 2**63; PostgreSQL: "out of range for type integer").
 MAX_ID = 2**31 - 1
 
 
-def is_plausible_id(value: int) -> bool:
-    return 0 < value <= MAX_ID
+def is_plausible_id(value: object) -> bool:
+    """An int that could be a row's id (bool is no id)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def whole_number(text: object, *, maximum: int, minimum: int = 0) -> int | None:
+    """The whole number ``text`` writes in ASCII digits, if within [minimum, maximum].
+
+    The one rule for numbers people and clients send (ids, counts, offsets, page numbers):
+    ``str.isdigit()`` is not it, since "²" and "٣" pass it and int() then fails or reads
+    them; and a number of thousands of digits costs int() real time (Python refuses past
+    4,300 digits), so length is checked before anything is converted. An int given as
+    such (a JSON number) is checked the same way; anything else is None.
+    """
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int):
+        value = text
+    elif isinstance(text, str):
+        text = text.strip()
+        if not text or len(text) > len(str(maximum)) or not (text.isascii() and text.isdigit()):
+            return None
+        value = int(text)
+    else:
+        return None
+    return value if minimum <= value <= maximum else None
+
+
+def row_id_from(text: object) -> int | None:
+    """The row id ``text`` names (1 to MAX_ID, ASCII digits or an int), else None."""
+    return whole_number(text, minimum=1, maximum=MAX_ID)

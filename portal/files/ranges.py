@@ -38,6 +38,19 @@ class RangeNotSatisfiable(Exception):
     pass
 
 
+# Past any file's size; a longer number means the same (and int() of thousands of digits
+# is slow, or refused past 4,300).
+_FAR = 2**63
+
+
+def _position(digits: str) -> int | None:
+    """A byte position as written in the header (ASCII digits), None when absent."""
+    if not digits:
+        return None
+    # The pattern matched ASCII digits only (re.ASCII), so int() reads them.
+    return min(int(digits), _FAR) if len(digits) <= len(str(_FAR)) else _FAR
+
+
 def parse_range(header: str | None, size: int) -> ByteRange | None:
     """The one range asked for, None to send the whole file; RangeNotSatisfiable past the end."""
     if not header:
@@ -45,17 +58,17 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     match = _SINGLE_RANGE.match(header.strip().replace(" ", ""))
     if match is None:
         return None  # malformed, another unit or several ranges: the whole file
-    first, last = match.groups()
-    if not first and not last:
+    first, last = (_position(group) for group in match.groups())
+    if first is None and last is None:
         return None
-    if not first:
-        suffix = int(last)
+    if first is None:
+        suffix = last
         if suffix == 0 or size == 0:
             raise RangeNotSatisfiable
         return ByteRange(max(size - suffix, 0), size - 1)
-    start = int(first)
-    end = int(last) if last else size - 1
-    if last and end < start:
+    start = first
+    end = last if last is not None else size - 1
+    if last is not None and end < start:
         return None  # invalid: ignore the header
     if start >= size:
         raise RangeNotSatisfiable

@@ -19,6 +19,7 @@ from portal.domain.messaging.preferences import (
     unsubscribe_apply,
     unsubscribe_read,
 )
+from portal.domain.validation import whole_number
 
 
 def _page(template: str, *, status_code: int = 200, **context: Any) -> Template:
@@ -31,7 +32,7 @@ def _page(template: str, *, status_code: int = 200, **context: Any) -> Template:
 
 
 def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 6 else 1
+    return whole_number(raw, minimum=1, maximum=99_999) or 1
 
 
 @get("/inbox", name="inbox")

@@ -23,9 +23,8 @@ from portal.domain.learning.markdown import render_lesson_markdown
 from portal.domain.learning.media_urls import media_kind
 from portal.domain.learning.points import points_balance
 from portal.domain.learning.quizzes import QuizForm, quiz_result, quiz_start, quiz_submit
+from portal.domain.validation import row_id_from
 from portal.i18n import gettext as _
-
-_MAX_ID = 2**31 - 1
 
 
 def _page(template: str, *, status_code: int = 200, **context: Any) -> Template:
@@ -36,7 +35,8 @@ def _page(template: str, *, status_code: int = 200, **context: Any) -> Template:
 
 def _id(text: str) -> int:
     """A posted id; -1 (no row's id) when it is not a plausible one, so the answer is wrong."""
-    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= _MAX_ID else -1
+    found = row_id_from(text)
+    return -1 if found is None else found
 
 
 async def _posted_answers(request: Request[Any, Any, Any]) -> tuple[str, dict[int, set[int]]]:

@@ -22,6 +22,9 @@ def _to_zone(value: datetime, timezone: str) -> datetime:
 
 def configure_environment(engine: JinjaTemplateEngine) -> None:
     env: Environment = engine.engine
+    # Templates ship with the code (a deploy restarts the server): without this, Jinja
+    # stats every template file, and each one it extends or includes, on every render.
+    env.auto_reload = False
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: i18n.translations_for(i18n.get_locale()).gettext(message),

@@ -46,6 +46,7 @@ from portal.domain.rooms.messages import (
     message_send,
     recent_message_events,
 )
+from portal.domain.validation import MAX_ID, row_id_from, whole_number
 from portal.i18n import gettext as _
 from portal.i18n import reset_locale, scope_locale, set_locale
 from portal.realtime.connection import CLOSE_NOT_MEMBER, CLOSE_SIGNED_OUT, RoomConnection
@@ -108,10 +109,10 @@ def parse_after(query_string: bytes) -> int | None:
     values = parse_qs(query_string.decode("latin-1")).get("after")
     if not values or values[0] == "":
         return None
-    raw = values[0]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+    after = whole_number(values[0], maximum=MAX_ID)
+    if after is None:
         raise Refused(400, "after must be a message id (digits)")
-    return int(raw)
+    return after
 
 
 async def _session(scope: Scope, session_store: Store) -> tuple[int, int | None, Session]:
@@ -129,7 +130,10 @@ async def _session(scope: Scope, session_store: Store) -> tuple[int, int | None,
         raise Refused(503, "sign-in store unavailable; try again shortly") from None
     if session is None:
         raise Refused(403, "not signed in")
-    return int(match.group(1)), after, session
+    room_id = row_id_from(match.group(1))
+    if room_id is None:
+        raise Refused(404, "no such room")
+    return room_id, after, session
 
 
 async def _member_and_room(room_id: int, session: Session) -> tuple[Member, RoomInfo]:

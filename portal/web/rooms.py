@@ -30,6 +30,7 @@ from portal.domain.rooms.membership import (
 from portal.domain.rooms.messages import message_send, recent_message_events
 from portal.domain.rooms.moderation import message_report
 from portal.domain.rooms.questions import active_categories
+from portal.domain.validation import row_id_from
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -100,7 +101,8 @@ async def room_send(
             client_id=str(data.get("client_id", "")),
             kind=kind,
             body=str(data.get("body", "")),
-            reply_to=int(data["reply_to"]) if str(data.get("reply_to", "")).isdigit() else None,
+            # Empty: no reply; anything but an id becomes 0, which the service refuses.
+            reply_to=row_id_from(data["reply_to"]) or 0 if data.get("reply_to") else None,
             private=kind == "question" and data.get("private") == "1",
             category_id=data.get("category") or None,
         )

@@ -7,7 +7,12 @@ from portal.domain.candidates.records import candidate_set_status
 from portal.domain.organisation.cohort_lists import cohort_overview
 from portal.domain.organisation.tables import Cohort, Stage
 from tests.admin.forms import field_error, submit
-from tests.factories import make_candidate, make_cohort, make_department, make_staff, sign_in_staff
+from tests.factories import (
+    make_candidate,
+    make_cohort,
+    make_department,
+    sign_in_as,
+)
 
 VALID = {
     "name": "生产部 12 月第 3 期",
@@ -20,18 +25,12 @@ VALID = {
 }
 
 
-async def _signed_in_hr(client):
-    staff = await make_staff("hr")
-    await sign_in_staff(client, staff)
-    return staff
-
-
 async def _stage_ids() -> dict[str, int]:
     return {row["code"]: row["id"] for row in await Stage.select(Stage.code, Stage.id)}
 
 
 async def test_create_cohort_stores_the_local_start_as_utc(client):
-    await _signed_in_hr(client)
+    await sign_in_as(client)
     department = await make_department("生产部")
     response = await submit(client, "/admin/cohorts/new", {**VALID, "department": department.id})
     assert response.status_code == 303
@@ -47,7 +46,7 @@ async def test_create_cohort_stores_the_local_start_as_utc(client):
 
 
 async def test_start_is_read_in_the_chosen_time_zone(client):
-    await _signed_in_hr(client)
+    await sign_in_as(client)
     await submit(client, "/admin/cohorts/new", {**VALID, "timezone": "America/New_York"})
     cohort = await Cohort.objects().get(Cohort.name == VALID["name"])
     assert cohort.starts_at == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
@@ -57,7 +56,7 @@ async def test_start_is_read_in_the_chosen_time_zone(client):
 
 
 async def test_new_cohort_form_defaults_to_the_configured_time_zone(client):
-    await _signed_in_hr(client)
+    await sign_in_as(client)
     page = await client.get("/admin/cohorts/new")
     assert '<option value="Asia/Shanghai" selected>' in page.text
 
@@ -69,7 +68,7 @@ def _assert_refused(response, field: str, message_part: str) -> None:
 
 
 async def test_bad_cohort_input_gets_clear_errors_and_writes_nothing(client):
-    await _signed_in_hr(client)
+    await sign_in_as(client)
     await make_cohort(name="已有的批次")
     cases = [
         ({"capacity": "-1"}, "capacity", "不能为负数"),
@@ -96,7 +95,7 @@ async def test_bad_cohort_input_gets_clear_errors_and_writes_nothing(client):
 
 
 async def test_a_time_skipped_by_daylight_saving_is_refused(client):
-    await _signed_in_hr(client)
+    await sign_in_as(client)
     response = await submit(
         client,
         "/admin/cohorts/new",
@@ -111,7 +110,7 @@ async def test_a_time_skipped_by_daylight_saving_is_refused(client):
 
 
 async def test_refused_form_keeps_what_was_typed(client):
-    await _signed_in_hr(client)
+    await sign_in_as(client)
     response = await submit(
         client, "/admin/cohorts/new", {**VALID, "capacity": "-5", "timezone": "Europe/Berlin"}
     )
@@ -121,7 +120,7 @@ async def test_refused_form_keeps_what_was_typed(client):
 
 
 async def test_every_error_is_reported_at_once(client):
-    await _signed_in_hr(client)
+    await sign_in_as(client)
     response = await submit(
         client,
         "/admin/cohorts/new",
@@ -132,7 +131,7 @@ async def test_every_error_is_reported_at_once(client):
 
 
 async def test_edit_form_shows_local_values_and_saves(client):
-    await _signed_in_hr(client)
+    await sign_in_as(client)
     cohort = await make_cohort(
         name="旧批次", starts_at=datetime(2026, 12, 1, 1, 0, tzinfo=UTC), timezone="Asia/Shanghai"
     )
@@ -150,7 +149,7 @@ async def test_edit_form_shows_local_values_and_saves(client):
 
 
 async def test_edit_keeping_its_own_name_is_allowed_but_not_another_cohorts(client):
-    await _signed_in_hr(client)
+    await sign_in_as(client)
     cohort = await make_cohort(name="甲批次")
     await make_cohort(name="乙批次")
     same = await submit(client, f"/admin/cohorts/{cohort.id}/edit", {**VALID, "name": "甲批次"})
@@ -161,7 +160,7 @@ async def test_edit_keeping_its_own_name_is_allowed_but_not_another_cohorts(clie
 
 
 async def test_a_mixed_cohort_cannot_be_given_to_one_department(client):
-    await _signed_in_hr(client)
+    await sign_in_as(client)
     production, retail = await make_department(), await make_department()
     shared = await make_cohort(None, name="共用批次")
     await make_candidate(production, cohort=shared)
@@ -176,7 +175,7 @@ async def test_a_mixed_cohort_cannot_be_given_to_one_department(client):
 
 
 async def test_editing_an_unknown_cohort_is_not_found(client):
-    await _signed_in_hr(client)
+    await sign_in_as(client)
     assert (await client.get("/admin/cohorts/424242/edit")).status_code == 404
     response = await submit(client, "/admin/cohorts/424242/edit", VALID)
     assert response.status_code == 404
@@ -184,7 +183,7 @@ async def test_editing_an_unknown_cohort_is_not_found(client):
 
 
 async def test_head_counts_per_stage_leave_out_withdrawn_candidates(client):
-    await _signed_in_hr(client)
+    await sign_in_as(client)
     stages = await _stage_ids()
     department = await make_department()
     cohort = await make_cohort(department, name="统计批次", capacity=3)

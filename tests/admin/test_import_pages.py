@@ -15,6 +15,7 @@ from tests.factories import (
     make_department,
     make_position,
     make_staff,
+    sign_in_as,
     sign_in_staff,
 )
 
@@ -33,12 +34,6 @@ async def _organisation():
     await make_position(department, "操作工")
     cohort = await make_cohort(department, name="生产部第1期")
     return department, cohort
-
-
-async def _signed_in(client: httpx.AsyncClient, role: str = "hr"):
-    staff = await make_staff(role)
-    await sign_in_staff(client, staff)
-    return staff
 
 
 async def _upload(
@@ -77,7 +72,7 @@ def _row_errors(html: str) -> dict[int, list[str]]:
 
 
 async def test_a_clean_utf8_file_is_previewed_then_imported(client):
-    staff = await _signed_in(client)
+    staff = await sign_in_as(client)
     department, cohort = await _organisation()
     page = await _upload(client, GOOD_CSV.encode("utf-8"))
     assert page.status_code == 200, page.text
@@ -110,7 +105,7 @@ async def _import_rows() -> list[tuple]:
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
 async def test_utf8_utf8_bom_and_gbk_files_import_the_same(client, encoding):
-    await _signed_in(client)
+    await sign_in_as(client)
     _department, cohort = await _organisation()
     page = await _upload(client, GOOD_CSV.encode(encoding))
     assert page.status_code == 200, page.text
@@ -135,7 +130,7 @@ BROKEN_CSV = (
 
 
 async def test_broken_rows_are_each_shown_and_nothing_is_imported(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     department, _cohort = await _organisation()
     await make_candidate(department, phone="13700137000")
     page = await _upload(client, BROKEN_CSV.encode())
@@ -160,7 +155,7 @@ async def test_broken_rows_are_each_shown_and_nothing_is_imported(client):
 
 
 async def test_importing_only_the_valid_rows_needs_the_box_and_imports_exactly_them(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     department, cohort = await _organisation()
     await make_candidate(department, phone="13700137000")
     page = await _upload(client, BROKEN_CSV.encode())
@@ -181,7 +176,7 @@ async def test_importing_only_the_valid_rows_needs_the_box_and_imports_exactly_t
 
 
 async def test_a_second_confirm_says_the_import_was_already_done(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     await _organisation()
     page = await _upload(client, GOOD_CSV.encode())
     token = _preview_token(page.text)
@@ -195,7 +190,7 @@ async def test_a_second_confirm_says_the_import_was_already_done(client):
 
 
 async def test_a_stale_preview_shows_the_new_error_and_imports_nothing(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     department, _cohort = await _organisation()
     page = await _upload(client, GOOD_CSV.encode())
     token = _preview_token(page.text)
@@ -229,7 +224,7 @@ async def test_a_stale_preview_shows_the_new_error_and_imports_nothing(client):
     ],
 )
 async def test_an_unusable_file_is_refused_on_the_form(client, content, filename, message):
-    await _signed_in(client)
+    await sign_in_as(client)
     page = await _upload(client, content, filename)
     assert page.status_code == 400
     assert message in page.text
@@ -238,7 +233,7 @@ async def test_an_unusable_file_is_refused_on_the_form(client, content, filename
 
 
 async def test_a_request_over_the_upload_limit_is_sent_back_to_the_form(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     response = await _upload(client, b"a" * (3 * 1024 * 1024))
     assert response.status_code == 303
     page = await client.get(response.headers["location"])
@@ -247,7 +242,7 @@ async def test_a_request_over_the_upload_limit_is_sent_back_to_the_form(client):
 
 
 async def test_posting_without_a_file_asks_for_one(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     response = await client.post(
         IMPORT, data={"_csrf_token": await csrf_token(client)}, follow_redirects=False
     )
@@ -256,7 +251,7 @@ async def test_posting_without_a_file_asks_for_one(client):
 
 
 async def test_without_the_csrf_token_nothing_is_previewed_or_imported(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     await _organisation()
     refused = await _upload(client, GOOD_CSV.encode(), token=False)
     assert refused.status_code == 403
@@ -318,14 +313,14 @@ async def test_another_staff_member_cannot_confirm_someone_elses_preview(client,
 
 
 async def test_an_unknown_preview_asks_to_upload_again(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     response = await _confirm(client, "no-such-preview-token-000000")
     assert response.status_code == 404
     assert 'type="file"' in response.text
 
 
 async def test_what_the_file_says_is_shown_escaped(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     await _organisation()
     content = '姓名,手机号,部门,备注<b>\n"<script>alert(1)</script>",13800138000,<i>生产部</i>,x\n'
     page = await _upload(client, content.encode(), filename="<img src=x onerror=alert(1)>.csv")
@@ -337,7 +332,7 @@ async def test_what_the_file_says_is_shown_escaped(client):
 
 
 async def test_the_template_opens_in_excel_as_utf8(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     response = await client.get(f"{IMPORT}/template.csv")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -352,7 +347,7 @@ async def test_the_template_opens_in_excel_as_utf8(client):
 
 
 async def test_the_upload_page_lists_the_names_a_file_may_use(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     await _organisation()
     page = await client.get(IMPORT)
     assert page.status_code == 200

@@ -7,7 +7,7 @@ import pytest
 from portal.domain.candidates.tables import Candidate
 from portal.domain.staff.api_tokens import api_token_revoke
 from portal.domain.staff.tables import ApiToken
-from tests.api.conftest import assert_problem, offer
+from tests.api.helpers import assert_problem, offer
 
 ENDPOINTS = [
     ("PUT", "/api/v1/candidates"),

@@ -6,7 +6,8 @@ import asyncio
 
 from portal.domain.candidates.tables import Candidate, StageChange
 from portal.domain.organisation.tables import Department, Stage
-from tests.api.conftest import assert_problem, offer
+from portal.domain.profiles.changes import personal_info_changes
+from tests.api.helpers import assert_problem, offer
 from tests.factories import make_candidate
 
 URL = "/api/v1/candidates"
@@ -95,6 +96,9 @@ async def test_upsert_updates_a_known_candidate_and_records_the_stage_move(
         .first()
     )
     assert move.source == "api" and move.from_stage is not None
+    # The new name and phone are personal information: audited as the integration's change.
+    [change] = await personal_info_changes(candidate_id=candidate.id)
+    assert (change.source, change.staff_id, change.fields) == ("api", None, ("name", "phone"))
 
 
 async def test_a_stage_alone_counts_as_an_update(client, api_headers, org):
@@ -133,7 +137,8 @@ async def test_one_invalid_item_rejects_the_whole_request_and_names_it(client, a
         (5, "ATS-6", "stage"),
     }
     messages = {e["external_id"]: e["message"] for e in problem["errors"]}
-    assert messages["ATS-3"] == 'There is no cohort named "没有这个批次".'
+    # The CSV import's wording: both paths resolve names in portal/domain/candidates/batch.
+    assert messages["ATS-3"] == "There is no cohort called “没有这个批次”."
     assert messages["ATS-4"] == "Another candidate already has this value."
     assert "offer_sent" in messages["ATS-6"]
     # ATS-1 was valid and applied first: rolled back with the rest, ordinal counter too.
@@ -144,6 +149,8 @@ async def test_one_invalid_item_rejects_the_whole_request_and_names_it(client, a
 
 
 async def test_duplicates_inside_one_request_are_refused(client, api_headers, org):
+    # As in a CSV file: every item sharing a value is refused, each naming the others
+    # (which of them is right is for a person to decide).
     body = {
         "candidates": [
             offer("ATS-1", "13700000001", email="a@example.com"),
@@ -153,25 +160,13 @@ async def test_duplicates_inside_one_request_are_refused(client, api_headers, or
         ]
     }
     problem = assert_problem(await client.put(URL, json=body, headers=api_headers), 422)
-    assert problem["errors"] == [
-        {
-            "index": 1,
-            "external_id": "ATS-1",
-            "field": "external_id",
-            "message": "Same as item 0 in this request.",
-        },
-        {
-            "index": 2,
-            "external_id": "ATS-3",
-            "field": "phone",
-            "message": "Same as item 0 in this request.",
-        },
-        {
-            "index": 3,
-            "external_id": "ATS-4",
-            "field": "email",
-            "message": "Same as item 0 in this request.",
-        },
+    assert [(e["index"], e["field"], e["message"]) for e in problem["errors"]] == [
+        (0, "phone", "The same value is also in item 2 of this request."),
+        (0, "email", "The same value is also in item 3 of this request."),
+        (0, "external_id", "The same value is also in item 1 of this request."),
+        (1, "external_id", "The same value is also in item 0 of this request."),
+        (2, "phone", "The same value is also in item 0 of this request."),
+        (3, "email", "The same value is also in item 0 of this request."),
     ]
     assert await Candidate.count() == 0
 
@@ -180,8 +175,15 @@ async def test_a_blank_external_id_is_refused(client, api_headers, org):
     response = await client.put(
         URL, json={"candidates": [offer("   ", "13700000001")]}, headers=api_headers
     )
-    problem = assert_problem(response, 422)
-    assert problem["errors"][0]["field"] == "external_id"
+    # The schema says so (a pattern), so it is the schema's 400, naming the item's field.
+    problem = assert_problem(response, 400)
+    assert problem["errors"] == [
+        {
+            "index": 0,
+            "field": "candidates[0].external_id",
+            "message": "Expected `str` that is not blank",
+        }
+    ]
     assert await Candidate.count() == 0
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from portal.domain.candidates.records import candidate_set_status
 from portal.domain.candidates.tables import Candidate, LoginLink, StageChange
 from portal.domain.organisation.tables import Stage
-from tests.api.conftest import assert_problem
+from tests.api.helpers import assert_problem
 from tests.factories import make_candidate, tap_login_link
 
 

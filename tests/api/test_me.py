@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from portal.domain.staff.api_tokens import api_token_create
-from tests.api.conftest import assert_problem
+from tests.api.helpers import assert_problem
 from tests.factories import (
     make_candidate,
     make_cohort,

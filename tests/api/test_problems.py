@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tests.api.conftest import assert_problem, offer
+from tests.api.helpers import assert_problem, offer
 
 URL = "/api/v1/candidates"
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from portal.domain.candidates.login_links import login_link_create
-from tests.browser.conftest import SCREENSHOT_DIR, live_url, sign_in_by_link
+from tests.browser.helpers import SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import make_candidate, make_cohort, make_department
 
 

@@ -10,7 +10,7 @@ from PIL import Image
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.checklist.tables import ChecklistSubmission
 from portal.domain.checklist.templates import TemplateInput, template_create
-from tests.browser.conftest import SCREENSHOT_DIR, live_url, sign_in_by_link
+from tests.browser.helpers import SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import STAFF_PASSWORD, make_candidate, make_cohort, make_department, make_staff
 
 

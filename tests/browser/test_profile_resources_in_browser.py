@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from portal.domain.candidates.login_links import login_link_create
-from tests.browser.conftest import SCREENSHOT_DIR, live_url, sign_in_by_link
+from tests.browser.helpers import SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import make_candidate, make_cohort, make_department
-from tests.profile.conftest import VALID_CARD, VALID_ID
-from tests.resources.conftest import make_resource
+from tests.profile.helpers import VALID_CARD, VALID_ID
+from tests.resources.helpers import make_resource
 
 
 async def test_candidate_fills_in_the_profile_and_searches_the_faq(

@@ -8,7 +8,7 @@ from playwright.async_api import expect
 
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.rooms.membership import cohort_room_ensure
-from tests.browser.conftest import PHONE, SCREENSHOT_DIR, live_url, sign_in_by_link
+from tests.browser.helpers import PHONE, SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import make_candidate, make_cohort, make_department
 
 ATTACK = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2"> https://example.com/x'

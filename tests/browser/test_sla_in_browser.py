@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from portal.domain.rooms.tables import RoomQuestion
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOT_DIR
+from tests.browser.helpers import SCREENSHOT_DIR
 from tests.factories import STAFF_PASSWORD, make_candidate, make_cohort, make_department, make_staff
-from tests.sla.conftest import make_question, make_room
+from tests.sla.helpers import make_question, make_room
 
 
 @pytest.fixture
-async def desktop_page():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is required in CI")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-        page = await context.new_page()
-        try:
-            yield page
-        finally:
-            await browser.close()
+async def desktop_page(chromium):
+    context = await chromium.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
 
 
 async def test_tracker_shows_new_and_drops_answered_questions_without_reload(

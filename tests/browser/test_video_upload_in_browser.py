@@ -14,7 +14,7 @@ from portal.demo.videos import WELCOME_MP4
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.videos.tables import WelcomeVideo
 from portal.files.storage import get_storage
-from tests.browser.conftest import SCREENSHOT_DIR, live_url, sign_in_by_link
+from tests.browser.helpers import SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import STAFF_PASSWORD, make_candidate, make_department, make_staff
 
 CHUNK = 4 * 1024 * 1024

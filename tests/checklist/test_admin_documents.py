@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from portal.domain.checklist.tables import ChecklistFile, ChecklistSubmission, ChecklistTemplate
-from tests.checklist.conftest import EXE_BYTES, PDF_BYTES, jpeg_bytes, make_template, post, upload
+from tests.checklist.helpers import EXE_BYTES, PDF_BYTES, jpeg_bytes, make_template, post, upload
 from tests.factories import (
     make_candidate,
     make_cohort,

@@ -9,7 +9,7 @@ from PIL import Image
 from portal.config import get_settings
 from portal.domain.checklist.tables import ChecklistFile, ChecklistSubmission
 from portal.files.storage import get_storage
-from tests.checklist.conftest import (
+from tests.checklist.helpers import (
     ELF_BYTES,
     EXE_BYTES,
     GPS_IFD,

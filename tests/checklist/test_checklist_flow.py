@@ -10,7 +10,7 @@ import httpx
 from portal.domain.checklist.items import candidate_checklist
 from portal.domain.checklist.tables import ChecklistFile, ChecklistReview, ChecklistSubmission
 from portal.domain.checklist.templates import TemplateInput, template_set_status, template_update
-from tests.checklist.conftest import (
+from tests.checklist.helpers import (
     PDF_BYTES,
     jpeg_bytes,
     make_template,
@@ -23,9 +23,7 @@ from tests.factories import (
     make_cohort,
     make_department,
     make_position,
-    make_staff,
     sign_in_candidate,
-    sign_in_staff,
 )
 
 
@@ -34,13 +32,6 @@ async def _submission(candidate_id: int, template_id: int) -> ChecklistSubmissio
         (ChecklistSubmission.candidate == candidate_id)
         & (ChecklistSubmission.template == template_id)
     )
-
-
-async def _staff_client(app, role: str = "hr", department=None) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app)
-    client = httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
-    await sign_in_staff(client, await make_staff(role, department=department))
-    return client
 
 
 async def _review(staff_client, submission: ChecklistSubmission, **data: str) -> httpx.Response:
@@ -55,7 +46,7 @@ async def _review(staff_client, submission: ChecklistSubmission, **data: str) ->
     )
 
 
-async def test_rejected_document_can_be_handed_in_again_and_approved(app, client):
+async def test_rejected_document_can_be_handed_in_again_and_approved(client, staff_client):
     department = await make_department()
     candidate = await make_candidate(department, cohort=await make_cohort(department))
     await sign_in_candidate(client, candidate)
@@ -75,7 +66,7 @@ async def test_rejected_document_can_be_handed_in_again_and_approved(app, client
     late = await upload(client, template.id, ("b.jpg", jpeg_bytes(), "image/jpeg"))
     assert late.status_code == 409
 
-    hr = await _staff_client(app)
+    hr = await staff_client()
     try:
         queue = await hr.get("/admin/documents")
         assert candidate.name in queue.text and template.title in queue.text
@@ -114,14 +105,14 @@ async def test_rejected_document_can_be_handed_in_again_and_approved(app, client
         await hr.aclose()
 
 
-async def test_approving_twice_gives_a_clear_message(app, client):
+async def test_approving_twice_gives_a_clear_message(client, staff_client):
     candidate = await make_candidate()
     await sign_in_candidate(client, candidate)
     template = await make_template()
     await upload(client, template.id, ("a.pdf", PDF_BYTES, "application/pdf"))
     await post(client, f"/checklist/items/{template.id}/submit")
     submission = await _submission(candidate.id, template.id)
-    hr = await _staff_client(app)
+    hr = await staff_client()
     try:
         first = await _review(hr, submission, decision="approved")
         assert first.status_code == 303
@@ -136,7 +127,7 @@ async def test_approving_twice_gives_a_clear_message(app, client):
         await hr.aclose()
 
 
-async def test_candidate_can_take_an_item_back_before_review(app, client):
+async def test_candidate_can_take_an_item_back_before_review(client, staff_client):
     candidate = await make_candidate()
     await sign_in_candidate(client, candidate)
     template = await make_template()
@@ -144,7 +135,7 @@ async def test_candidate_can_take_an_item_back_before_review(app, client):
     await post(client, f"/checklist/items/{template.id}/submit")
     submission = await _submission(candidate.id, template.id)
     assert (await post(client, f"/checklist/items/{template.id}/reopen")).status_code == 303
-    hr = await _staff_client(app)
+    hr = await staff_client()
     try:
         # HR's open review form is now stale.
         assert (await _review(hr, submission, decision="approved")).status_code == 409

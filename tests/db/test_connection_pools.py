@@ -20,7 +20,7 @@ from portal.db import (
 )
 from portal.db_pools import PooledSQLiteEngine, start_postgres_pool
 from portal.domain.organisation.tables import Department
-from tests.conftest import POSTGRES_ADMIN_URL, POSTGRES_HOST
+from tests.databases import POSTGRES_ADMIN_URL, POSTGRES_HOST
 from tests.live_servers import onramp_server
 
 

@@ -26,9 +26,7 @@ from portal.domain.learning.tables import Course, QuizAttempt
 from tests.factories import (
     make_candidate,
     make_cohort,
-    make_department,
-    make_staff,
-    sign_in_staff,
+    sign_in_as,
 )
 from tests.journeys.helpers import make_journey, make_step, step_row, texts
 
@@ -129,19 +127,12 @@ async def test_bad_input_each_gets_its_own_error(settings_env):
         assert field in errors, field
 
 
-async def _hr_client(client, role: str = "hr"):
-    department = await make_department() if role == "manager" else None
-    staff = await make_staff(role, department=department)
-    await sign_in_staff(client, staff)
-    return staff
-
-
 async def _csrf(client) -> str:
     return client.cookies.get("onramp_csrf")
 
 
 async def test_editing_in_the_admin_shows_the_error_next_to_the_field(client):
-    await _hr_client(client)
+    await sign_in_as(client)
     await default_journey_ensure()
     step = await JourneyStep.select().where(JourneyStep.key == "document_rejected").first()
     page = await client.get(f"/admin/journeys/steps/{step['id']}")
@@ -180,7 +171,7 @@ async def test_editing_in_the_admin_shows_the_error_next_to_the_field(client):
 
 
 async def test_preview_renders_the_step_for_a_real_candidate(client):
-    await _hr_client(client)
+    await sign_in_as(client)
     await default_journey_ensure()
     cohort = await make_cohort(place="苏州工业园区")
     candidate = await make_candidate(name="预览人", cohort=cohort)
@@ -197,7 +188,7 @@ async def test_preview_renders_the_step_for_a_real_candidate(client):
 
 
 async def test_managers_get_403_on_every_journey_page(client):
-    await _hr_client(client, "manager")
+    await sign_in_as(client, "manager")
     step = await make_step()
     for path in ("/admin/journeys", f"/admin/journeys/steps/{step}",
                  f"/admin/journeys/steps/{step}/figures", "/admin/journeys/sends"):  # fmt: skip
@@ -210,7 +201,7 @@ async def test_managers_get_403_on_every_journey_page(client):
 
 
 async def test_hr_switches_a_step_off_from_the_overview(client):
-    await _hr_client(client)
+    await sign_in_as(client)
     step = await make_step(name="欢迎")
     overview = await client.get("/admin/journeys")
     assert "欢迎" in overview.text
@@ -221,7 +212,7 @@ async def test_hr_switches_a_step_off_from_the_overview(client):
 
 
 async def test_figures_per_variant_with_the_test_statistic(client):
-    await _hr_client(client)
+    await sign_in_as(client)
     journey = await make_journey()
     step = await make_step(
         journey, trigger="stage_reached", stage_id=None or (await _offer()),

@@ -9,14 +9,7 @@ from portal.domain.journeys.tables import ManualSend
 from portal.domain.messaging.tables import OutboxMessage
 from portal.domain.tags.names import candidate_tags_set, tags_of
 from portal.domain.tags.tables import CandidateTag, Tag
-from tests.factories import make_candidate, make_department, make_staff, sign_in_staff
-
-
-async def _signed_in(client, role: str = "hr"):
-    department = await make_department() if role == "manager" else None
-    staff = await make_staff(role, department=department)
-    await sign_in_staff(client, staff)
-    return staff
+from tests.factories import make_candidate, make_department, sign_in_as
 
 
 def _compose(client, ids, **values):
@@ -34,7 +27,7 @@ def _compose(client, ids, **values):
 
 
 async def test_hr_sends_to_the_selected_candidates_once_despite_a_double_submit(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     first = await make_candidate(name="甲")
     second = await make_candidate(name="乙")
     form = _compose(client, [first.id, second.id])
@@ -53,7 +46,7 @@ async def test_hr_sends_to_the_selected_candidates_once_despite_a_double_submit(
 
 
 async def test_transactional_needs_a_reason_and_is_audited(client):
-    staff = await _signed_in(client)
+    staff = await sign_in_as(client)
     candidate = await make_candidate()
     refused = await client.post(
         "/admin/journeys/compose/send",
@@ -77,7 +70,7 @@ async def test_transactional_needs_a_reason_and_is_audited(client):
 
 
 async def test_bad_input_in_the_composer_changes_nothing(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     candidate = await make_candidate()
     for values in (
         {"body": "{name.__class__}"},
@@ -96,7 +89,7 @@ async def test_bad_input_in_the_composer_changes_nothing(client):
 async def test_all_matching_the_filter_skips_withdrawn_and_preview_shows_the_text(client):
     from portal.domain.candidates.records import candidate_set_status
 
-    await _signed_in(client)
+    await sign_in_as(client)
     tagged = await make_candidate(name="技术甲")
     gone = await make_candidate(name="技术乙")
     await make_candidate(name="别人")
@@ -120,7 +113,7 @@ async def test_all_matching_the_filter_skips_withdrawn_and_preview_shows_the_tex
 
 
 async def test_managers_cannot_send_by_hand(client):
-    await _signed_in(client, "manager")
+    await sign_in_as(client, "manager")
     candidate = await make_candidate()
     response = await client.post(
         "/admin/journeys/compose/send", data=_compose(client, [candidate.id])
@@ -130,7 +123,7 @@ async def test_managers_cannot_send_by_hand(client):
 
 
 async def test_hr_edits_tags_on_the_candidate_page_and_filters_the_list(client):
-    await _signed_in(client)
+    await sign_in_as(client)
     candidate = await make_candidate(name="有标签")
     await make_candidate(name="没标签")
     token = client.cookies.get("onramp_csrf")
@@ -155,7 +148,7 @@ async def test_hr_edits_tags_on_the_candidate_page_and_filters_the_list(client):
 
 
 async def test_managers_cannot_edit_tags(client):
-    await _signed_in(client, "manager")
+    await sign_in_as(client, "manager")
     candidate = await make_candidate()
     response = await client.post(
         f"/admin/candidates/{candidate.id}/tags",
@@ -171,7 +164,7 @@ async def test_the_overdue_checklist_filter(client):
     from portal.domain.checklist.tables import ChecklistSubmission, ChecklistTemplate
     from tests.factories import make_cohort
 
-    await _signed_in(client)
+    await sign_in_as(client)
     cohort = await make_cohort(starts_at=datetime.now(UTC) + timedelta(days=2))
     template = ChecklistTemplate(title="健康证明", days_before_start=5)
     await template.save()
@@ -186,7 +179,7 @@ async def test_the_overdue_checklist_filter(client):
 async def test_csv_import_sets_tags_and_refuses_bad_ones(client):
     from tests.portal.test_candidate_import import HEADER  # noqa: F401 - same columns
 
-    await _signed_in(client)
+    await sign_in_as(client)
     department = await make_department("生产部")
     assert department.id
     good = "姓名,手机号,部门,标签\r\n张三,13900000001,生产部,技术类、关注职业发展\r\n"

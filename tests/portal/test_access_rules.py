@@ -137,7 +137,8 @@ EXPECTED_PERMISSIONS = {
     "edit_candidates": (True, True, False),
     "change_status": (True, True, False),
     "move_stage": (True, True, True),
-    "create_login_link": (True, True, True),
+    # Sent to the candidate; the link itself is shown to nobody (may_read_login_link).
+    "send_login_link": (True, True, True),
     "manage_cohorts": (True, True, False),
     "manage_content": (True, True, False),
     "manage_messages": (True, True, False),
@@ -146,6 +147,7 @@ EXPECTED_PERMISSIONS = {
     "review_documents": (True, True, False),
     "review_videos": (True, True, False),
     "reveal_profile": (True, False, False),
+    "see_profile_changes": (True, True, False),
     "manage_staff": (True, False, False),
     "choose_any_department": (True, True, False),
 }
@@ -156,6 +158,11 @@ async def test_permissions_follow_the_role_table(people):
     for name, expected in EXPECTED_PERMISSIONS.items():
         got = tuple(getattr(permissions_for(people[role]), name) for role in STAFF_ROLES)
         assert got == expected, name
+
+
+async def test_no_staff_member_reads_a_sign_in_link(people):
+    # Whoever reads one can act as the candidate (change their bank card) until it is used.
+    assert [access.may_read_login_link(people[role]) for role in STAFF_ROLES] == [False] * 3
 
 
 async def test_only_admins_reveal_profile_numbers(people):

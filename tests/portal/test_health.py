@@ -10,7 +10,7 @@ from onramp.app import create_app
 from portal.config import get_settings
 
 
-def _redis_running() -> bool:
+def redis_running() -> bool:
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1):
             return True
@@ -50,7 +50,7 @@ async def test_unreachable_redis_makes_health_fail(redis_url):
 
 
 async def test_configured_redis_is_reported(redis_url):
-    if not _redis_running():
+    if not redis_running():
         if os.environ.get("CI"):
             pytest.fail("Redis is required in CI but is not reachable on 127.0.0.1:6379")
         pytest.skip("Redis is not running (required in CI)")

@@ -12,7 +12,7 @@ from portal.config import get_settings
 from portal.domain.candidates.records import candidate_set_status
 from portal.domain.checklist.tables import ChecklistFile
 from portal.domain.staff.accounts import staff_update
-from tests.checklist.conftest import jpeg_bytes, make_template
+from tests.checklist.helpers import jpeg_bytes, make_template
 from tests.factories import make_candidate, make_staff, sign_in_candidate, sign_in_staff
 
 

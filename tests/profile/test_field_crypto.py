@@ -69,7 +69,7 @@ async def test_rotating_the_key_re_seals_saved_profiles(field_key):
     )
     from portal.domain.profiles.tables import CandidateProfile
     from tests.factories import make_candidate
-    from tests.profile.conftest import VALID_ID, profile_form
+    from tests.profile.helpers import VALID_ID, profile_form
 
     candidate = await make_candidate()
     await profile_save(candidate_id=candidate.id, data=ProfileInput(**profile_form()))

@@ -5,7 +5,7 @@ import pytest
 from portal.domain.profiles.personal_info import ProfileInput, profile_save
 from portal.domain.profiles.tables import ProfileReveal
 from tests.factories import make_candidate, make_department, make_staff, sign_in_staff
-from tests.profile.conftest import VALID_CARD, VALID_ID, profile_form
+from tests.profile.helpers import VALID_CARD, VALID_ID, profile_form
 
 
 async def _candidate_with_profile(**kwargs):

@@ -12,7 +12,7 @@ from portal.domain.profiles.checks import (
     luhn_valid,
 )
 from portal.i18n import _current_locale, set_locale
-from tests.profile.conftest import VALID_CARD, id_number, luhn_complete
+from tests.profile.helpers import VALID_CARD, id_number, luhn_complete
 
 TODAY = date(2026, 11, 23)
 

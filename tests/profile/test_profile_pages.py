@@ -6,7 +6,7 @@ from tests.factories import (
     make_candidate,
     sign_in_candidate,
 )
-from tests.profile.conftest import VALID_CARD, VALID_ID, id_number, profile_form
+from tests.profile.helpers import VALID_CARD, VALID_ID, id_number, profile_form
 
 
 async def _post(client, data):

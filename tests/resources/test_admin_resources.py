@@ -11,7 +11,7 @@ from tests.factories import (
     sign_in_candidate,
     sign_in_staff,
 )
-from tests.resources.conftest import PDF_BYTES, PNG_BYTES, make_resource, stored_files
+from tests.resources.helpers import PDF_BYTES, PNG_BYTES, make_resource, stored_files
 
 
 async def _hr(client, role="hr"):

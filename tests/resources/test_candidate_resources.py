@@ -1,7 +1,7 @@
 """Candidates see the published resources aimed at them, and only those."""
 
 from tests.factories import make_candidate, make_cohort, make_department, sign_in_candidate
-from tests.resources.conftest import make_resource
+from tests.resources.helpers import make_resource
 
 
 async def _setting():

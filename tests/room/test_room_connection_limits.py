@@ -12,7 +12,7 @@ import websockets
 from portal.domain.rooms.membership import cohort_room_ensure
 from tests.factories import make_candidate, make_cohort, make_department
 from tests.live_servers import onramp_server
-from tests.room.conftest import candidate_cookie, connect, receive_until, send
+from tests.room.helpers import candidate_cookie, connect, receive_until, send
 
 CAP = 3
 HEADER_TIMEOUT = 2

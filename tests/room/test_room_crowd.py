@@ -21,7 +21,6 @@ from portal.auth.sessions import Principal
 from portal.config import get_settings
 from tests.factories import make_staff
 from tests.live_servers import free_port, onramp_server
-from tests.room.conftest import connect, receive_until, send
 from tests.room.crowd import (
     Crowd,
     Member,
@@ -30,6 +29,7 @@ from tests.room.crowd import (
     sign_in_all,
     start_redis,
 )
+from tests.room.helpers import connect, receive_until, send
 
 MEMBERS = int(__import__("os").environ.get("CROWD_MEMBERS", "2000"))
 CONNECT_SECONDS = 180

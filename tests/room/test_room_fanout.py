@@ -13,7 +13,7 @@ import websockets
 from portal.domain.rooms.membership import cohort_room_ensure
 from tests.factories import make_candidate, make_cohort, make_department
 from tests.live_servers import free_port, onramp_server
-from tests.room.conftest import candidate_cookie, connect, quiet, receive, receive_until, send
+from tests.room.helpers import candidate_cookie, connect, quiet, receive, receive_until, send
 
 
 async def _members(base_url: str, count: int):

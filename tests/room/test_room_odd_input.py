@@ -11,7 +11,7 @@ import websockets
 from portal.domain.rooms.membership import cohort_room_ensure
 from portal.domain.rooms.tables import RoomMessage
 from tests.factories import make_candidate, make_cohort, make_department
-from tests.room.conftest import candidate_cookie, connect, receive, send
+from tests.room.helpers import candidate_cookie, connect, receive, send
 
 
 async def _member(base_url: str):
@@ -37,6 +37,8 @@ async def _status(base_url: str, path: str, cookie: str) -> int:
         "-1",
         "1.5",
         "9" * 19,
+        "2147483648",  # past PostgreSQL's integer: the database is never asked
+        "9" * 5000,
     ],
 )
 async def test_a_malformed_after_is_refused_with_400(room_server, after):
@@ -47,6 +49,12 @@ async def test_a_malformed_after_is_refused_with_400(room_server, after):
 async def test_a_room_id_in_other_digits_is_refused_with_400(room_server):
     _room_id, cookie = await _member(room_server)
     assert await _status(room_server, "/ws/rooms/%C2%B2", cookie) == 400
+
+
+@pytest.mark.parametrize("room_id", ["2147483648", "99999999999", "0"])
+async def test_a_room_id_no_database_integer_holds_is_refused_with_404(room_server, room_id):
+    _room_id, cookie = await _member(room_server)
+    assert await _status(room_server, f"/ws/rooms/{room_id}", cookie) == 404
 
 
 async def test_odd_values_in_a_send_frame_get_their_error_frames(room_server):
@@ -60,6 +68,11 @@ async def test_odd_values_in_a_send_frame_get_their_error_frames(room_server):
         assert (await receive(ws))["code"] == "bad_reply_to"
         await send(ws, "reply to what?", reply_to=["1"])
         assert (await receive(ws))["code"] == "bad_reply_to"
+        for too_large in (2**31, 2**63, 10**20):
+            await send(ws, "reply to what?", reply_to=too_large)
+            assert (await receive(ws))["code"] == "bad_reply_to"
+            await send(ws, "which category?", kind="question", category=too_large)
+            assert (await receive(ws))["code"] == "bad_category"
         await send(ws, "private?", kind="question", private="yes")  # not true: a public one
         assert (await receive(ws))["type"] in ("ack", "message")
     assert await RoomMessage.count().where(RoomMessage.body.like("which%")) == 0

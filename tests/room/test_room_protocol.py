@@ -16,7 +16,7 @@ from tests.factories import (
     make_department,
     make_staff,
 )
-from tests.room.conftest import (
+from tests.room.helpers import (
     candidate_cookie,
     connect,
     quiet,

@@ -12,7 +12,7 @@ import websockets
 
 from portal.domain.rooms.membership import cohort_room_ensure
 from tests.factories import STAFF_PASSWORD, make_candidate, make_cohort, make_department, make_staff
-from tests.room.conftest import candidate_cookie, connect, staff_cookie, ws_url
+from tests.room.helpers import candidate_cookie, connect, staff_cookie, ws_url
 
 BODY = "慢" * 1000  # 3 KB a frame
 MESSAGES = 2500

@@ -13,7 +13,7 @@ from portal.domain.rooms.messages import message_send
 from portal.domain.rooms.moderation import message_report
 from portal.domain.rooms.tables import MessageReport, Room, RoomMessage, RoomMute
 from tests.factories import make_candidate, make_cohort, make_department, make_staff, sign_in_staff
-from tests.room_admin.conftest import candidate_member, post_fetch, post_form, say
+from tests.room_admin.helpers import candidate_member, post_fetch, post_form, say
 
 EN = {"Accept-Language": "en"}
 

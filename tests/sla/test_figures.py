@@ -12,7 +12,7 @@ from portal.domain.errors import ValidationFailed
 from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.sla.figures import parse_period, percentile, sla_figures
 from tests.factories import make_candidate, make_cohort, make_department, make_staff, sign_in_staff
-from tests.sla.conftest import category_named, make_question, make_room
+from tests.sla.helpers import category_named, make_question, make_room
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

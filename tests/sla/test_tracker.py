@@ -15,7 +15,7 @@ from tests.factories import (
     make_staff,
     sign_in_staff,
 )
-from tests.sla.conftest import category_named, make_question, make_room
+from tests.sla.helpers import category_named, make_question, make_room
 
 
 async def _setup():

@@ -21,7 +21,7 @@ from portal.domain.sla.policy import PolicyInput, sla_policy_save
 from portal.domain.sla.tables import SlaEvent
 from portal.domain.sla.watch import sla_check, sla_watch_start, sla_watch_stop
 from tests.factories import make_cohort, make_department
-from tests.sla.conftest import make_question, make_room
+from tests.sla.helpers import make_question, make_room
 
 
 async def _one_question(**values):

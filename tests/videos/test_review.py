@@ -11,7 +11,7 @@ from tests.factories import (
     sign_in_candidate,
     sign_in_staff,
 )
-from tests.videos.conftest import put_chunk, start_upload, tiny_mp4, upload_whole
+from tests.videos.helpers import put_chunk, start_upload, tiny_mp4, upload_whole
 
 
 async def _post(client, path: str, **data: str):

@@ -13,7 +13,7 @@ from tests.factories import (
     sign_in_candidate,
     sign_in_staff,
 )
-from tests.videos.conftest import png_bytes, put_chunk, start_upload, tiny_mp4
+from tests.videos.helpers import png_bytes, put_chunk, start_upload, tiny_mp4
 
 
 @pytest.fixture
@@ -61,7 +61,12 @@ async def test_open_ended_and_suffix_ranges(client, watching):
 
 async def test_a_range_past_the_end_is_416_with_the_size(client, watching):
     data, url = watching["data"], f"/videos/{watching['id']}"
-    for header in (f"bytes={len(data)}-", f"bytes={len(data) + 10}-{len(data) + 20}", "bytes=-0"):
+    for header in (
+        f"bytes={len(data)}-",
+        f"bytes={len(data) + 10}-{len(data) + 20}",
+        "bytes=-0",
+        "bytes=" + "9" * 5000 + "-",  # was a 500: int() refuses more than 4,300 digits
+    ):
         response = await client.get(url, headers={"Range": header})
         assert response.status_code == 416, header
         assert response.headers["content-range"] == f"bytes */{len(data)}"
@@ -137,13 +142,20 @@ async def test_hr_and_the_departments_manager_may_watch_other_staff_not(client, 
         ("bytes=0-1,3-4", None),
         ("pages=1-2", None),
         ("bytes=-", None),
+        # Numbers past any size (thousands of digits too) mean "to the end" / "all of it".
+        ("bytes=0-" + "9" * 5000, ByteRange(0, 999)),
+        ("bytes=-" + "9" * 5000, ByteRange(0, 999)),
+        ("bytes=990-" + "9" * 25, ByteRange(990, 999)),
+        ("bytes=\u00b2-", None),  # "²" is no digit here
     ],
 )
 def test_parse_range(header, expected):
     assert parse_range(header, 1000) == expected
 
 
-@pytest.mark.parametrize("header", ["bytes=1000-", "bytes=1000-1001", "bytes=-0"])
+@pytest.mark.parametrize(
+    "header", ["bytes=1000-", "bytes=1000-1001", "bytes=-0", "bytes=" + "9" * 5000 + "-"]
+)
 def test_unsatisfiable_ranges(header):
     with pytest.raises(RangeNotSatisfiable):
         parse_range(header, 1000)

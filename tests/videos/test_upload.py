@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from portal.domain.videos.tables import WelcomeVideo
 from portal.domain.videos.uploads import video_uploads_expire
 from portal.files.storage import get_storage
-from tests.factories import make_department, make_staff, sign_in_staff
-from tests.videos.conftest import (
+from tests.factories import make_department, make_staff, sign_in_as, sign_in_staff
+from tests.videos.helpers import (
     csrf_headers,
     png_bytes,
     put_chunk,
@@ -21,9 +21,7 @@ from tests.videos.conftest import (
 
 async def _manager(client, department=None):
     department = department or await make_department()
-    manager = await make_staff("manager", department=department)
-    await sign_in_staff(client, manager)
-    return department, manager
+    return department, await sign_in_as(client, "manager", department=department)
 
 
 async def test_interrupted_upload_resumes_and_ends_with_the_exact_bytes(client):

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from portal.config import get_settings
 from portal.domain.candidates.countdown import Countdown, countdown_to
-from portal.domain.candidates.records import candidate_get
-from portal.domain.candidates.tables import StageChange
+from portal.domain.candidates.tables import Candidate, StageChange
+from portal.domain.errors import NotFound
 from portal.domain.organisation.stage_choices import stage_label
-from portal.domain.organisation.tables import Cohort, Department, Position, Stage
+from portal.domain.organisation.tables import Stage
+from portal.i18n import gettext as _
 
 
 @dataclass(frozen=True)
@@ -48,18 +49,32 @@ class CandidateHome:
 
 async def candidate_home(*, candidate_id: int, now: datetime | None = None) -> CandidateHome:
     now = now or datetime.now(UTC)
-    candidate = await candidate_get(candidate_id)
-    department = await Department.objects().get(Department.id == candidate.department)
-    position = (
-        await Position.objects().get(Position.id == candidate.position)
-        if candidate.position
-        else None
+    # The candidate with their department, position and cohort in one query (not four).
+    row = (
+        await Candidate.select(
+            Candidate.id,
+            Candidate.name,
+            Candidate.stage,
+            Candidate.status,
+            Candidate.ordinal,
+            Candidate.created_at,
+            Candidate.department.name.as_alias("department_name"),
+            Candidate.position.name.as_alias("position_name"),
+            Candidate.cohort.id.as_alias("cohort_id"),
+            Candidate.cohort.name.as_alias("cohort_name"),
+            Candidate.cohort.place.as_alias("cohort_place"),
+            Candidate.cohort.timezone.as_alias("cohort_timezone"),
+            Candidate.cohort.starts_at.as_alias("cohort_starts_at"),
+        )
+        .where(Candidate.id == candidate_id)
+        .first()
     )
-    cohort = await Cohort.objects().get(Cohort.id == candidate.cohort) if candidate.cohort else None
+    if row is None:
+        raise NotFound(_("This candidate does not exist."))
     stages = await Stage.objects().order_by(Stage.sort_order)
     changes = (
         await StageChange.select(StageChange.to_stage, StageChange.changed_at)
-        .where(StageChange.candidate == candidate.id)
+        .where(StageChange.candidate == candidate_id)
         .order_by(StageChange.changed_at)
     )
     # The latest time each stage was entered (a candidate can be moved back and forth).
@@ -67,7 +82,7 @@ async def candidate_home(*, candidate_id: int, now: datetime | None = None) -> C
     for change in changes:
         reached[change["to_stage"]] = change["changed_at"]
 
-    current = next(stage for stage in stages if stage.id == candidate.stage)
+    current = next(stage for stage in stages if stage.id == row["stage"])
     steps = []
     for stage in stages:
         if stage.sort_order < current.sort_order:
@@ -85,28 +100,29 @@ async def candidate_home(*, candidate_id: int, now: datetime | None = None) -> C
             )
         )
 
-    timezone = cohort.timezone if cohort else get_settings().default_timezone
-    entered_current = reached.get(current.id, candidate.created_at)
+    has_cohort = row["cohort_id"] is not None
+    timezone = row["cohort_timezone"] if has_cohort else get_settings().default_timezone
+    entered_current = reached.get(current.id, row["created_at"])
     next_step_by = None
     if current.typical_days:
         next_step_by = (entered_current + timedelta(days=current.typical_days)).astimezone(
             ZoneInfo(timezone)
         )
     cohort_info = None
-    if cohort is not None:
+    if has_cohort:
         cohort_info = CohortInfo(
-            name=cohort.name,
-            place=cohort.place,
-            timezone=cohort.timezone,
-            countdown=countdown_to(cohort.starts_at, cohort.timezone, now),
+            name=row["cohort_name"],
+            place=row["cohort_place"],
+            timezone=row["cohort_timezone"],
+            countdown=countdown_to(row["cohort_starts_at"], row["cohort_timezone"], now),
         )
     return CandidateHome(
-        candidate_id=candidate.id,
-        name=candidate.name,
-        department=department.name if department else "",
-        position=position.name if position else None,
-        ordinal=candidate.ordinal,
-        status=candidate.status,
+        candidate_id=row["id"],
+        name=row["name"],
+        department=row["department_name"] or "",
+        position=row["position_name"],
+        ordinal=row["ordinal"],
+        status=row["status"],
         timezone=timezone,
         steps=steps,
         current_stage=stage_label(current.name, current.name_en),

@@ -121,7 +121,7 @@ def _search_condition(text: str):
         Candidate.external_id.ilike(pattern),
     ]
     digits = re.sub(r"[\s\-()+]", "", text)
-    if digits.isdigit():
+    if digits.isascii() and digits.isdigit():
         conditions.append(Candidate.phone.like(f"%{digits}%"))
     return functools.reduce(operator.or_, conditions)
 

@@ -10,6 +10,7 @@ from portal.db import after_commit, unique_violation_raises, write_transaction
 from portal.domain.candidates.tables import CANDIDATE_STATUSES, Candidate, StageChange
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department, Position, Stage
+from portal.domain.profiles.changes import ChangedBy, personal_info_change_record
 from portal.domain.rooms.membership import member_sockets_recheck
 from portal.domain.validation import name_check, normalize_email, normalize_phone
 from portal.i18n import gettext as _
@@ -152,9 +153,16 @@ async def candidate_create(
     return candidate
 
 
+# The contact details on the record that are personal information (audited when changed).
+PERSONAL_FIELDS = ("name", "phone", "email")
+
+
 async def candidate_update(
-    *, candidate_id: int, data: CandidateInput, actor_id: int | None = None
+    *, candidate_id: int, data: CandidateInput, actor_id: int | None = None, source: str = "api"
 ) -> Candidate:
+    """Save the record; a change of contact details is audited as made by the staff member
+    ``actor_id``, or else by ``source`` (an integration through the API, an import).
+    """
     candidate = await candidate_get(candidate_id)
     clean = await candidate_check(data, candidate_id=candidate_id)
     moved = (clean.cohort_id, clean.department_id) != (candidate.cohort, candidate.department)
@@ -163,6 +171,15 @@ async def candidate_update(
             if clean.department_id != candidate.department:
                 # The old number stays with the old department; never reused.
                 candidate.ordinal = await _next_ordinal(clean.department_id)
+            await personal_info_change_record(
+                candidate_id=candidate_id,
+                fields=[
+                    field
+                    for field in PERSONAL_FIELDS
+                    if getattr(candidate, field) != getattr(clean, field)
+                ],
+                changed_by=ChangedBy("staff", actor_id) if actor_id else ChangedBy(source),
+            )
             candidate.name = clean.name
             candidate.phone = clean.phone
             candidate.email = clean.email

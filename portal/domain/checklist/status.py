@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from portal.domain.checklist.items import candidate_checklist
-from portal.domain.errors import NotFound
+from portal.domain.checklist.items import candidates_checklists
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,16 +21,13 @@ async def checklist_statuses(
 ) -> dict[int, ChecklistStatus]:
     """Each candidate's checklist counts (a candidate that no longer exists is left out)."""
     now = now or datetime.now(UTC)
-    statuses: dict[int, ChecklistStatus] = {}
-    for candidate_id in dict.fromkeys(candidate_ids):
-        try:
-            checklist = await candidate_checklist(candidate_id=candidate_id, now=now)
-        except NotFound:
-            continue
-        statuses[candidate_id] = ChecklistStatus(
+    checklists = await candidates_checklists(candidate_ids, now=now)
+    return {
+        candidate_id: ChecklistStatus(
             approved=checklist.approved,
             total=checklist.total,
             waiting=checklist.waiting,
             overdue=checklist.overdue,
         )
-    return statuses
+        for candidate_id, checklist in checklists.items()
+    }

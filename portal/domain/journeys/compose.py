@@ -25,6 +25,7 @@ from portal.domain.journeys.tables import MessageLink
 from portal.domain.messaging.checks import OutboundMessage
 from portal.domain.messaging.locale import message_locale
 from portal.domain.organisation.tables import Cohort
+from portal.domain.validation import row_id_from
 from portal.i18n import format_local_date
 
 VIDEO_PATH = "/#welcome-video"
@@ -75,9 +76,9 @@ def map_key(cohort_id: int) -> str:
 def map_key_cohort(key: str) -> int | None:
     """The cohort a map key names, if its signature is right."""
     head, _, _signature = key.partition("-")
-    if not head.isascii() or not head.isdigit() or len(head) > 10:
+    cohort_id = row_id_from(head)
+    if cohort_id is None:
         return None
-    cohort_id = int(head)
     return cohort_id if hmac.compare_digest(map_key(cohort_id), key) else None
 
 

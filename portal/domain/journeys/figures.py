@@ -25,6 +25,7 @@ from portal.domain.journeys.tables import (
 )
 from portal.domain.learning.tables import QuizAttempt
 from portal.domain.messaging.tables import OutboxMessage
+from portal.domain.validation import row_id_from
 
 GOAL_WINDOW = timedelta(hours=48)
 _CHUNK = 500
@@ -135,7 +136,7 @@ def _reached(send: dict, goal: str, moments: dict[int, list[tuple]], taps: dict[
         return send["id"] in taps and start <= taps[send["id"]] <= end
     item = None
     if goal == "checklist_handed_in" and send["occurrence"].startswith("t"):
-        item = int(send["occurrence"][1:]) if send["occurrence"][1:].isdigit() else None
+        item = row_id_from(send["occurrence"][1:])
     return any(
         start <= moment <= end and (item is None or template == item)
         for moment, template in moments.get(send["candidate"], [])

@@ -9,6 +9,7 @@ from datetime import time
 from portal.domain.journeys.placeholders import allowed_variables
 from portal.domain.journeys.recipients import Audience
 from portal.domain.journeys.tables import Journey, JourneyStep, JourneyVariant
+from portal.domain.validation import row_id_from
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def variant_index(experiment: str, candidate_id: int, count: int) -> int:
 
 
 def tag_ids_parse(text: str) -> tuple[int, ...]:
-    return tuple(sorted({int(part) for part in text.split(",") if part.strip().isdigit()}))
+    return tuple(sorted({tag for part in text.split(",") if (tag := row_id_from(part))}))
 
 
 def _spec(row: dict, variants: list[dict]) -> StepSpec:

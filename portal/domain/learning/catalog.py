@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from piccolo.columns.combination import Or
+from piccolo.query.functions.aggregate import Count
 
 from portal.domain.candidates.records import candidate_get
 from portal.domain.errors import NotFound
@@ -63,42 +64,67 @@ async def candidate_course(*, candidate_id: int, course_id: int) -> Course:
 
 
 async def course_progress(*, candidate_id: int, course: Course) -> CourseCard:
-    earned_row = (
-        await PointEntry.select(PointEntry.amount)
+    return (await courses_progress(candidate_id=candidate_id, courses=[course]))[0]
+
+
+async def courses_progress(*, candidate_id: int, courses: list[Course]) -> list[CourseCard]:
+    """Each course's card, in four queries however many courses there are (no query per course)."""
+    if not courses:
+        return []
+    ids = [course.id for course in courses]
+    earned_rows = await PointEntry.select(PointEntry.source_key, PointEntry.amount).where(
+        (PointEntry.candidate == candidate_id)
+        & PointEntry.source_key.is_in([course_source_key(course_id) for course_id in ids])
+    )
+    earned_by_key = {row["source_key"]: row["amount"] for row in earned_rows}
+    attempt_rows = (
+        await QuizAttempt.select(QuizAttempt.course, Count(alias="attempts"))
         .where(
-            (PointEntry.candidate == candidate_id)
-            & (PointEntry.source_key == course_source_key(course.id))
+            (QuizAttempt.candidate == candidate_id)
+            & QuizAttempt.course.is_in(ids)
+            & QuizAttempt.submitted_at.is_not_null()
         )
-        .first()
+        .group_by(QuizAttempt.course)
     )
-    attempts = await QuizAttempt.count().where(
-        (QuizAttempt.candidate == candidate_id)
-        & (QuizAttempt.course == course.id)
-        & QuizAttempt.submitted_at.is_not_null()
+    attempts_by_course = {row["course"]: row["attempts"] for row in attempt_rows}
+    passed_rows = (
+        await QuizAttempt.select(QuizAttempt.course)
+        .where(
+            (QuizAttempt.candidate == candidate_id)
+            & QuizAttempt.course.is_in(ids)
+            & (QuizAttempt.passed == True)  # noqa: E712 - a Piccolo expression
+        )
+        .distinct()
     )
-    passed = await QuizAttempt.exists().where(
-        (QuizAttempt.candidate == candidate_id)
-        & (QuizAttempt.course == course.id)
-        & (QuizAttempt.passed == True)  # noqa: E712 - a Piccolo expression
+    passed_courses = {row["course"] for row in passed_rows}
+    lesson_rows = (
+        await Lesson.select(Lesson.course, Count(alias="lessons"))
+        .where(Lesson.course.is_in(ids))
+        .group_by(Lesson.course)
     )
-    earned = earned_row["amount"] if earned_row else 0
-    state = "passed" if passed else ("tried" if attempts else "new")
-    return CourseCard(
-        course=course,
-        lessons=await Lesson.count().where(Lesson.course == course.id),
-        state=state,
-        earned=earned,
-        next_points=0
-        if earned_row
-        else points_for_attempt(attempt_number=attempts + 1, weight=course.weight),
-    )
+    lessons_by_course = {row["course"]: row["lessons"] for row in lesson_rows}
+    cards = []
+    for course in courses:
+        key = course_source_key(course.id)
+        attempts = attempts_by_course.get(course.id, 0)
+        state = "passed" if course.id in passed_courses else ("tried" if attempts else "new")
+        cards.append(
+            CourseCard(
+                course=course,
+                lessons=lessons_by_course.get(course.id, 0),
+                state=state,
+                earned=earned_by_key.get(key, 0),
+                next_points=0
+                if key in earned_by_key
+                else points_for_attempt(attempt_number=attempts + 1, weight=course.weight),
+            )
+        )
+    return cards
 
 
 async def candidate_course_cards(*, candidate_id: int) -> list[CourseCard]:
-    return [
-        await course_progress(candidate_id=candidate_id, course=course)
-        for course in await candidate_courses(candidate_id=candidate_id)
-    ]
+    courses = await candidate_courses(candidate_id=candidate_id)
+    return await courses_progress(candidate_id=candidate_id, courses=courses)
 
 
 async def course_lessons(*, course_id: int) -> list[Lesson]:

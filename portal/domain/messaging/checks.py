@@ -16,7 +16,7 @@ from portal.domain.messaging.channels import channels_offered
 from portal.domain.messaging.channels.bots import bot_text_limit
 from portal.domain.messaging.channels.sms import sms_text
 from portal.domain.messaging.tables import CATEGORIES, CHANNELS
-from portal.domain.validation import normalize_email, normalize_phone
+from portal.domain.validation import normalize_email, normalize_phone, row_id_from
 from portal.i18n import SUPPORTED_LOCALES
 from portal.i18n import gettext as _
 
@@ -76,8 +76,8 @@ def _bot_target(
             errors["recipient"] = _("The HR group bot is not configured.")
             return None
         return settings.hr_bot_kind
-    if recipient.startswith("cohort:") and recipient[7:].isdigit():
-        found = bots.get(int(recipient[7:]))
+    if recipient.startswith("cohort:") and (cohort_id := row_id_from(recipient[7:])):
+        found = bots.get(cohort_id)
         if found is None:
             errors["recipient"] = _("This cohort has no group bot.")
             return None

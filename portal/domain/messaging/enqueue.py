@@ -29,6 +29,7 @@ from portal.domain.messaging.checks import (
     outbound_message_check,
 )
 from portal.domain.messaging.tables import CohortBot, OutboxMessage
+from portal.domain.validation import row_id_from
 
 __all__ = ["Enqueued", "OutboundMessage", "message_enqueue", "messages_enqueue"]
 
@@ -67,13 +68,12 @@ async def _contacts(ids: set[int]) -> dict[int, CandidateContact]:
 async def _cohort_bots(messages: Sequence[OutboundMessage]) -> dict[int, tuple[str, str]]:
     ids = sorted(
         {
-            int(m.recipient[7:])
+            cohort_id
             for m in messages
             if m.channel == "bot"
             and isinstance(m.recipient, str)
             and m.recipient.startswith("cohort:")
-            and m.recipient[7:].isdigit()
-            and 0 < int(m.recipient[7:]) < 2**31
+            and (cohort_id := row_id_from(m.recipient[7:]))
         }
     )
     if not ids:

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 
 from portal.config import get_settings
+from portal.domain.validation import row_id_from
 
 _PURPOSE = b"onramp-unsubscribe-v1:"
 
@@ -38,9 +39,10 @@ def unsubscribe_token_read(token: str) -> tuple[int, str, str] | None:
     payload = f"{candidate}.{channel}.{category}"
     if not hmac.compare_digest(signature, _signature(payload)):
         return None
-    if not (candidate.isascii() and candidate.isdigit()) or not 0 < int(candidate) < 2**31:
+    candidate_id = row_id_from(candidate)
+    if candidate_id is None:
         return None
-    return int(candidate), channel, category
+    return candidate_id, channel, category
 
 
 def unsubscribe_url(*, candidate_id: int, channel: str, category: str) -> str:

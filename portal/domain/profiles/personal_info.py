@@ -16,6 +16,11 @@ from portal.db import current_engine, write_transaction
 from portal.domain.access import may_reveal_profile
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.profiles.changes import (
+    CANDIDATE_THEMSELF,
+    ChangedBy,
+    personal_info_change_record,
+)
 from portal.domain.profiles.checks import (
     bank_card_check,
     bank_card_masked,
@@ -166,8 +171,17 @@ def _check(
     return values, errors
 
 
-async def profile_save(*, candidate_id: int, data: ProfileInput, today: date | None = None) -> None:
-    """Create or replace the candidate's profile; ValidationFailed changes nothing."""
+async def profile_save(
+    *,
+    candidate_id: int,
+    data: ProfileInput,
+    changed_by: ChangedBy = CANDIDATE_THEMSELF,
+    today: date | None = None,
+) -> None:
+    """Create or replace the candidate's profile; ValidationFailed changes nothing.
+
+    The change is recorded with ``changed_by`` (which fields, never their values).
+    """
     today = today or _today()
     async with write_transaction():
         if current_engine().engine_type == "postgres":
@@ -184,6 +198,11 @@ async def profile_save(*, candidate_id: int, data: ProfileInput, today: date | N
         )
         if errors:
             raise ValidationFailed(errors)
+        await personal_info_change_record(
+            candidate_id=candidate_id,
+            fields=_changed_fields(existing, values, candidate_id=candidate_id),
+            changed_by=changed_by,
+        )
         for field in SENSITIVE_FIELDS:
             context = _context(candidate_id, field)
             if field in values:
@@ -197,6 +216,28 @@ async def profile_save(*, candidate_id: int, data: ProfileInput, today: date | N
         else:
             values["updated_at"] = datetime.now(UTC)
             await CandidateProfile.update(values).where(CandidateProfile.id == existing.id)
+
+
+def _changed_fields(
+    existing: CandidateProfile | None, values: dict[str, str], *, candidate_id: int
+) -> list[str]:
+    """The fields whose saved value ``values`` (clear numbers) would change."""
+    changed = []
+    for field, value in values.items():
+        if existing is None:
+            changed.append(field)
+        elif field in SENSITIVE_FIELDS:
+            try:
+                saved = field_decrypt(
+                    getattr(existing, f"{field}_enc"), context=_context(candidate_id, field)
+                )
+            except FieldDecryptError:
+                saved = None
+            if saved != value:
+                changed.append(field)
+        elif getattr(existing, field) != value:
+            changed.append(field)
+    return changed
 
 
 def _rekeyed(stored: str, *, context: str) -> str | None:

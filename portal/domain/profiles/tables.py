@@ -45,3 +45,25 @@ class ProfileReveal(Table, tablename="profile_reveal"):
     field = Varchar(length=20)
     ip_address = Varchar(length=64, default="")
     revealed_at = Timestamptz(default=TimestamptzNow())
+
+
+# Who made a change of personal information.
+CHANGE_SOURCES = ("candidate", "staff", "api", "import", "demo")
+
+
+class PersonalInfoChange(Table, tablename="personal_info_change"):
+    """Append-only: who changed which of a candidate's personal details, and when.
+
+    The names of the fields only, never their values (the numbers are secret).
+    ``source`` is who: the candidate themself, a staff member (``staff``), an integration
+    through the API, a CSV import, or the demo data.
+    """
+
+    id = Serial(primary_key=True)
+    candidate = ForeignKey(Candidate, null=False, index=True)
+    source = Varchar(length=20)
+    staff = ForeignKey(StaffUser, null=True, default=None)
+    # Kept as written at the time, so the log reads the same if the account changes.
+    staff_email = Varchar(length=254, default="")
+    fields = Varchar(length=300)
+    changed_at = Timestamptz(default=TimestamptzNow())

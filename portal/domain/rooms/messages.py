@@ -37,6 +37,7 @@ from portal.domain.rooms.questions import (
 )
 from portal.domain.rooms.tables import RoomMessage, RoomMute
 from portal.domain.staff.tables import StaffUser
+from portal.domain.validation import is_plausible_id
 from portal.i18n import get_locale
 from portal.i18n import gettext as _
 from portal.realtime.hub import get_hub
@@ -214,7 +215,8 @@ async def _existing_send(member: Member, client_id: str) -> int | None:
 async def _reply_target(room_id: int, member: Member, reply_to: object) -> dict[str, Any] | None:
     if reply_to is None:
         return None
-    if not isinstance(reply_to, int) or isinstance(reply_to, bool):
+    if not is_plausible_id(reply_to):
+        # Not a number, or one no row has (larger than the database's integers).
         raise SendRefused("bad_reply_to", _("The message you reply to does not exist."))
     target = (
         await RoomMessage.select(

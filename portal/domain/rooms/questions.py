@@ -20,6 +20,7 @@ from portal.domain.rooms.membership import member_for_staff, room_for_member
 from portal.domain.rooms.tables import QuestionCategory, RoomMessage, RoomQuestion
 from portal.domain.sla.deadlines import question_deadline
 from portal.domain.staff.tables import StaffUser
+from portal.domain.validation import row_id_from
 from portal.i18n import get_locale
 from portal.i18n import gettext as _
 
@@ -59,16 +60,10 @@ async def category_resolve(category_id: object) -> Category:
             return Category(id=0, name="", responder_role="hr")
         chosen = categories[-1]
     else:
-        # ASCII digits only: "²" passes str.isdigit() but is no number int() reads.
-        if (
-            isinstance(category_id, str)
-            and category_id.isascii()
-            and category_id.isdigit()
-            and len(category_id) <= 18
-        ):
-            category_id = int(category_id)
-        chosen = next((row for row in categories if row["id"] == category_id), None)
-        if chosen is None or isinstance(category_id, bool):
+        # A form's text or a frame's JSON number; "²" and True are neither.
+        wanted = row_id_from(category_id)
+        chosen = next((row for row in categories if row["id"] == wanted), None)
+        if chosen is None:
             raise SendRefused("bad_category", _("Choose a category from the list."))
     return Category(id=chosen["id"], name=chosen["name"], responder_role=chosen["responder_role"])
 

@@ -21,6 +21,7 @@ from portal.config import get_settings
 from portal.db import current_engine, write_transaction
 from portal.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from portal.domain.organisation.tables import Department
+from portal.domain.validation import whole_number
 from portal.domain.videos.posters import PosterUpload, poster_store
 from portal.domain.videos.tables import WelcomeVideo
 from portal.files.kinds import SNIFF_BYTES, sniff
@@ -78,8 +79,7 @@ def _check_start(*, title: str, department_id: int | None, total_bytes: str | in
         errors["title"] = _("A title can be at most 200 characters long.")
     if not department_id:
         errors["department"] = _("Please choose a department.")
-    text = str(total_bytes).strip()
-    size = int(text) if text.isascii() and text.isdigit() and len(text) < 16 else 0
+    size = whole_number(str(total_bytes), maximum=10**15 - 1) or 0
     limit = video_max_bytes()
     if size <= 0:
         errors["file"] = _("Please choose a video file.")

@@ -17,9 +17,10 @@ from portal.domain.errors import DomainError
 from portal.i18n import gettext as _
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
-# Each row is checked and created through the candidate services one at a time, in one
-# transaction that holds SQLite's write lock: 1,000 rows keep that under ~10 seconds.
-MAX_ROWS = 1000
+# A file is checked and created as one batch (portal/domain/candidates/batch/), in one
+# transaction that holds SQLite's write lock: 10,000 rows hold it for a few seconds
+# (docs/csv-import.md has the figures; bench/imports.py measures them).
+MAX_ROWS = 10000
 # A title line or two above the column names is common in exported spreadsheets.
 HEADER_SEARCH_ROWS = 10
 

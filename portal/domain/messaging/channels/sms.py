@@ -18,6 +18,7 @@ from portal.config import get_settings
 from portal.domain.messaging.channels import SendFailed
 from portal.domain.messaging.locale import message_locale
 from portal.domain.messaging.unsubscribe import unsubscribe_url
+from portal.domain.validation import whole_number
 from portal.i18n import gettext as _
 
 
@@ -50,8 +51,11 @@ def _dig(data: Any, path: str) -> str:
     for part in path.split("."):
         if isinstance(data, dict) and part in data:
             data = data[part]
-        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
+        elif (
+            isinstance(data, list)
+            and (index := whole_number(part, maximum=len(data) - 1)) is not None
+        ):
+            data = data[index]
         else:
             return ""
     return "" if data is None or isinstance(data, dict | list) else str(data)[:200]
