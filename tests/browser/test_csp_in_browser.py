@@ -7,7 +7,7 @@ from playwright.async_api import expect
 
 from portal.domain.rooms.membership import cohort_room_ensure
 from tests.browser.helpers import CHROMIUM_ARGS, live_url, sign_in_by_link
-from tests.checklist.conftest import make_template
+from tests.checklist.helpers import make_template
 from tests.factories import STAFF_PASSWORD, make_candidate, make_cohort, make_department, make_staff
 
 # Recorded by the page itself (an init script runs outside the page's CSP).

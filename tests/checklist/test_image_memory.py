@@ -20,7 +20,7 @@ from PIL import Image
 
 from portal.config import PROJECT_ROOT, get_settings
 from portal.files.images import decode_limiter, photo_reencode
-from tests.checklist.conftest import make_template, stored_files, upload
+from tests.checklist.helpers import make_template, stored_files, upload
 from tests.factories import make_candidate, make_cohort, make_department, sign_in_candidate
 
 # The README's figure: the most one decode may add to a process at the default pixel cap.

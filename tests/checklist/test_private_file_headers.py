@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from portal.domain.checklist.tables import ChecklistFile, ChecklistSubmission
-from tests.checklist.conftest import PDF_BYTES, jpeg_bytes, make_template, upload
+from tests.checklist.helpers import PDF_BYTES, jpeg_bytes, make_template, upload
 from tests.factories import (
     make_candidate,
     make_cohort,
