@@ -8,6 +8,7 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
@@ -15,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from admin.routes import admin_router
 from portal.api.openapi_truth import StrictStructSchemaPlugin
 from portal.api.routes import api_router
+from portal.auth.csrf import SessionCSRFMiddleware
 from portal.auth.middleware import SessionPrincipalMiddleware
 from portal.auth.stores import ExpiredEntrySweeper, store_for
 from portal.config import STATIC_DIR, Settings, get_settings
@@ -28,6 +30,7 @@ from portal.web.errors import html_exception_handlers
 from portal.web.path_ids import path_ids_plausible
 from portal.web.rendering import template_config
 from portal.web.routes import portal_routes
+from portal.web.security_headers import security_headers_add
 
 
 def freeze_startup_objects() -> None:
@@ -42,6 +45,17 @@ def freeze_startup_objects() -> None:
     # pass over thousands of them stalls every room for tens of milliseconds. Garbage
     # without cycles is freed at once anyway; cycles wait a little longer.
     gc.set_threshold(5_000, 20, 20)
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    return CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="onramp_csrf",
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=True,
+        # /unsubscribe/: the signed token is the authority (RFC 8058 one-click POSTs).
+        exclude=["/api/", "/healthz", "/ws/", "/static/", "/schema", "/unsubscribe/"],
+    )
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:
@@ -65,23 +79,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         # Before every route's own guards: an id no database column holds is "not found".
         guards=[path_ids_plausible],
         plugins=[StrictStructSchemaPlugin()],
-        middleware=[LocaleMiddleware(), SessionPrincipalMiddleware()],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="onramp_csrf",
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            # /unsubscribe/: the signed token is the authority (RFC 8058 one-click POSTs).
-            exclude=[
-                "/api/",
-                "/healthz",
-                "/login/",
-                "/ws/",
-                "/static/",
-                "/schema",
-                "/unsubscribe/",
-            ],
-        ),
+        middleware=[
+            LocaleMiddleware(),
+            SessionPrincipalMiddleware(),
+            DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings)),
+        ],
         template_config=template_config(),
         # Candidates are on mobile data: compress every text response worth compressing.
         compression_config=CompressionConfig(
@@ -110,6 +112,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             ),
         ),
         exception_handlers=html_exception_handlers(),
+        before_send=[security_headers_add],
         on_startup=[
             database_start,
             sla_watch_start,

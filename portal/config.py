@@ -339,6 +339,20 @@ class Settings:
         "largest checklist file (10 MB)",
         parse=whole_number(),
     )
+    image_decodes: int = env(
+        "ONRAMP_IMAGE_DECODES",
+        2,
+        "photos one worker process decodes and re-encodes at once (each needs up to 200 MB, "
+        "see README); more uploads wait their turn",
+        parse=whole_number(),
+    )
+    image_max_pixels: int = env(
+        "ONRAMP_IMAGE_MAX_PIXELS",
+        4096 * 4096,
+        "largest decoded photo in pixels; JPEGs are decoded at 1/2 to 1/8 size to fit, other "
+        "pictures above it are refused with a clear message",
+        parse=whole_number(minimum=1_000_000),
+    )
     resource_max_mb: int = env(
         "ONRAMP_RESOURCE_MAX_MB", 20, "largest resource-library file, in MB", parse=whole_number()
     )

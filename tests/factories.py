@@ -109,9 +109,20 @@ async def sign_in_as(
 
 
 async def sign_in_candidate(client: httpx.AsyncClient, candidate: Candidate) -> None:
+    """Open the link (the "continue" page) and tap it, as a person does."""
     url = await login_link_create(candidate_id=candidate.id)
-    response = await client.get(url.removeprefix("http://testserver.local"), follow_redirects=False)
-    assert response.status_code == 302, response.text
+    await tap_login_link(client, url.removeprefix("http://testserver.local"))
+
+
+async def tap_login_link(client: httpx.AsyncClient, path: str) -> httpx.Response:
+    """GET the sign-in link's page, then POST its form (with the page's CSRF token)."""
+    page = await client.get(path, follow_redirects=False)
+    assert page.status_code == 200, page.text
+    response = await client.post(
+        path, data={"_csrf_token": client.cookies.get("onramp_csrf")}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    return response
 
 
 async def sign_in_staff(

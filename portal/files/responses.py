@@ -41,16 +41,21 @@ async def stored_file_response(key: str, media_type: str, name: str) -> Response
     headers = {
         "Content-Disposition": content_disposition(name, inline=inline),
         "X-Content-Type-Options": "nosniff",
-        # Personal documents: never in a shared cache; the browser may keep them briefly.
-        "Cache-Control": "private, max-age=300",
+        # Personal documents (ID photos…): kept by no cache at all, not even the browser's,
+        # so nothing stays on a shared phone after sign-out.
+        "Cache-Control": "no-store",
         # Only our own pages (the review page's <object>) may embed a private file.
         "X-Frame-Options": "SAMEORIGIN",
     }
     if media_type.startswith("image/"):
-        # An image opened on its own runs nothing (PDFs keep the browser's viewer working).
+        # An image opened on its own runs nothing.
         headers["Content-Security-Policy"] = (
             "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
         )
+    elif media_type == "application/pdf":
+        # An uploaded PDF is someone else's document: opened in a sandbox (a unique origin,
+        # no scripts, no forms), it can reach nothing of the signed-in session.
+        headers["Content-Security-Policy"] = "sandbox"
     if size == 0:
         return Response(content=b"", headers=headers, media_type=media_type)
     headers["Content-Length"] = str(size)

@@ -33,11 +33,10 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
 from litestar.datastructures import UploadFile
 
 from portal.files import kinds
-from portal.files.images import ImageRefused, reencode_photo
+from portal.files.images import ImageRefused, photo_reencode
 from portal.files.storage import FileTooLarge, get_storage, new_key
 from portal.i18n import gettext as _
 
@@ -169,9 +168,7 @@ async def _store_reencoded(
     """Replace the uploaded photo by a clean re-encoding (and a thumbnail); drop the original."""
     storage = get_storage()
     try:
-        photo = await anyio.to_thread.run_sync(
-            lambda: reencode_photo(storage.local_path(raw_key), thumbnail=thumbnails)
-        )
+        photo = await photo_reencode(storage.local_path(raw_key), thumbnail=thumbnails)
     except ImageRefused as refused:
         raise UploadRefused(str(refused), code="unreadable", filename=name) from None
     key = new_key(area)

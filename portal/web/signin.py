@@ -8,6 +8,7 @@ from litestar import Request, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from portal.auth.sessions import (
     Principal,
@@ -17,24 +18,59 @@ from portal.auth.sessions import (
     session_start,
 )
 from portal.config import get_settings
-from portal.domain.candidates.login_links import LoginLinkRefused, login_link_redeem
+from portal.domain.candidates.login_links import (
+    LoginLinkRefused,
+    login_link_peek,
+    login_link_redeem,
+)
 from portal.domain.journeys.recipients import candidate_language_set
 from portal.i18n import LOCALE_COOKIE, SUPPORTED_LOCALES
 from portal.web.guards import safe_next_path
 
 
+def _link_problem(problem: str) -> Template:
+    return Template(
+        "portal/link_problem.html",
+        context={"problem": problem},
+        status_code=410
+        if problem in ("used", "expired")
+        else 403
+        if problem == "withdrawn"
+        else 404,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 @get("/login/{token:str}", name="login-link")
+async def login_link_page(
+    request: Request[Any, Any, Any], token: FromPath[str]
+) -> Redirect | Template:
+    """A one-tap "continue" page: looking at a link never uses it up (see login_link_peek)."""
+    try:
+        candidate_id = await login_link_peek(token)
+    except LoginLinkRefused as refused:
+        return _link_problem(refused.problem.value)
+    principal: Principal | None = request.user
+    if principal == Principal(kind="candidate", id=candidate_id):
+        # Already signed in as this candidate (a robot has no such session): go home, and
+        # the link stays usable for another phone.
+        return Redirect("/")
+    return Template(
+        "portal/login_link.html",
+        context={"token": token},
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+@post("/login/{token:str}", name="login-link-use")
 async def login_with_link(
     request: Request[Any, Any, Any], token: FromPath[str]
 ) -> Redirect | Template:
+    """The tap: redeem the link once (a conditional UPDATE) and sign the candidate in."""
     try:
         candidate_id = await login_link_redeem(token)
     except LoginLinkRefused as refused:
-        return Template(
-            "portal/link_problem.html",
-            context={"problem": refused.problem.value},
-            status_code=410 if refused.problem.value in ("used", "expired") else 404,
-        )
+        return _link_problem(refused.problem.value)
     settings = get_settings()
     session_token = await session_start(
         request.app.state.session_store,
@@ -42,7 +78,9 @@ async def login_with_link(
         principal=Principal(kind="candidate", id=candidate_id),
         previous_token=request.auth,
     )
-    return Redirect("/", cookies=[session_cookie(settings, session_token)])
+    return Redirect(
+        "/", cookies=[session_cookie(settings, session_token)], status_code=HTTP_303_SEE_OTHER
+    )
 
 
 @post("/logout", name="logout")

@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   var root = document.getElementById("room");
+  var messages = document.getElementById("messages");
+  // Open at the newest message (here, not inline: the pages' CSP allows no inline script).
+  if (messages) messages.scrollTop = messages.scrollHeight;
   if (!root || !window.WebSocket) return;
 
   var t = function (key) { return root.getAttribute("data-t-" + key) || key; };

@@ -3,8 +3,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from portal.domain.candidates.login_links import login_link_create
-from tests.browser.helpers import SCREENSHOT_DIR, live_url
+from tests.browser.helpers import SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import make_candidate, make_cohort, make_department
 
 
@@ -19,7 +21,7 @@ async def test_candidate_signs_in_on_a_phone_and_reads_the_countdown(
     candidate = await make_candidate(department, cohort=cohort, name="张三")
     link = await login_link_create(candidate_id=candidate.id)
 
-    await phone_page.goto(live_url(link, live_server))
+    await sign_in_by_link(phone_page, live_url(link, live_server))
     assert phone_page.url == live_server + "/"
     countdown = await phone_page.get_by_test_id("countdown").inner_text()
     assert countdown.strip() == "距离培训还有 12 天"
@@ -37,7 +39,10 @@ async def test_candidate_signs_in_on_a_phone_and_reads_the_countdown(
 async def test_used_link_in_the_browser_explains_how_to_get_a_new_one(live_server, phone_page):
     candidate = await make_candidate()
     link = live_url(await login_link_create(candidate_id=candidate.id), live_server)
-    await phone_page.goto(link)
+    # A link-preview robot fetches it first: that uses nothing up.
+    assert httpx.get(link).status_code == 200
+    await sign_in_by_link(phone_page, link)
+    assert phone_page.url == live_server + "/"
     await phone_page.context.clear_cookies()
     await phone_page.goto(link)
     assert await phone_page.locator("h1").inner_text() == "该链接已经使用过"

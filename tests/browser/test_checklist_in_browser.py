@@ -10,7 +10,7 @@ from PIL import Image
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.checklist.tables import ChecklistSubmission
 from portal.domain.checklist.templates import TemplateInput, template_create
-from tests.browser.helpers import SCREENSHOT_DIR, live_url
+from tests.browser.helpers import SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import STAFF_PASSWORD, make_candidate, make_cohort, make_department, make_staff
 
 
@@ -43,7 +43,9 @@ async def test_candidate_uploads_a_photo_and_sees_it_approved(
     _photo(photo)
 
     page = phone_page
-    await page.goto(live_url(await login_link_create(candidate_id=candidate.id), live_server))
+    await sign_in_by_link(
+        page, live_url(await login_link_create(candidate_id=candidate.id), live_server)
+    )
     await page.goto(live_server + "/checklist")
     item = page.get_by_test_id(f"item-{template.id}")
     assert (await item.get_by_test_id("status").inner_text()).strip() == "待上传"

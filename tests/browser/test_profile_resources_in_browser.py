@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.domain.candidates.login_links import login_link_create
-from tests.browser.helpers import SCREENSHOT_DIR, live_url
+from tests.browser.helpers import SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import make_candidate, make_cohort, make_department
 from tests.profile.helpers import VALID_CARD, VALID_ID
 from tests.resources.helpers import make_resource
@@ -19,7 +19,9 @@ async def test_candidate_fills_in_the_profile_and_searches_the_faq(
     await make_resource(title="工资什么时候发?", body="每月 10 日。")
     other = await make_cohort(department)
     await make_resource(title="别的批次的问题", body="x", cohort=other)
-    await phone_page.goto(live_url(await login_link_create(candidate_id=candidate.id), live_server))
+    await sign_in_by_link(
+        phone_page, live_url(await login_link_create(candidate_id=candidate.id), live_server)
+    )
 
     await phone_page.goto(live_server + "/profile")
     await phone_page.fill("#legal_name", "张三")

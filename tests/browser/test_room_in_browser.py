@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+from playwright.async_api import expect
+
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.rooms.membership import cohort_room_ensure
-from tests.browser.helpers import PHONE, SCREENSHOT_DIR, live_url
+from tests.browser.helpers import PHONE, SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import make_candidate, make_cohort, make_department
 
 ATTACK = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2"> https://example.com/x'
@@ -19,17 +23,19 @@ async def test_a_script_body_is_shown_as_text_live_and_after_reload(
     writer = await make_candidate(department, cohort=cohort, name="写者")
     room_id = await cohort_room_ensure(cohort.id)
 
-    await phone_page.goto(live_url(await login_link_create(candidate_id=reader.id), live_server))
-    await phone_page.goto(f"{live_server}/rooms/{room_id}")
-    await phone_page.wait_for_function(
-        "document.getElementById('room-status').textContent === '已连接'"
+    await sign_in_by_link(
+        phone_page, live_url(await login_link_create(candidate_id=reader.id), live_server)
     )
+    await phone_page.goto(f"{live_server}/rooms/{room_id}")
+    await expect(phone_page.locator("#room-status")).to_have_text("已连接")
 
     # The writer sends from a second phone.
     browser = phone_page.context.browser
     other = await browser.new_context(viewport=PHONE, is_mobile=True, locale="zh-CN")
     writer_page = await other.new_page()
-    await writer_page.goto(live_url(await login_link_create(candidate_id=writer.id), live_server))
+    await sign_in_by_link(
+        writer_page, live_url(await login_link_create(candidate_id=writer.id), live_server)
+    )
     await writer_page.goto(f"{live_server}/rooms/{room_id}")
     await writer_page.fill("#room-body", ATTACK)
     await writer_page.click("#composer button.primary")
@@ -58,23 +64,19 @@ async def test_the_page_shows_offline_and_catches_up_when_back(live_server, phon
     cohort = await make_cohort(department)
     reader = await make_candidate(department, cohort=cohort, name="读者")
     room_id = await cohort_room_ensure(cohort.id)
-    await phone_page.goto(live_url(await login_link_create(candidate_id=reader.id), live_server))
+    await sign_in_by_link(
+        phone_page, live_url(await login_link_create(candidate_id=reader.id), live_server)
+    )
     await phone_page.goto(f"{live_server}/rooms/{room_id}")
     status = phone_page.locator("#room-status")
-    await phone_page.wait_for_function(
-        "document.getElementById('room-status').textContent === '已连接'"
-    )
+    await expect(phone_page.locator("#room-status")).to_have_text("已连接")
     await phone_page.context.set_offline(True)
     # Going offline does not always close a socket at once; the page's own check does.
     await phone_page.evaluate("window.dispatchEvent(new Event('online'))")
-    await phone_page.wait_for_function(
-        "document.getElementById('room-status').classList.contains('offline')"
-    )
+    await expect(phone_page.locator("#room-status")).to_have_class(re.compile(r"\boffline\b"))
     assert "离线" in await status.inner_text()
     await phone_page.context.set_offline(False)
-    await phone_page.wait_for_function(
-        "document.getElementById('room-status').textContent === '已连接'", timeout=15000
-    )
+    await expect(phone_page.locator("#room-status")).to_have_text("已连接", timeout=15000)
     await phone_page.fill("#room-body", "我回来了")
     await phone_page.click("#composer button.primary")
     await phone_page.locator("#messages li.msg .body", has_text="我回来了").wait_for()

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import struct
 
+from playwright.async_api import expect
+
 from portal.demo.videos import WELCOME_MP4
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.videos.tables import WelcomeVideo
 from portal.files.storage import get_storage
-from tests.browser.helpers import SCREENSHOT_DIR, live_url
+from tests.browser.helpers import SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import STAFF_PASSWORD, make_candidate, make_department, make_staff
 
 CHUNK = 4 * 1024 * 1024
@@ -75,8 +77,9 @@ async def test_manager_uploads_with_a_dropped_chunk_hr_approves_candidate_watche
     await page.fill("#video-title", "欢迎加入生产部")
     await page.set_input_files("[data-testid=video-file]", str(path))
     await page.click("#video-upload button[type=submit]")
-    await page.wait_for_function(
-        "document.querySelector('[data-testid=upload-progress]').value === 100", timeout=30_000
+    # (A locator, not wait_for_function: the page's CSP forbids the eval that one needs.)
+    await expect(page.locator("[data-testid=upload-percent]").first).to_have_text(
+        "100%", timeout=30_000
     )
     assert await page.inner_text("[data-testid=upload-percent]") == "100%"
     message = page.get_by_test_id("upload-message")
@@ -117,7 +120,9 @@ async def test_manager_uploads_with_a_dropped_chunk_hr_approves_candidate_watche
             else None
         ),
     )
-    await page.goto(live_url(await login_link_create(candidate_id=candidate.id), live_server))
+    await sign_in_by_link(
+        page, live_url(await login_link_create(candidate_id=candidate.id), live_server)
+    )
     section = page.get_by_test_id("welcome-video")
     await section.wait_for()
     player = section.locator("video")

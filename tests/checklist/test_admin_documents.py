@@ -171,7 +171,8 @@ async def test_staff_download_headers(app, client):
     fallback = disposition.split('filename="')[1].split('"')[0]
     assert "/" not in fallback and ";" not in fallback and ".." not in fallback
     assert "filename*=UTF-8''" in disposition
-    assert "private" in response.headers["cache-control"]
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-security-policy"] == "sandbox"
     # Signed out: redirected to sign in, no file.
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as anon:

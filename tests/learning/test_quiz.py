@@ -170,3 +170,51 @@ async def test_signed_out_visitors_are_sent_to_welcome(client):
     response = await client.get("/learning", follow_redirects=False)
     assert response.status_code in (302, 303, 307)
     assert response.headers["location"] == "/welcome"
+
+
+async def test_opening_the_quiz_page_writes_no_row(client):
+    """300 page views used to leave 300 attempt rows; now only a submitted form is stored."""
+    await _signed_in(client)
+    course = await make_course()
+    tokens = {await open_quiz(client, course) for _ in range(30)}
+    assert len(tokens) == 30
+    assert await QuizAttempt.count() == 0
+    answers = await answer_key(course)
+    answers.popitem()
+    assert (await post_quiz(client, course, tokens.pop(), answers)).status_code == 400
+    assert await QuizAttempt.count() == 0  # an incomplete form is not stored either
+    response = await post_quiz(client, course, tokens.pop(), await answer_key(course))
+    assert response.status_code == 303
+    rows = await QuizAttempt.select(QuizAttempt.submitted_at, QuizAttempt.attempt_number)
+    assert len(rows) == 1 and rows[0]["submitted_at"] is not None
+    assert rows[0]["attempt_number"] == 1
+
+
+async def test_unsubmitted_attempts_of_older_versions_are_cleaned_up(client):
+    candidate = await _signed_in(client)
+    course = await make_course()
+    for number in range(5):
+        await QuizAttempt(
+            token=f"legacy-form-token-{number:04d}", candidate=candidate, course=course
+        ).save()
+    # A form handed out before the upgrade can still be submitted...
+    response = await post_quiz(client, course, "legacy-form-token-0001", await answer_key(course))
+    assert response.status_code == 303
+    # ...and the other unsubmitted rows are gone.
+    assert await QuizAttempt.count().where(QuizAttempt.submitted_at.is_null()) == 0
+    assert await QuizAttempt.count() == 1
+
+
+async def test_forged_and_foreign_form_tokens_are_refused(client):
+    candidate = await _signed_in(client)
+    course = await make_course()
+    answers = await answer_key(course)
+    for bad in ("", "short", "x" * 65, "坏" * 30, "../../etc/passwd-xxxxxxxxxxxx"):
+        response = await post_quiz(client, course, bad, answers)
+        assert response.status_code == 404, bad
+    other = await make_candidate()
+    await QuizAttempt(token="someone-elses-token-0000", candidate=other, course=course).save()
+    response = await post_quiz(client, course, "someone-elses-token-0000", answers)
+    assert response.status_code == 404
+    assert await QuizAttempt.count().where(QuizAttempt.candidate == candidate.id) == 0
+    assert await points_balance(candidate_id=candidate.id) == 0

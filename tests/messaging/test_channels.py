@@ -7,6 +7,9 @@ import hashlib
 import hmac
 from urllib.parse import unquote_plus
 
+import pytest
+
+from portal.domain.errors import ValidationFailed
 from portal.domain.messaging.bots import CohortBotInput, cohort_bot_save
 from portal.domain.messaging.channels.bots import bot_request
 from portal.domain.messaging.checks import OutboundMessage
@@ -225,3 +228,38 @@ async def test_cohort_announcement_goes_to_the_cohorts_bot(channels):
     request = http.requests[-1]
     assert request.path == "/cohort-bot"
     assert request.json()["text"]["content"] == "周一 9 点开营!"
+
+
+async def test_a_cohort_bot_on_a_private_address_is_refused_when_saved_and_when_sent(
+    channels, settings_env
+):
+    _smtp, http = channels
+    cohort = await make_cohort()
+    # Saved while the operator allowed private addresses (an intranet bot)...
+    await cohort_bot_save(
+        cohort_id=cohort.id, data=CohortBotInput(kind="wecom", url=http.url("/cohort-bot"))
+    )
+    settings_env(ONRAMP_OUTBOUND_ALLOW_PRIVATE="false")
+    # ...no longer accepted in the form,
+    with pytest.raises(ValidationFailed) as refused:
+        await cohort_bot_save(
+            cohort_id=cohort.id, data=CohortBotInput(kind="wecom", url=http.url("/other"))
+        )
+    assert "url" in refused.value.errors
+    # ...and the address is checked again when sending: nothing reaches the loopback server.
+    before = len(http.requests)
+    queued = await message_enqueue(
+        message=OutboundMessage(
+            dedupe_key="ann:private",
+            channel="bot",
+            category="announcement",
+            recipient=f"cohort:{cohort.id}",
+            body="不该发出",
+        )
+    )
+    relay = Relay(worker="w")
+    await relay.drain()
+    await relay.close()
+    assert len(http.requests) == before
+    stored = await row(queued.id)
+    assert stored["status"] == "failed" and "refused" in stored["last_error"]

@@ -19,6 +19,7 @@ from tests.factories import make_staff, sign_in_staff
 # Links in e-mails and SMS work without signing in (signed or single-use tokens).
 OPEN_PAGES = {
     "login-link",
+    "login-link-use",
     "logout",
     "welcome",
     "set-language",

@@ -13,6 +13,7 @@ from websockets.asyncio.client import ClientConnection
 
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.rooms.membership import cohort_room_ensure
+from tests.factories import tap_login_link
 
 
 async def candidate_cookie(base_url: str, candidate_id: int) -> str:
@@ -20,8 +21,7 @@ async def candidate_cookie(base_url: str, candidate_id: int) -> str:
     link = await login_link_create(candidate_id=candidate_id)
     path = link[link.index("/login/") :]
     async with httpx.AsyncClient(base_url=base_url) as client:
-        response = await client.get(path, follow_redirects=False)
-        assert response.status_code == 302, response.text
+        await tap_login_link(client, path)
         return f"onramp_session={client.cookies['onramp_session']}"
 
 

@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from portal.config import get_settings
+from portal.domain.errors import ValidationFailed
 from portal.domain.sla import watch as sla_watch
 from portal.domain.sla.policy import PolicyInput, sla_policy_save
 from portal.domain.sla.tables import SlaEvent
@@ -172,7 +174,21 @@ class _Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def webhook_receiver():
+def allow_private(monkeypatch):
+    """The receiver listens on loopback, which HR-configured URLs may reach only when allowed."""
+
+    def apply(value: bool) -> None:
+        monkeypatch.setenv("ONRAMP_OUTBOUND_ALLOW_PRIVATE", "true" if value else "false")
+        get_settings.cache_clear()
+
+    apply(True)
+    yield apply
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def webhook_receiver(allow_private):
     _Receiver.received = []
     _Receiver.status = 200
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
@@ -224,6 +240,38 @@ async def test_a_failing_webhook_is_logged_not_raised(webhook_receiver, caplog):
     errors = [row["notify_error"] for row in await SlaEvent.select(SlaEvent.notify_error)]
     assert errors[1].startswith("ConnectError")
     assert "SLA webhook" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "https://user:secret@hooks.example.com/sla",
+    ],
+)
+async def test_a_private_or_loopback_webhook_is_refused_when_saved(allow_private, url):
+    allow_private(False)
+    with pytest.raises(ValidationFailed) as refused:
+        await _save_policy(webhook_url=url)
+    assert "webhook_url" in refused.value.errors
+
+
+async def test_the_webhook_address_is_checked_again_at_send_time(webhook_receiver, allow_private):
+    # Saved while allowed (or resolving elsewhere then): the send checks the address it would
+    # reach now, and refuses loopback without the setting. Nothing is posted.
+    url, receiver = webhook_receiver
+    await _save_policy(webhook_url=url)
+    allow_private(False)
+    await _one_question(hours_left=-1)
+    assert len(await sla_check()) == 1
+    assert receiver.received == []
+    row = await SlaEvent.select(SlaEvent.notify_error, SlaEvent.notified_at).first()
+    assert row["notify_error"].startswith("refused:") and row["notified_at"] is not None
 
 
 async def test_the_watch_can_be_turned_off(monkeypatch):

@@ -100,6 +100,35 @@ async def _login_link_make(
     return url, queued
 
 
+async def login_link_peek(token: str) -> int:
+    """The candidate a still-usable link signs in, without using it up (or LoginLinkRefused).
+
+    ``GET /login/<token>`` only looks: link-preview robots (WeChat, SMS apps, mail
+    scanners) fetch every URL before the person taps it, so a GET must never redeem.
+    """
+    if not token or len(token) > 100:
+        raise LoginLinkRefused(LinkProblem.UNKNOWN)
+    link = (
+        await LoginLink.select(
+            LoginLink.candidate,
+            LoginLink.used_at,
+            LoginLink.expires_at,
+            LoginLink.candidate.status.as_alias("status"),
+        )
+        .where(LoginLink.token_hash == hash_token(token))
+        .first()
+    )
+    if link is None:
+        raise LoginLinkRefused(LinkProblem.UNKNOWN)
+    if link["used_at"] is not None:
+        raise LoginLinkRefused(LinkProblem.USED)
+    if link["expires_at"] <= datetime.now(UTC):
+        raise LoginLinkRefused(LinkProblem.EXPIRED)
+    if link["status"] == "withdrawn":
+        raise LoginLinkRefused(LinkProblem.WITHDRAWN)
+    return link["candidate"]
+
+
 async def login_link_redeem(token: str) -> int:
     """Consume the link and return its candidate's id, or raise LoginLinkRefused.
 

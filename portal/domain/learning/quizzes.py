@@ -1,9 +1,13 @@
 """Quiz attempts: hand out a one-time form, grade it once, award a course's points once.
 
-The form carries the attempt's token. Grading claims the attempt with a conditional
-UPDATE (``submitted_at IS NULL``), so a double submit or a replay grades nothing new;
-the ledger's unique (candidate, source_key) makes the course's points a single entry
-even when two different attempts are submitted at the same moment.
+The form carries a fresh random token; opening the quiz page writes nothing (300 page
+views used to leave 300 attempt rows). The attempt row is written when the form is
+submitted with every question answered: inserted under the token's unique key (``ON
+CONFLICT DO NOTHING``) and claimed with a conditional UPDATE (``submitted_at IS NULL``)
+in the same transaction, so a double submit or a replay grades nothing new; the ledger's
+unique (candidate, source_key) makes the course's points a single entry even when two
+different attempts are submitted at the same moment. Unsubmitted rows left by older
+versions (which wrote one per page view) are deleted when a quiz is graded.
 """
 
 from __future__ import annotations
@@ -48,12 +52,14 @@ class QuizResult:
 
 
 async def quiz_start(*, candidate_id: int, course_id: int) -> QuizForm:
+    """The quiz form: a new token, nothing written (the attempt is stored when submitted)."""
     course = await candidate_course(candidate_id=candidate_id, course_id=course_id)
     questions = await course_questions(course_id=course.id)
-    attempt = QuizAttempt(token=secrets.token_urlsafe(24), candidate=candidate_id, course=course.id)
-    async with write_transaction():
-        await attempt.save()
-    return QuizForm(course=course, token=attempt.token, questions=questions)
+    return QuizForm(course=course, token=secrets.token_urlsafe(24), questions=questions)
+
+
+def _token_plausible(token: str) -> bool:
+    return 20 <= len(token) <= 64 and all(c.isascii() and (c.isalnum() or c in "-_") for c in token)
 
 
 def _is_right(view: QuestionView, chosen: set[int]) -> bool:
@@ -74,15 +80,21 @@ async def quiz_submit(
     """
     course = await candidate_course(candidate_id=candidate_id, course_id=course_id)
     questions = await course_questions(course_id=course.id)
-    attempt = await QuizAttempt.objects().get(
-        (QuizAttempt.token == token)
-        & (QuizAttempt.candidate == candidate_id)
-        & (QuizAttempt.course == course.id)
+    expired = NotFound(_("This quiz form has expired. Please start the quiz again."))
+    if not _token_plausible(token):
+        raise expired
+    existing = (
+        await QuizAttempt.select(
+            QuizAttempt.candidate, QuizAttempt.course, QuizAttempt.submitted_at
+        )
+        .where(QuizAttempt.token == token)
+        .first()
     )
-    if attempt is None:
-        raise NotFound(_("This quiz form has expired. Please start the quiz again."))
-    if attempt.submitted_at is not None:
-        return attempt.token  # a replay: show the result it already has
+    if existing is not None:
+        if existing["candidate"] != candidate_id or existing["course"] != course.id:
+            raise expired
+        if existing["submitted_at"] is not None:
+            return token  # a replay: show the result it already has
     missing = {f"q{v.question.id}": _("Please answer this question.") for v in questions}
     for view in questions:
         if answers.get(view.question.id):
@@ -95,13 +107,28 @@ async def quiz_submit(
     now = datetime.now(UTC)
     async with write_transaction():
         await candidate_points_lock(candidate_id=candidate_id)
+        await QuizAttempt.insert(
+            QuizAttempt(token=token, candidate=candidate_id, course=course.id)
+        ).on_conflict(target=QuizAttempt.token, action="DO NOTHING")
         claimed = (
             await QuizAttempt.update({QuizAttempt.submitted_at: now})
-            .where((QuizAttempt.id == attempt.id) & QuizAttempt.submitted_at.is_null())
+            .where(
+                (QuizAttempt.token == token)
+                & (QuizAttempt.candidate == candidate_id)
+                & (QuizAttempt.course == course.id)
+                & QuizAttempt.submitted_at.is_null()
+            )
             .returning(QuizAttempt.id)
         )
         if not claimed:
-            return attempt.token  # graded by a concurrent submission of the same form
+            return token  # graded by a concurrent submission of the same form
+        attempt_id = claimed[0]["id"]
+        # Forms handed out by older versions wrote a row per page view; none is needed now.
+        await QuizAttempt.delete().where(
+            (QuizAttempt.candidate == candidate_id)
+            & QuizAttempt.submitted_at.is_null()
+            & (QuizAttempt.id != attempt_id)
+        )
         number = await QuizAttempt.count().where(
             (QuizAttempt.candidate == candidate_id)
             & (QuizAttempt.course == course.id)
@@ -125,8 +152,8 @@ async def quiz_submit(
                 QuizAttempt.points_awarded: points,
                 QuizAttempt.answers: json.dumps({str(k): sorted(v) for k, v in answers.items()}),
             }
-        ).where(QuizAttempt.id == attempt.id)
-    return attempt.token
+        ).where(QuizAttempt.id == attempt_id)
+    return token
 
 
 async def quiz_result(*, candidate_id: int, token: str) -> QuizResult:

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from functools import cache
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 from portal.db import unique_violation_raises, write_transaction
@@ -20,6 +19,7 @@ from portal.domain.errors import ValidationFailed
 from portal.domain.sla.tables import SlaPolicy
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
+from portal.net.outbound import OutboundUrlRefused, outbound_url_check
 
 POLICY_KEY = "default"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -130,18 +130,18 @@ def _hours(raw: str, errors: dict[str, str], name: str, *, minimum: int, maximum
 
 
 def webhook_url_check(raw: str, errors: dict[str, str], name: str = "webhook_url") -> str:
+    """The shared outbound-URL rules (public http(s) only, see portal.net.outbound)."""
     url = (raw or "").strip()
     if not url:
         return ""
-    parts = urlsplit(url)
-    if (
-        len(url) > 500
-        or parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or any(character.isspace() for character in url)
-    ):
-        errors[name] = _("Enter a web address starting with http:// or https://.")
-    return url
+    if len(url) > 500:
+        errors[name] = _("This URL is too long.")
+        return url
+    try:
+        return outbound_url_check(url)
+    except OutboundUrlRefused as refused:
+        errors[name] = str(refused)
+        return url
 
 
 def _check_schedule(

@@ -5,6 +5,10 @@ Each event is one JSON POST with a short timeout; a failure is logged and kept o
 event row (``notify_error``), never raised: the next events still go out and the tracker
 shows them either way. A private question's text stays out of the payload: the receiving
 channel may be seen by people other than staff.
+
+The URL is typed by HR, so it goes through :mod:`portal.net.outbound` like the group
+bots: refused when saved if it names a loopback, link-local or private address, and
+resolved and checked again at send time, connecting to the checked address only.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.sla.events import RecordedEvent
 from portal.domain.sla.tables import SlaEvent
 from portal.i18n import gettext as _
+from portal.net.outbound import OutboundUrlRefused, outbound_post
 
 logger = logging.getLogger("onramp.sla")
 
@@ -80,20 +85,23 @@ def event_payload(event: RecordedEvent, question: dict[str, Any]) -> dict[str, A
 
 async def sla_webhook_send(url: str, events: Sequence[RecordedEvent]) -> None:
     questions = await _question_context([event.question_id for event in events])
-    async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False) as client:
-        for event in events:
-            question = questions.get(event.question_id)
-            if question is None:
-                continue
-            error = ""
-            try:
-                response = await client.post(url, json=event_payload(event, question))
-                if response.status_code >= 300:
-                    error = f"HTTP {response.status_code}"
-            except httpx.HTTPError as failure:
-                error = f"{type(failure).__name__}: {failure}"[:500]
-            if error:
-                logger.warning("SLA webhook for event %s failed: %s", event.id, error)
-            await SlaEvent.update(
-                {SlaEvent.notified_at: datetime.now(UTC), SlaEvent.notify_error: error}
-            ).where(SlaEvent.id == event.id)
+    for event in events:
+        question = questions.get(event.question_id)
+        if question is None:
+            continue
+        error = ""
+        try:
+            response = await outbound_post(
+                url, json=event_payload(event, question), timeout=WEBHOOK_TIMEOUT_SECONDS
+            )
+            if response.status_code >= 300:
+                error = f"HTTP {response.status_code}"
+        except OutboundUrlRefused as refused:
+            error = f"refused: {refused}"[:500]
+        except httpx.HTTPError as failure:
+            error = f"{type(failure).__name__}: {failure}"[:500]
+        if error:
+            logger.warning("SLA webhook for event %s failed: %s", event.id, error)
+        await SlaEvent.update(
+            {SlaEvent.notified_at: datetime.now(UTC), SlaEvent.notify_error: error}
+        ).where(SlaEvent.id == event.id)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import anyio
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from portal.domain.errors import ValidationFailed
+from portal.files.images import ImageRefused, decode_limiter, picture_decode
 from portal.files.kinds import JPEG, PNG, SNIFF_BYTES, WEBP, sniff
 from portal.files.storage import get_storage, new_key
 from portal.i18n import gettext as _
@@ -42,12 +42,13 @@ def _reencode(source: BinaryIO) -> bytes:
         raise ValidationFailed({"poster": _("The poster must be a JPEG, PNG or WebP picture.")})
     source.seek(0)
     try:
-        with Image.open(source) as picture:
-            picture = ImageOps.exif_transpose(picture).convert("RGB")
-            picture.thumbnail((POSTER_MAX_SIDE, POSTER_MAX_SIDE))
-            out = io.BytesIO()
-            picture.save(out, "JPEG", quality=80, optimize=True, progressive=True)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        # The same bounded decode as candidates' photos (pixel cap, JPEG at reduced size).
+        picture = picture_decode(source, max_side=POSTER_MAX_SIDE).convert("RGB")
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=80, optimize=True, progressive=True)
+    except ImageRefused as refused:
+        raise ValidationFailed({"poster": str(refused)}) from None
+    except (OSError, ValueError):
         raise ValidationFailed(
             {"poster": _("The poster picture could not be read. Please try another one.")}
         ) from None
@@ -56,7 +57,7 @@ def _reencode(source: BinaryIO) -> bytes:
 
 async def poster_store(poster: PosterUpload) -> str:
     """Check and re-encode the picture, store it; returns its storage key."""
-    data = await anyio.to_thread.run_sync(_reencode, poster.file)
+    data = await anyio.to_thread.run_sync(_reencode, poster.file, limiter=decode_limiter())
     key = new_key("video-posters")
 
     async def chunks():
