@@ -181,6 +181,16 @@ async def staff_client(app):
 
 
 @pytest.fixture(autouse=True)
+def forget_settings():
+    """Settings are read once and cached; a test that changes the environment (monkeypatch
+    undoes that after it) must not leave its settings to the next test."""
+    yield
+    from portal.config import get_settings
+
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
 async def forget_rate_limits(request: pytest.FixtureRequest):
     yield
     if "app" in request.fixturenames:

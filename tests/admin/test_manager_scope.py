@@ -74,9 +74,20 @@ async def test_manager_cannot_act_on_another_departments_candidate(client):
     assert await StageChange.count().where(StageChange.candidate == stranger.id) == 1
 
 
-async def test_manager_can_move_stage_and_create_a_link_in_their_department(client):
+async def test_manager_can_move_stage_and_send_a_link_in_their_department(client, monkeypatch):
+    from portal.config import get_settings
+    from portal.domain.candidates.tables import LoginLink
+    from tests.journeys.helpers import make_step, texts
+
+    # E-mail offered, so the "new sign-in link" step can deliver (nothing is sent for real).
+    monkeypatch.setenv("ONRAMP_SMTP_HOST", "127.0.0.1")
+    get_settings.cache_clear()
+    await make_step(
+        trigger="event", event="login_link_created", category="transactional",
+        channels=("email",), variants=texts(("登录", "{link}")),
+    )  # fmt: skip
     manager, own, _ = await _setup(client)
-    candidate = await make_candidate(own)
+    candidate = await make_candidate(own, email="own@example.com")
     offer = await _stage_id("offer_sent")
     moved = await submit(client, f"/admin/candidates/{candidate.id}/stage", {"stage": offer})
     assert moved.status_code == 303
@@ -85,7 +96,10 @@ async def test_manager_can_move_stage_and_create_a_link_in_their_department(clie
     )
     link = await submit(client, f"/admin/candidates/{candidate.id}/login-link", {})
     assert link.status_code == 200
-    assert "http://testserver.local/login/" in link.text
+    # Sent to the candidate, never shown: whoever reads a link can act as the candidate.
+    assert 'data-testid="link-sent"' in link.text and "/login/" not in link.text
+    stored = await LoginLink.objects().get(LoginLink.candidate == candidate.id)
+    assert stored.created_by == manager.id
 
 
 async def test_manager_cannot_create_edit_or_withdraw_candidates(client):
