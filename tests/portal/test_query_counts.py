@@ -122,7 +122,7 @@ async def _world() -> dict:
 CANDIDATE_PAGES = {
     # page: (path, queries)
     "home": (lambda world: "/", 3),
-    "learning": (lambda world: "/learning", 7),
+    "learning": (lambda world: "/learning", 1),
     "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 3),
     "checklist": (lambda world: "/checklist", 1),
     "room": (lambda world: f"/rooms/{world['room_id']}", 4),
