@@ -325,21 +325,17 @@ async def recent_sla_events(
 ) -> list[RecentEvent]:
     """The latest warnings and breaches (of questions ``staff`` sees), newest first."""
     since = (now or datetime.now(UTC)) - timedelta(days=days)
-    query = SlaEvent.select(
-        SlaEvent.id,
-        SlaEvent.kind,
-        SlaEvent.created_at,
-        SlaEvent.question,
-        SlaEvent.question.asker.name.as_alias("asker_name"),
-        SlaEvent.question.status.as_alias("status"),
-    ).where(SlaEvent.created_at >= since)
-    scope = question_scope(staff)
-    if scope is not None:
-        query = query.where(
-            (SlaEvent.question.responder_role == scope.responder_role)
-            & (SlaEvent.question.asker.department == scope.asker_department)
-        )
-    rows = await query.order_by(SlaEvent.id, ascending=False).limit(limit)
+    where, args = _where_sql(staff, None)
+    rows = await SlaEvent.raw(
+        "SELECT e.id AS id, e.kind AS kind, e.created_at AS created_at, e.question AS question, "
+        "a.name AS asker_name, q.status AS status FROM sla_event e "
+        "LEFT JOIN room_question q ON q.id = e.question "
+        "LEFT JOIN candidate a ON a.id = q.asker "
+        "WHERE e.created_at >= {} " + where + "ORDER BY e.id DESC LIMIT {}",
+        since,
+        *args,
+        limit,
+    ).run()
     return [
         RecentEvent(
             id=row["id"],
