@@ -80,9 +80,9 @@ def summary_text(summary: Any) -> str:
 
 
 async def _cards_context(staff: StaffUser, filters: TrackerFilters) -> dict[str, Any]:
-    questions = await tracker_questions(staff, filters)
-    summary = await sla_summary(staff)
-    policy = await sla_policy_get()
+    policy = await sla_policy_get()  # once for the page (it was read three times)
+    questions = await tracker_questions(staff, filters, policy=policy)
+    summary = await sla_summary(staff, policy=policy)
     return {
         "timezone": policy.timezone,
         "answer_max_chars": get_settings().room_message_max_chars,

@@ -6,10 +6,8 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from portal.domain.candidates.home import candidate_home
+from portal.domain.candidates.home import candidate_home_page
 from portal.domain.checklist.items import candidate_checklist
-from portal.domain.messaging.inbox import inbox_unread_count
-from portal.domain.videos.watch import candidate_welcome_video
 
 
 @get(
@@ -17,12 +15,13 @@ from portal.domain.videos.watch import candidate_welcome_video
     name="home",
 )
 async def home(candidate_id: NamedDependency[int]) -> Template:
+    page = await candidate_home_page(candidate_id=candidate_id)
     return Template(
         "portal/home.html",
         context={
-            "home": await candidate_home(candidate_id=candidate_id),
-            "welcome_video": await candidate_welcome_video(candidate_id=candidate_id),
+            "home": page.home,
+            "welcome_video": page.welcome_video,
             "checklist": await candidate_checklist(candidate_id=candidate_id),
-            "inbox_unread": await inbox_unread_count(candidate_id=candidate_id),
+            "inbox_unread": page.inbox_unread,
         },
     )

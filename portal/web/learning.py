@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.learning.catalog import (
     candidate_course,
-    candidate_course_cards,
+    candidate_learning_home,
     course_lessons,
     course_progress,
     course_questions,
@@ -21,7 +21,6 @@ from portal.domain.learning.catalog import (
 from portal.domain.learning.leaderboard import cohort_leaderboard, leaderboard_set_hidden
 from portal.domain.learning.markdown import render_lesson_markdown
 from portal.domain.learning.media_urls import media_kind
-from portal.domain.learning.points import points_balance
 from portal.domain.learning.quizzes import QuizForm, quiz_result, quiz_start, quiz_submit
 from portal.domain.validation import row_id_from
 from portal.i18n import gettext as _
@@ -51,11 +50,8 @@ async def _posted_answers(request: Request[Any, Any, Any]) -> tuple[str, dict[in
 
 @get("/learning", name="learning")
 async def learning_home(candidate_id: NamedDependency[int]) -> Template:
-    return _page(
-        "portal/learning/index.html",
-        cards=await candidate_course_cards(candidate_id=candidate_id),
-        balance=await points_balance(candidate_id=candidate_id),
-    )
+    page = await candidate_learning_home(candidate_id=candidate_id)
+    return _page("portal/learning/index.html", cards=page.cards, balance=page.balance)
 
 
 @get("/learning/courses/{course_id:int}", name="learning-course")

@@ -271,6 +271,30 @@ async def test_alerts_show_on_the_tracker(client):
     assert "错过截止时间" in events and "王五" in events
 
 
+async def test_alerts_older_than_seven_days_leave_the_tracker(client):
+    from portal.db import write_transaction
+    from portal.domain.sla.tables import SlaEvent
+    from portal.domain.sla.watch import sla_check
+
+    _department, _cohort, asker, room = await _setup()
+    await make_question(room, asker, hours_left=-1)
+    await sla_check(datetime.now(UTC) + timedelta(seconds=1))
+    await sign_in_staff(client, await make_staff("hr"))
+    async with write_transaction():
+        await SlaEvent.update(
+            {SlaEvent.created_at: datetime.now(UTC) - timedelta(days=6)}, force=True
+        )
+    html = (await client.get("/admin/questions")).text
+    assert "错过截止时间" in html[html.index('data-testid="sla-events"') :]
+    async with write_transaction():
+        await SlaEvent.update(
+            {SlaEvent.created_at: datetime.now(UTC) - timedelta(days=7, minutes=1)}, force=True
+        )
+    html = (await client.get("/admin/questions")).text
+    events = html[html.index('data-testid="sla-events"') :]
+    assert "错过截止时间" not in events and "王五" not in events
+
+
 async def test_tracker_requires_a_signed_in_staff_member(client):
     response = await client.get("/admin/questions", follow_redirects=False)
     assert response.status_code in (302, 303, 307)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from piccolo.engine.sqlite import SQLiteEngine
+
 from portal.config import get_settings
+from portal.db import current_engine
 from portal.domain.candidates.countdown import Countdown, countdown_to
 from portal.domain.candidates.tables import Candidate, StageChange
 from portal.domain.errors import NotFound
 from portal.domain.organisation.stage_choices import stage_label
-from portal.domain.organisation.tables import Stage
+from portal.domain.videos.watch import WelcomeVideoView
 from portal.i18n import gettext as _
 
 
@@ -48,35 +52,103 @@ class CandidateHome:
 
 
 async def candidate_home(*, candidate_id: int, now: datetime | None = None) -> CandidateHome:
-    now = now or datetime.now(UTC)
-    # The candidate with their department, position and cohort in one query (not four).
-    row = (
-        await Candidate.select(
-            Candidate.id,
-            Candidate.name,
-            Candidate.stage,
-            Candidate.status,
-            Candidate.ordinal,
-            Candidate.created_at,
-            Candidate.department.name.as_alias("department_name"),
-            Candidate.position.name.as_alias("position_name"),
-            Candidate.cohort.id.as_alias("cohort_id"),
-            Candidate.cohort.name.as_alias("cohort_name"),
-            Candidate.cohort.place.as_alias("cohort_place"),
-            Candidate.cohort.timezone.as_alias("cohort_timezone"),
-            Candidate.cohort.starts_at.as_alias("cohort_starts_at"),
+    return (await candidate_home_page(candidate_id=candidate_id, now=now)).home
+
+
+@dataclass(frozen=True)
+class HomePage:
+    """What the home page reads besides the checklist, from one row and one list."""
+
+    home: CandidateHome
+    welcome_video: WelcomeVideoView | None
+    inbox_unread: int
+
+
+# The home page's reads, written as SQL built once (as the room handshake's are): building
+# them with Piccolo's query builder, and turning rows into Table objects, cost more CPU
+# than running them. One row: the candidate with department, position, cohort, their
+# department's approved welcome video (at most one: a unique partial index), the unread
+# inbox count and the whole stage list as JSON. The stage list rides along instead of
+# being cached with an invalidation: its text is the cache key (see _stages_from), so an
+# edit made by any process is seen by the next page, with no version to keep.
+_STAGE_FIELDS = "id, code, name, name_en, next_step, next_step_en, typical_days, sort_order"
+_STAGES_JSON = {
+    "sqlite": f"(SELECT json_group_array(json_array({_STAGE_FIELDS})) FROM stage)",
+    "postgres": (
+        f"(SELECT json_agg(json_build_array({_STAGE_FIELDS}) ORDER BY id) FROM stage)::text"
+    ),
+}
+_HOME_SQL_TEMPLATE = (
+    "SELECT c.id AS id, c.name AS name, c.stage AS stage, c.status AS status, "
+    "c.ordinal AS ordinal, c.created_at AS created_at, "
+    "d.name AS department_name, p.name AS position_name, "
+    "co.id AS cohort_id, co.name AS cohort_name, co.place AS cohort_place, "
+    "co.timezone AS cohort_timezone, co.starts_at AS cohort_starts_at, "
+    "v.id AS video_id, v.title AS video_title, v.poster_key AS video_poster_key, "
+    "v.media_type AS video_media_type, "
+    "(SELECT count(*) FROM outbox_message o WHERE o.candidate = c.id AND o.channel = 'inbox' "
+    "AND o.status = 'sent' AND o.read_at IS NULL) AS inbox_unread, "
+    "{stages} AS stages "
+    "FROM candidate c "
+    "LEFT JOIN department d ON d.id = c.department "
+    'LEFT JOIN "position" p ON p.id = c.position '
+    "LEFT JOIN cohort co ON co.id = c.cohort "
+    "LEFT JOIN welcome_video v ON v.department = c.department AND v.status = 'approved' "
+    "WHERE c.id = {{}}"
+)
+_HOME_SQL = {
+    dialect: _HOME_SQL_TEMPLATE.format(stages=stages) for dialect, stages in _STAGES_JSON.items()
+}
+_STAGE_CHANGES_SQL = (
+    "SELECT to_stage, changed_at FROM stage_change WHERE candidate = {} ORDER BY changed_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stage:
+    id: int
+    code: str
+    name: str
+    name_en: str
+    next_step: str
+    next_step_en: str
+    typical_days: int
+    sort_order: int
+
+
+# The stage list last parsed in this process, keyed by its JSON text (exact: any edit,
+# anywhere, changes the text; the tuple is rebuilt the first time a page sees it).
+_stages_cache: tuple[str, tuple[_Stage, ...]] | None = None
+
+
+def _stages_from(text: str | None) -> tuple[_Stage, ...]:
+    global _stages_cache
+    cached = _stages_cache
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    stages = tuple(
+        sorted(
+            (_Stage(*row) for row in json.loads(text or "[]")),
+            key=lambda stage: (stage.sort_order, stage.id),
         )
-        .where(Candidate.id == candidate_id)
-        .first()
     )
-    if row is None:
+    _stages_cache = (text or "", stages)
+    return stages
+
+
+def _dialect() -> str:
+    return "sqlite" if isinstance(current_engine(), SQLiteEngine) else "postgres"
+
+
+async def candidate_home_page(*, candidate_id: int, now: datetime | None = None) -> HomePage:
+    """The home page's candidate, video and unread count in two queries."""
+    now = now or datetime.now(UTC)
+    rows = await Candidate.raw(_HOME_SQL[_dialect()], candidate_id).run()
+    if not rows:
         raise NotFound(_("This candidate does not exist."))
-    stages = await Stage.objects().order_by(Stage.sort_order)
-    changes = (
-        await StageChange.select(StageChange.to_stage, StageChange.changed_at)
-        .where(StageChange.candidate == candidate_id)
-        .order_by(StageChange.changed_at)
-    )
+    row = rows[0]
+    stages = _stages_from(row["stages"])
+    changes = await StageChange.raw(_STAGE_CHANGES_SQL, candidate_id).run()
     # The latest time each stage was entered (a candidate can be moved back and forth).
     reached: dict[int, datetime] = {}
     for change in changes:
@@ -116,7 +188,7 @@ async def candidate_home(*, candidate_id: int, now: datetime | None = None) -> C
             timezone=row["cohort_timezone"],
             countdown=countdown_to(row["cohort_starts_at"], row["cohort_timezone"], now),
         )
-    return CandidateHome(
+    home = CandidateHome(
         candidate_id=row["id"],
         name=row["name"],
         department=row["department_name"] or "",
@@ -130,3 +202,12 @@ async def candidate_home(*, candidate_id: int, now: datetime | None = None) -> C
         next_step_by=next_step_by,
         cohort=cohort_info,
     )
+    video = None
+    if row["video_id"] is not None:
+        video = WelcomeVideoView(
+            id=row["video_id"],
+            title=row["video_title"],
+            has_poster=bool(row["video_poster_key"]),
+            media_type=row["video_media_type"],
+        )
+    return HomePage(home=home, welcome_video=video, inbox_unread=row["inbox_unread"])
