@@ -31,6 +31,7 @@ from portal.web.path_ids import path_ids_plausible
 from portal.web.rendering import template_config
 from portal.web.routes import portal_routes
 from portal.web.security_headers import security_headers_add
+from portal.web.text_input import text_input_storable
 
 
 def freeze_startup_objects() -> None:
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         ],
         state=state,
         # Before every route's own guards: an id no database column holds is "not found".
-        guards=[path_ids_plausible],
+        guards=[path_ids_plausible, text_input_storable],
         plugins=[StrictStructSchemaPlugin()],
         middleware=[
             LocaleMiddleware(),
