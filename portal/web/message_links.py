@@ -25,24 +25,12 @@ from portal.domain.journeys.links import (
     message_link_redeem,
 )
 from portal.web.guards import safe_next_path
+from portal.web.signin import link_problem_page
 
 
 def _signed_in_candidate(request: Request[Any, Any, Any]) -> int | None:
     principal: Principal | None = request.user
     return principal.id if principal is not None and principal.kind == "candidate" else None
-
-
-def _problem(problem: str) -> Template:
-    return Template(
-        "portal/link_problem.html",
-        context={"problem": problem},
-        status_code=410
-        if problem in ("used", "expired")
-        else 403
-        if problem == "withdrawn"
-        else 404,
-        headers={"Cache-Control": "no-store"},
-    )
 
 
 @get("/go/{token:str}", name="message-link")
@@ -52,17 +40,17 @@ async def message_link_page(
     try:
         state = await message_link_peek(token)
     except TapRefused as refused:
-        return _problem(refused.problem.value)
+        return link_problem_page(refused.problem.value)
     me = _signed_in_candidate(request)
     if me is not None and me == state.candidate_id and state.problem != TapProblem.WITHDRAWN:
         # Their own link: nothing to sign in; land on the page (the tap counts as opened).
         try:
             link = await message_link_redeem(token, signed_in_as=me)
         except TapRefused as refused:
-            return _problem(refused.problem.value)
+            return link_problem_page(refused.problem.value)
         return Redirect(safe_next_path(link.target))
     if state.problem is not None:
-        return _problem(state.problem.value)
+        return link_problem_page(state.problem.value)
     return Template(
         "portal/message_link.html",
         context={"token": token},
@@ -77,7 +65,7 @@ async def message_link_use(
     try:
         link = await message_link_redeem(token, signed_in_as=_signed_in_candidate(request))
     except TapRefused as refused:
-        return _problem(refused.problem.value)
+        return link_problem_page(refused.problem.value)
     settings = get_settings()
     session_token = await session_start(
         request.app.state.session_store,
@@ -97,5 +85,5 @@ async def cohort_map(key: FromPath[str]) -> Redirect | Template:
     """The ``{map_link}`` of messages: a short URL that opens the cohort's place on a map."""
     url = await cohort_map_url(key[:40])
     if url is None:
-        return _problem("unknown")
+        return link_problem_page("unknown")
     return Redirect(url)

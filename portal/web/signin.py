@@ -28,7 +28,8 @@ from portal.i18n import LOCALE_COOKIE, SUPPORTED_LOCALES
 from portal.web.guards import safe_next_path
 
 
-def _link_problem(problem: str) -> Template:
+def link_problem_page(problem: str) -> Template:
+    """Why a sign-in or message link did not work (used, expired, withdrawn, unknown)."""
     return Template(
         "portal/link_problem.html",
         context={"problem": problem},
@@ -49,7 +50,7 @@ async def login_link_page(
     try:
         candidate_id = await login_link_peek(token)
     except LoginLinkRefused as refused:
-        return _link_problem(refused.problem.value)
+        return link_problem_page(refused.problem.value)
     principal: Principal | None = request.user
     if principal == Principal(kind="candidate", id=candidate_id):
         # Already signed in as this candidate (a robot has no such session): go home, and
@@ -70,7 +71,7 @@ async def login_with_link(
     try:
         candidate_id = await login_link_redeem(token)
     except LoginLinkRefused as refused:
-        return _link_problem(refused.problem.value)
+        return link_problem_page(refused.problem.value)
     settings = get_settings()
     session_token = await session_start(
         request.app.state.session_store,
