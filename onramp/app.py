@@ -22,9 +22,9 @@ from portal.auth.stores import ExpiredEntrySweeper, store_for
 from portal.config import STATIC_DIR, Settings, get_settings
 from portal.db import database_start, database_stop
 from portal.domain.journeys.evaluation import journeys_start, journeys_stop
-from portal.domain.talent.tick import talent_start, talent_stop
 from portal.domain.messaging.relay import outbox_relay_start, outbox_relay_stop
 from portal.domain.sla.watch import sla_watch_start, sla_watch_stop
+from portal.domain.talent.tick import talent_start, talent_stop
 from portal.i18n import LocaleMiddleware
 from portal.realtime.hub import stop_hubs
 from portal.web.errors import html_exception_handlers
