@@ -253,10 +253,14 @@ async def recall_outcome_record(
             await TalentRecall.update({TalentRecall.outcome: outcome}).where(
                 TalentRecall.id == latest["id"]
             )
+        note = note.strip()
         await TalentEvent(
-            entry=entry.id, kind=f"outcome:{outcome}", body=note.strip(), staff=actor_id,
+            entry=entry.id,
+            kind="outcome",
+            body=f"{outcome} — {note}" if note else outcome,
+            staff=actor_id,
             created_at=now,
-        ).save()  # fmt: skip
+        ).save()
 
 
 async def contact_stop(*, entry_id: int, actor_id: int | None, now: datetime) -> None:
