@@ -24,6 +24,7 @@ from portal.web.resources import RESOURCE_PAGES
 from portal.web.rewards import reward_redeem_page, rewards_page
 from portal.web.rooms import ROOM_PAGES
 from portal.web.signin import login_link_page, login_with_link, logout, set_language, welcome
+from portal.web.talent import TALENT_PAGES
 from portal.web.videos import VIDEO_PAGES
 
 # HTML pages stay out of the OpenAPI document, which describes the integration API.
@@ -49,6 +50,7 @@ candidate_pages = Router(
         message_link_page,
         message_link_use,
         cohort_map,
+        *TALENT_PAGES,
     ],
     # Resolved only for handlers that declare it.
     dependencies={"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)},

@@ -13,14 +13,22 @@ from datetime import datetime, timedelta
 
 from portal.config import get_settings
 from portal.domain.candidates.tables import Candidate
-from portal.domain.errors import ValidationFailed
+from portal.domain.errors import Conflict, ValidationFailed
 from portal.domain.talent.defaults import talent_defaults_ensure
 from portal.domain.talent.needs import needs_parse
-from portal.domain.talent.tables import TalentEntry, TalentEvent, TalentNeed, TalentReason
+from portal.domain.talent.tables import (
+    TalentEntry,
+    TalentEvent,
+    TalentNeed,
+    TalentReason,
+    TalentTask,
+)
 from portal.i18n import gettext as _
 
 SOURCES = ("admin", "api", "portal")
 TEXT_MAX = 1000
+# HR answers a "what could change my mind" within this many days.
+CHANGE_MIND_DUE_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,17 @@ async def withdrawal_record(
     await TalentNeed.delete().where(TalentNeed.entry == entry.id)
     if clean.needs:
         await TalentNeed.insert(*(TalentNeed(entry=entry.id, name=n) for n in clean.needs))
+    if clean.change_mind:
+        # Asked once in the portal: what could change their mind goes to HR as a to-do.
+        await TalentTask(
+            entry=entry.id,
+            department=candidate.department,
+            assignee="hr",
+            title=_("%(name)s said what could change their mind", name=candidate.name),
+            body=clean.change_mind,
+            due_at=now + timedelta(days=CHANGE_MIND_DUE_DAYS),
+            created_at=now,
+        ).save()
     await TalentEvent(
         entry=entry.id,
         kind="withdrawn",
@@ -147,3 +166,25 @@ async def withdrawal_record(
         created_at=now,
     ).save()
     return entry
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    entry_id: int
+    reason_code: str
+    consent_until: datetime | None
+
+
+async def candidate_withdraw_by_external_id(
+    *, external_id: str, withdrawal: WithdrawalInput
+) -> Withdrawn:
+    """The API's withdrawal: 404 unknown, Conflict when already withdrawn, else recorded."""
+    from portal.domain.candidates.records import candidate_set_status
+    from portal.domain.candidates.upsert import candidate_by_external_id
+
+    candidate = await candidate_by_external_id(external_id)
+    if candidate.status == "withdrawn":
+        raise Conflict(_("This candidate has already withdrawn."))
+    await candidate_set_status(candidate_id=candidate.id, status="withdrawn", withdrawal=withdrawal)
+    entry = await TalentEntry.objects(TalentEntry.reason).get(TalentEntry.candidate == candidate.id)
+    return Withdrawn(entry.id, entry.reason.code if entry.reason else "", entry.consent_until)
