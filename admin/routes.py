@@ -35,6 +35,8 @@ from admin.rooms import RoomAdminController
 from admin.signin import admin_home, login_page, login_submit, logout
 from admin.sla_settings import SlaSettingsController
 from admin.staff_accounts import StaffAccountsController
+from admin.talent import TalentController
+from admin.talent_settings import TalentSettingsController
 from admin.videos import VideoController
 
 admin_router = Router(
@@ -67,6 +69,8 @@ admin_router = Router(
         SlaSettingsController,
         OutboxController,
         JourneyController,
+        TalentController,
+        TalentSettingsController,
     ],
     # Resolved only for handlers that declare them.
     dependencies={"staff": Provide(provide_staff), "candidate": Provide(provide_candidate)},

@@ -31,6 +31,9 @@ OPEN_PAGES = {
     "message-link",
     "message-link-use",
     "cohort-map",
+    # After "I can't join" the session is over; recall messages link to a growth path.
+    "left",
+    "growth-position",
 }
 
 
