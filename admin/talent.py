@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -162,7 +162,7 @@ class TalentController(Controller):
                 filters=pool_filters_read(raw), department_scope=scope, now=datetime.now(UTC)
             )
         else:
-            ids = [i for v in form.getall("entry")[:5001] if (i := row_id_from(v))]
+            ids = [i for v in form.getall("entry", [])[:5001] if (i := row_id_from(v))]
         try:
             added = await needs_bulk_add(
                 entry_ids=ids,
@@ -199,7 +199,7 @@ class TalentController(Controller):
         )
 
     @get("/{entry_id:int}", name="admin-talent-entry")
-    async def entry(self, staff: NamedDependency[StaffUser], entry_id: int) -> Template:
+    async def entry(self, staff: NamedDependency[StaffUser], entry_id: FromPath[int]) -> Template:
         return await self._entry_page(staff, entry_id)
 
     async def _act(self, staff: StaffUser, entry_id: int, action, values) -> Template | Redirect:  # type: ignore[no-untyped-def]
@@ -215,7 +215,10 @@ class TalentController(Controller):
 
     @post("/{entry_id:int}/edit", name="admin-talent-edit")
     async def edit(
-        self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser], entry_id: int
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        entry_id: FromPath[int],
     ) -> Template | Redirect:
         values = await form_text(request, "needs", "notes")
         return await self._act(
@@ -234,7 +237,10 @@ class TalentController(Controller):
 
     @post("/{entry_id:int}/outcome", name="admin-talent-outcome")
     async def outcome(
-        self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser], entry_id: int
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        entry_id: FromPath[int],
     ) -> Template | Redirect:
         values = await form_text(request, "outcome", "note")
         return await self._act(
@@ -251,7 +257,9 @@ class TalentController(Controller):
         )
 
     @post("/{entry_id:int}/stop", name="admin-talent-stop", guards=[HR_ONLY])
-    async def stop(self, staff: NamedDependency[StaffUser], entry_id: int) -> Template | Redirect:
+    async def stop(
+        self, staff: NamedDependency[StaffUser], entry_id: FromPath[int]
+    ) -> Template | Redirect:
         return await self._act(
             staff,
             entry_id,
@@ -261,7 +269,10 @@ class TalentController(Controller):
 
     @post("/{entry_id:int}/rejoin", name="admin-talent-rejoin", guards=[HR_ONLY])
     async def rejoin(
-        self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser], entry_id: int
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        entry_id: FromPath[int],
     ) -> Template | Redirect:
         values = await form_text(request, "cohort", "stage", "keep_documents", "keep_points")
         return await self._act(
@@ -280,7 +291,9 @@ class TalentController(Controller):
         )
 
     @post("/tasks/{task_id:int}/done", name="admin-talent-task-done")
-    async def task_done(self, staff: NamedDependency[StaffUser], task_id: int) -> Redirect:
+    async def task_done(
+        self, staff: NamedDependency[StaffUser], task_id: FromPath[int]
+    ) -> Redirect:
         task = await TalentTask.objects().get(TalentTask.id == task_id)
         scope = department_scope(staff)
         if task is None or (scope is not None and task.department != scope):

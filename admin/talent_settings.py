@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -75,7 +76,10 @@ class TalentSettingsController(Controller):
 
     @post("/reasons/{reason_id:int}", name="admin-talent-reason-edit")
     async def edit_reason(
-        self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser], reason_id: int
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        reason_id: FromPath[int],
     ) -> Template | Redirect:
         values = await form_text(request, "label", "active")
         try:
@@ -110,17 +114,24 @@ class TalentSettingsController(Controller):
 
     @post("/cadence/{step_id:int}", name="admin-talent-step-edit")
     async def edit_step(
-        self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser], step_id: int
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        step_id: FromPath[int],
     ) -> Template | Redirect:
         return await self._save_step(request, staff, step_id)
 
     @post("/cadence/{step_id:int}/delete", name="admin-talent-step-delete")
-    async def delete_step(self, staff: NamedDependency[StaffUser], step_id: int) -> Redirect:
+    async def delete_step(
+        self, staff: NamedDependency[StaffUser], step_id: FromPath[int]
+    ) -> Redirect:
         await cadence_step_delete(step_id=step_id)
         return Redirect(SETTINGS_URL, status_code=HTTP_303_SEE_OTHER)
 
     @get("/growth/{position_id:int}", name="admin-talent-growth")
-    async def growth_page(self, staff: NamedDependency[StaffUser], position_id: int) -> Template:
+    async def growth_page(
+        self, staff: NamedDependency[StaffUser], position_id: FromPath[int]
+    ) -> Template:
         path = await growth_path(position_id)
         return admin_page(
             "admin/talent/growth.html",
@@ -132,7 +143,10 @@ class TalentSettingsController(Controller):
 
     @post("/growth/{position_id:int}", name="admin-talent-growth-save")
     async def growth_save(
-        self, request: Request[Any, Any, Any], staff: NamedDependency[StaffUser], position_id: int
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[StaffUser],
+        position_id: FromPath[int],
     ) -> Template | Redirect:
         values = await form_text(request, "steps")
         try:

@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -55,9 +56,7 @@ async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
         value = form.get(name)
         values[name] = value[: _MAX_FIELD + 1] if isinstance(value, str) else ""
     # Suggested needs come as checkboxes, typed ones in the text box: one list.
-    ticked = (
-        [v for v in form.getall("need") if isinstance(v, str)] if hasattr(form, "getall") else []
-    )
+    ticked = [v for v in form.getall("need", []) if isinstance(v, str)]
     if ticked:
         values["needs"] = "、".join([*ticked[:10], values["needs"]])
     return values
@@ -122,7 +121,7 @@ async def growth_own(candidate_id: NamedDependency[int]) -> Template:
 
 
 @get("/growth/{position_id:int}", name="growth-position")
-async def growth_position(position_id: int) -> Template:
+async def growth_position(position_id: FromPath[int]) -> Template:
     try:
         path = await growth_path(position_id)
     except NotFound:
