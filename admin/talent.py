@@ -20,7 +20,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_id, form_text, query_int
 from admin.guards import HR_ONLY
-from admin.rendering import admin_page
+from admin.rendering import admin_page as _admin_page
 from portal.config import get_settings
 from portal.domain.access import department_scope
 from portal.domain.candidates.lists import department_choices, position_choices
@@ -29,6 +29,7 @@ from portal.domain.organisation.cohort_lists import cohort_choices
 from portal.domain.organisation.stage_choices import stage_choices
 from portal.domain.staff.tables import StaffUser
 from portal.domain.talent.figures import recall_funnel, recall_funnel_csv
+from portal.domain.talent.labels import talent_label
 from portal.domain.talent.pool import (
     CONSENT_FILTERS,
     PoolFilters,
@@ -44,6 +45,12 @@ from portal.domain.talent.rejoin import talent_rejoin
 from portal.domain.talent.tables import ENTRY_STATUSES, OUTCOMES, TalentTask
 from portal.domain.talent.withdrawal import reason_choices
 from portal.domain.validation import row_id_from
+
+
+def admin_page(template: str, staff: StaffUser, **context: Any) -> Template:
+    """The admin page with ``label`` for the pool's codes."""
+    return _admin_page(template, staff, label=talent_label, **context)
+
 
 FILTER_NAMES = (
     "q", "reason", "need", "department", "position", "since", "until", "contact_before", "consent",

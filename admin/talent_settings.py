@@ -13,11 +13,12 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from admin.forms import form_text
 from admin.guards import HR_ONLY
-from admin.rendering import admin_page
+from admin.rendering import admin_page as _admin_page
 from portal.domain.candidates.lists import position_choices
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.staff.tables import StaffUser
 from portal.domain.talent.growth import growth_lines, growth_path, growth_path_save
+from portal.domain.talent.labels import talent_label
 from portal.domain.talent.settings import (
     StepInput,
     cadence_step_delete,
@@ -28,6 +29,12 @@ from portal.domain.talent.settings import (
 )
 from portal.domain.talent.tables import ASSIGNEES, STEP_KINDS, STEP_MODES
 from portal.domain.talent.withdrawal import reason_choices
+
+
+def admin_page(template: str, staff: StaffUser, **context: Any) -> Template:
+    """The admin page with ``label`` for the pool's codes."""
+    return _admin_page(template, staff, label=talent_label, **context)
+
 
 STEP_FIELDS = ("reason_code", "day", "kind", "mode", "assignee", "body_a", "body_b")
 SETTINGS_URL = "/admin/talent/settings"

@@ -12,6 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from portal.domain.talent.labels import talent_label
 from portal.domain.talent.tables import TalentReason, TalentRecall
 from portal.i18n import gettext as _
 
@@ -54,7 +55,7 @@ async def recall_funnel(*, department_scope: int | None) -> RecallFunnel:
         recalls = recalls.where(TalentRecall.entry.department == department_scope)
     rows = await recalls.order_by(TalentRecall.day)
     labels = {
-        r["id"]: _(r["label"])
+        r["id"]: talent_label(r["label"])
         for r in await TalentReason.select(TalentReason.id, TalentReason.label)
     }
     entries: dict[int, dict] = {}
@@ -64,7 +65,7 @@ async def recall_funnel(*, department_scope: int | None) -> RecallFunnel:
         if row["outcome"]:
             seen["outcome"] = row["outcome"]
         seen["rejoined"] = row["entry_status"] == "rejoined"
-        name = f"{_('day %(day)s', day=row['day'])} {_(row['kind'])} · {row['variant']}"
+        name = f"{_('day %(day)s', day=row['day'])} {talent_label(row['kind'])} · {row['variant']}"
         variants.setdefault(name, FunnelRow(name)).add(row["outcome"])
     reasons: dict[str, FunnelRow] = {}
     for seen in entries.values():

@@ -15,6 +15,7 @@ from portal.domain.candidates.tables import Candidate, StageChange
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.messaging.tables import OutboxMessage
 from portal.domain.organisation.tables import Department, Position, Stage
+from portal.domain.talent.labels import talent_label
 from portal.domain.talent.needs import needs_parse
 from portal.domain.talent.tables import (
     TalentEntry,
@@ -188,7 +189,7 @@ async def pool_page(
                 name=row["name"] or "",
                 department=row["department_name"] or "",
                 position=row["position_name"] or "",
-                reason=_(row["reason_label"]) if row["reason_label"] else "",
+                reason=talent_label(row["reason_label"]) if row["reason_label"] else "",
                 needs=needs.get(row["id"], []),
                 withdrawn_at=row["withdrawn_at"],
                 last_contact_at=row["last_contact_at"],
@@ -232,7 +233,7 @@ async def withdrawal_reason_counts(
         counts[row["reason"]] = counts.get(row["reason"], 0) + 1
     reasons = await TalentReason.select().order_by(TalentReason.sort_order)
     return [
-        ReasonCount(r["code"], _(r["label"]), counts.get(r["id"], 0))
+        ReasonCount(r["code"], talent_label(r["label"]), counts.get(r["id"], 0))
         for r in reasons
         if r["active"] or counts.get(r["id"])
     ]
@@ -305,9 +306,9 @@ async def entry_detail(*, entry_id: int, department_scope: int | None) -> EntryD
         for row in await StageChange.select().where(StageChange.candidate == candidate.id):
             label = stages.get(row["to_stage"], "?")
             if row["source"].startswith("status:"):
-                text = _("Status: %(status)s", status=_(row["source"][7:]))
+                text = _("Status: %(status)s", status=talent_label(row["source"][7:]))
             else:
-                text = _("Stage: %(stage)s", stage=_(label))
+                text = _("Stage: %(stage)s", stage=label)
             if row["note"]:
                 text += f" — {row['note']}"
             history.append(HistoryItem(row["changed_at"], "stage", text))
@@ -321,17 +322,17 @@ async def entry_detail(*, entry_id: int, department_scope: int | None) -> EntryD
                 HistoryItem(
                     row["created_at"],
                     "message",
-                    f"[{row['channel']} · {_(row['status'])}] {row['body'][:300]}",
+                    f"[{row['channel']} · {talent_label(row['status'])}] {row['body'][:300]}",
                 )
             )
     for row in await TalentEvent.select().where(TalentEvent.entry == entry.id):
         history.append(HistoryItem(row["created_at"], row["kind"], row["body"]))
     for row in await TalentRecall.select().where(TalentRecall.entry == entry.id):
         text = _("Recall day %(day)s (%(kind)s, %(mode)s, variant %(variant)s): %(status)s",
-                 day=row["day"], kind=_(row["kind"]), mode=_(row["mode"]),
-                 variant=row["variant"], status=_(row["status"]))  # fmt: skip
+                 day=row["day"], kind=talent_label(row["kind"]), mode=talent_label(row["mode"]),
+                 variant=row["variant"], status=talent_label(row["status"]))  # fmt: skip
         if row["outcome"]:
-            text += f" → {_(row['outcome'])}"
+            text += f" → {talent_label(row['outcome'])}"
         history.append(HistoryItem(row["created_at"], "recall", text))
     history.sort(key=lambda item: item.at)
     tasks = (
@@ -347,7 +348,7 @@ async def entry_detail(*, entry_id: int, department_scope: int | None) -> EntryD
         position_id=entry.position,
         position=position.name if position else "",
         reason_code=reason.code if reason else "",
-        reason=_(reason.label) if reason else "",
+        reason=talent_label(reason.label) if reason else "",
         reason_text=entry.reason_text,
         change_mind=entry.change_mind,
         notes=entry.notes,

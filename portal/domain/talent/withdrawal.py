@@ -15,6 +15,7 @@ from portal.config import get_settings
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import Conflict, ValidationFailed
 from portal.domain.talent.defaults import talent_defaults_ensure
+from portal.domain.talent.labels import talent_label
 from portal.domain.talent.needs import needs_parse
 from portal.domain.talent.tables import (
     TalentEntry,
@@ -66,7 +67,7 @@ async def reason_choices(*, include_inactive: bool = False) -> list[ReasonChoice
     if not include_inactive:
         query = query.where(TalentReason.active == True)  # noqa: E712
     rows = await query.order_by(TalentReason.sort_order).order_by(TalentReason.id)
-    return [ReasonChoice(r["id"], r["code"], _(r["label"])) for r in rows]
+    return [ReasonChoice(r["id"], r["code"], talent_label(r["label"])) for r in rows]
 
 
 def consent_expiry(withdrawn_at: datetime) -> datetime:
