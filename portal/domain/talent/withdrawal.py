@@ -82,11 +82,11 @@ async def withdrawal_check(data: WithdrawalInput) -> CleanWithdrawal:
     change_mind = (data.change_mind or "").strip()
     code = (data.reason_code or "").strip() or None
     if code is None and not text:
-        errors["reason_code"] = _("Please give a reason for the withdrawal.")
+        errors["reason"] = _("Please give a reason for the withdrawal.")
     reason = await TalentReason.objects().get(
         (TalentReason.code == (code or "other")) & (TalentReason.active == True)  # noqa: E712
     )
-    if reason is None and "reason_code" not in errors:
+    if reason is None and "reason" not in errors:
         errors["reason_code"] = _("Choose one of the listed reasons.")
     if len(text) > TEXT_MAX:
         errors["reason"] = _("A reason can be at most 1000 characters long.")
