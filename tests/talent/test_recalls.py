@@ -129,3 +129,30 @@ async def test_without_sms_or_email_the_step_becomes_a_to_do_for_hr():
     assert tick.tasks == 1
     assert await TalentTask.count().where(TalentTask.entry == entry.id) == 1
     assert await _outbox(candidate.id) == []
+
+
+async def test_day_180_invites_back_with_the_growth_path_link_and_a_b_variants(channels):
+    from tests.factories import make_department, make_position
+
+    department = await make_department()
+    position = await make_position(department, "装配工")
+    candidate, entry = await withdrawn(days_ago=181, department=department)
+    await TalentEntry.update({TalentEntry.position: position.id}).where(TalentEntry.id == entry.id)
+    await recalls_send_due(now=now())
+    [message] = await _outbox(candidate.id)
+    assert f"http://testserver.local/growth/{position.id}" in message["body"]
+    [recall] = await TalentRecall.select().where(
+        (TalentRecall.entry == entry.id) & (TalentRecall.status == "queued")
+    )
+    assert recall["day"] == 180 and recall["variant"] == ("B" if candidate.id % 2 else "A")
+
+
+async def test_a_text_too_long_for_an_sms_becomes_a_to_do_instead(channels):
+    await recalls_send_due(now=now())  # defaults exist
+    await TalentCadenceStep.update({TalentCadenceStep.body_a: "很长" * 150}).where(
+        TalentCadenceStep.day == 30
+    )
+    candidate, entry = await withdrawn(days_ago=31)
+    tick = await recalls_send_due(now=now())
+    assert tick.tasks == 1 and await _outbox(candidate.id) == []
+    assert await TalentTask.count().where(TalentTask.entry == entry.id) == 1

@@ -87,8 +87,9 @@ def _day(step: CadenceStep) -> int:
 
 
 def growth_url(position_id: int | None) -> str:
+    """The open growth-path page of the position (withdrawn people cannot sign in)."""
     base = get_settings().base_url.rstrip("/")
-    return f"{base}/growth/{position_id}" if position_id else f"{base}/growth"
+    return f"{base}/growth/{position_id}" if position_id else f"{base}/"
 
 
 def recall_text(step: CadenceStep, *, variant: str, name: str, position_id: int | None) -> str:
@@ -183,21 +184,37 @@ async def _recall_step(entry: dict, step: CadenceStep, *, send: bool, now: datet
         return "skipped"
     text = recall_text(step, variant=variant, name=entry["name"], position_id=entry["position"])
     if mode == "message":
-        enqueued = await message_enqueue(
-            message=OutboundMessage(
-                dedupe_key=f"talent:{entry['id']}:{entry['round']}:{step.day}:{channel}",
-                channel=channel or "sms",
-                category="engagement",
-                candidate_id=entry["candidate"],
-                subject=_("News from your future team") if channel == "email" else "",
-                body=text,
-            ),
-            now=now,
-        )
-        await TalentRecall.update({TalentRecall.outbox_id: enqueued.id}).where(
-            TalentRecall.id == recall_id
-        )
-    else:
+        try:
+            enqueued = await message_enqueue(
+                message=OutboundMessage(
+                    dedupe_key=f"talent:{entry['id']}:{entry['round']}:{step.day}:{channel}",
+                    channel=channel or "sms",
+                    category="engagement",
+                    candidate_id=entry["candidate"],
+                    subject=_("News from your future team") if channel == "email" else "",
+                    body=text,
+                ),
+                now=now,
+            )
+        except ValidationFailed as refused:
+            # Checked before anything is written, so the transaction goes on.
+            if "candidate" in refused.errors:
+                # Consent expired or stop, between the query and now: nothing is sent.
+                await TalentRecall.update({TalentRecall.status: "skipped"}).where(
+                    TalentRecall.id == recall_id
+                )
+                return "skipped"
+            # Too long for an SMS with the unsubscribe link, no usable address…: HR calls.
+            mode = "task"
+            await TalentRecall.update(
+                {TalentRecall.mode: "task", TalentRecall.status: "task"}
+            ).where(TalentRecall.id == recall_id)
+            status = "task"
+        else:
+            await TalentRecall.update({TalentRecall.outbox_id: enqueued.id}).where(
+                TalentRecall.id == recall_id
+            )
+    if mode == "task":
         await TalentTask(
             entry=entry["id"],
             department=entry["department"],
