@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+from portal.db import current_engine
 from portal.domain.candidates.records import candidate_set_status
 from portal.domain.candidates.tables import Candidate
 from portal.domain.talent.tables import TalentEntry
@@ -40,3 +43,24 @@ async def withdrawn(
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def queries_captured() -> Iterator[list[str]]:
+    """The SQL of every statement the current engine runs inside the block (as
+    tests/portal/test_query_counts.py does)."""
+    engine = current_engine()
+    engine_class = type(engine)
+    original = engine_class.run_querystring
+    captured: list[str] = []
+
+    async def counting(self, querystring, in_pool: bool = False):  # type: ignore[no-untyped-def]
+        if self is engine:
+            captured.append(str(querystring))
+        return await original(self, querystring, in_pool=in_pool)
+
+    engine_class.run_querystring = counting  # type: ignore[method-assign]
+    try:
+        yield captured
+    finally:
+        engine_class.run_querystring = original  # type: ignore[method-assign]

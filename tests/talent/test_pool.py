@@ -14,7 +14,7 @@ from portal.domain.talent.recalls import recall_outcome_record, recalls_send_due
 from portal.domain.talent.tables import TalentEntry, TalentNeed, TalentReason
 from tests.admin.forms import submit
 from tests.factories import make_cohort, make_department
-from tests.talent.helpers import now, withdrawn
+from tests.talent.helpers import now, queries_captured, withdrawn
 
 
 async def test_hr_filters_the_pool_by_reason_need_and_consent(staff_client):
@@ -180,3 +180,21 @@ async def test_funnel_csv_has_a_bom_and_is_formula_safe(staff_client, channels):
     text = csv.content.decode("utf-8-sig")
     assert "'=HYPERLINK(1),1,1,1,0" in text
     assert "=HYPERLINK" not in text.replace("'=HYPERLINK", "")
+
+
+async def _pool_queries(hr) -> int:
+    assert (await hr.get("/admin/talent")).status_code == 200
+    with queries_captured() as queries:
+        response = await hr.get("/admin/talent")
+    assert response.status_code == 200
+    return len(queries)
+
+
+async def test_the_pool_page_makes_the_same_number_of_queries_for_3_or_13_entries(staff_client):
+    hr = await staff_client("hr")
+    for _ in range(3):
+        await withdrawn()
+    few = await _pool_queries(hr)
+    for _ in range(10):
+        await withdrawn()
+    assert await _pool_queries(hr) == few
