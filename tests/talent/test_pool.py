@@ -3,6 +3,8 @@ transaction, the whole history, outcomes, stop, rejoin, figures and their CSV.""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from portal.domain.candidates.tables import Candidate, StageChange
@@ -29,6 +31,13 @@ async def test_hr_filters_the_pool_by_reason_need_and_consent(staff_client):
     assert "乙通勤" in by_need.text and "甲工资" not in by_need.text
     no_consent = await hr.get("/admin/talent", params={"consent": "no"})
     assert "乙通勤" in no_consent.text and "甲工资" not in no_consent.text
+    by_name = await hr.get("/admin/talent", params={"q": "通勤"})
+    assert "乙通勤" in by_name.text and "甲工资" not in by_name.text
+    today = now().astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    in_range = await hr.get("/admin/talent", params={"since": today, "until": today})
+    assert "甲工资" in in_range.text
+    never_contacted = await hr.get("/admin/talent", params={"contact_before": today})
+    assert "甲工资" in never_contacted.text
     junk = await hr.get("/admin/talent", params={"since": "not-a-date", "page": "x" * 50})
     assert junk.status_code == 200
 
