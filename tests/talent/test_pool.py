@@ -207,3 +207,13 @@ async def test_the_pool_page_makes_the_same_number_of_queries_for_3_or_13_entrie
     for _ in range(10):
         await withdrawn()
     assert await _pool_queries(hr) == few
+
+
+async def test_variants_a_and_b_are_compared_on_the_figures_page(staff_client, channels):
+    hr = await staff_client("hr")
+    for _ in range(4):
+        await withdrawn(days_ago=181)
+    await recalls_send_due(now=now())
+    page = await hr.get("/admin/talent/figures")
+    assert page.status_code == 200
+    assert 'data-testid="comparison-row"' in page.text

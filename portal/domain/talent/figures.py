@@ -12,6 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from portal.domain.journeys.statistics import ProportionTest, two_proportion_test
 from portal.domain.talent.labels import talent_label
 from portal.domain.talent.tables import TalentReason, TalentRecall
 from portal.i18n import gettext as _
@@ -36,9 +37,20 @@ class FunnelRow:
 
 
 @dataclass(frozen=True)
+class VariantComparison:
+    """B against A on one step, by reply rate (the journeys' two-proportion test)."""
+
+    step: str
+    a: FunnelRow
+    b: FunnelRow
+    test: ProportionTest
+
+
+@dataclass(frozen=True)
 class RecallFunnel:
     by_reason: list[FunnelRow]
     by_variant: list[FunnelRow]
+    comparisons: list[VariantComparison]
 
 
 async def recall_funnel(*, department_scope: int | None) -> RecallFunnel:
@@ -60,22 +72,38 @@ async def recall_funnel(*, department_scope: int | None) -> RecallFunnel:
     }
     entries: dict[int, dict] = {}
     variants: dict[str, FunnelRow] = {}
+    steps: dict[str, dict[str, FunnelRow]] = {}
     for row in rows:
         seen = entries.setdefault(row["entry"], {"reason": row["reason"], "outcome": ""})
         if row["outcome"]:
             seen["outcome"] = row["outcome"]
         seen["rejoined"] = row["entry_status"] == "rejoined"
-        name = f"{_('day %(day)s', day=row['day'])} {talent_label(row['kind'])} · {row['variant']}"
+        step = f"{_('day %(day)s', day=row['day'])} {talent_label(row['kind'])}"
+        name = f"{step} · {row['variant']}"
         variants.setdefault(name, FunnelRow(name)).add(row["outcome"])
+        steps.setdefault(step, {})[row["variant"]] = variants[name]
     reasons: dict[str, FunnelRow] = {}
     for seen in entries.values():
         name = labels.get(seen["reason"], _("Other"))
         reasons.setdefault(name, FunnelRow(name)).add(
             seen["outcome"], rejoined=seen.get("rejoined", False)
         )
+    comparisons = [
+        VariantComparison(
+            step,
+            pair["A"],
+            pair["B"],
+            two_proportion_test(
+                pair["A"].replied, pair["A"].contacted, pair["B"].replied, pair["B"].contacted
+            ),
+        )
+        for step, pair in sorted(steps.items())
+        if "A" in pair and "B" in pair
+    ]
     return RecallFunnel(
         by_reason=sorted(reasons.values(), key=lambda r: r.group),
         by_variant=sorted(variants.values(), key=lambda r: r.group),
+        comparisons=comparisons,
     )
 
 
