@@ -156,3 +156,20 @@ async def test_a_text_too_long_for_an_sms_becomes_a_to_do_instead(channels):
     tick = await recalls_send_due(now=now())
     assert tick.tasks == 1 and await _outbox(candidate.id) == []
     assert await TalentTask.count().where(TalentTask.entry == entry.id) == 1
+
+
+async def test_a_message_queued_before_consent_expired_is_never_sent(channels):
+    from portal.domain.messaging.claims import outbox_claim
+
+    candidate, entry = await withdrawn(days_ago=31)
+    await recalls_send_due(now=now())
+    [queued] = await _outbox(candidate.id)
+    assert queued["status"] == "pending"
+    # The consent runs out before the relay gets to it.
+    await TalentEntry.update({TalentEntry.consent_until: now() - timedelta(minutes=1)}).where(
+        TalentEntry.id == entry.id
+    )
+    result = await outbox_claim(worker="test", now=now(), channels=["sms", "email"])
+    assert result.sendable == []
+    [held] = await _outbox(candidate.id)
+    assert held["status"] == "suppressed" and held["reason"] == "no_consent"
