@@ -217,3 +217,25 @@ async def test_variants_a_and_b_are_compared_on_the_figures_page(staff_client, c
     page = await hr.get("/admin/talent/figures")
     assert page.status_code == 200
     assert 'data-testid="comparison-row"' in page.text
+
+
+async def test_to_dos_reach_the_department_and_are_marked_done(staff_client):
+    from portal.domain.talent.tables import TalentTask
+
+    mine = await make_department()
+    theirs = await make_department()
+    manager = await staff_client("manager", department=mine)
+    for department, answer in ((mine, "换个班次就来"), (theirs, "别部门的答复")):
+        _candidate, entry = await withdrawn(department=department)
+        await TalentTask(
+            entry=entry.id, department=department.id, assignee="manager", title="回访",
+            body=answer, due_at=now(),
+        ).save()  # fmt: skip
+    page = await manager.get("/admin/talent")
+    assert "换个班次就来" in page.text and "别部门的答复" not in page.text
+    other = await TalentTask.objects().get(TalentTask.department == theirs.id)
+    assert (await submit(manager, f"/admin/talent/tasks/{other.id}/done", {})).status_code == 404
+    own = await TalentTask.objects().get(TalentTask.department == mine.id)
+    assert (await submit(manager, f"/admin/talent/tasks/{own.id}/done", {})).status_code == 303
+    assert (await TalentTask.objects().get(TalentTask.id == own.id)).done_at is not None
+    assert (await TalentTask.objects().get(TalentTask.id == other.id)).done_at is None
