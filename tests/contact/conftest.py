@@ -12,3 +12,17 @@ def contact_server(database_url: str):
     """One server per test module (on SQLite and on PostgreSQL in turn)."""
     with onramp_server(database_url) as base_url:
         yield base_url
+
+
+@pytest.fixture
+def push_channels(monkeypatch):
+    """E-mail and SMS offered (configured), so an announcement may use them."""
+    from portal.config import get_settings
+
+    monkeypatch.setenv("ONRAMP_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("ONRAMP_SMS_URL", "http://127.0.0.1:9/sms")
+    monkeypatch.setenv("ONRAMP_OUTBOUND_ALLOW_PRIVATE", "true")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()

@@ -121,7 +121,8 @@ async def _world() -> dict:
 
 CANDIDATE_PAGES = {
     # page: (path, queries)
-    "home": (lambda world: "/", 3),
+    # The fourth: announcements pinned to the home page (messaging/announcements.py).
+    "home": (lambda world: "/", 4),
     "learning": (lambda world: "/learning", 1),
     "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 3),
     "checklist": (lambda world: "/checklist", 1),
