@@ -17,6 +17,7 @@ from admin.cohorts import CohortController
 from admin.course_preview import CoursePreviewController
 from admin.courses import CourseController
 from admin.documents import DocumentsController
+from admin.groups import GroupController
 from admin.guards import (
     StaffSignInRequired,
     provide_candidate,
@@ -67,6 +68,7 @@ admin_router = Router(
         QuestionFiguresController,
         RoomAdminController,
         ThreadController,
+        GroupController,
         SlaSettingsController,
         OutboxController,
         AnnouncementController,

@@ -30,6 +30,7 @@ from portal.domain.rooms.membership import (
 from portal.domain.rooms.messages import message_send, recent_message_events
 from portal.domain.rooms.moderation import message_report
 from portal.domain.rooms.questions import active_categories
+from portal.domain.sla.feedback import feedback_pending
 from portal.domain.validation import row_id_from
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -58,6 +59,8 @@ async def room_page_context(room_id: int, member: Member, **extra: Any) -> dict[
         "pinned": pinned,
         "last_id": messages[-1]["id"] if messages else 0,
         "categories": await active_categories(),
+        # "Was this helpful?" on the member's answered questions (one query).
+        "feedback_pending": await feedback_pending(candidate_id=member.id, room_id=room.id),
         "client_id": uuid.uuid4().hex,
         **extra,
     }

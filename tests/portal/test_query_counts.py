@@ -126,7 +126,8 @@ CANDIDATE_PAGES = {
     "learning": (lambda world: "/learning", 1),
     "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 3),
     "checklist": (lambda world: "/checklist", 1),
-    "room": (lambda world: f"/rooms/{world['room_id']}", 4),
+    # The fifth: "was this helpful?" on the answered questions (sla/feedback.py).
+    "room": (lambda world: f"/rooms/{world['room_id']}", 5),
     "resources": (lambda world: "/resources", 2),
     "rewards": (lambda world: "/rewards", 3),
     "inbox": (lambda world: "/inbox", 3),
