@@ -12,7 +12,8 @@ idempotent, resume with ``?after=``) and the SLA tracker serve it unchanged. Wha
   rules apply: HR and admins see the whole thread; a department manager only the
   messages routed to managers (by the category the candidate chose) and the replies to
   them.
-- A staff message also lands in the candidate's inbox (an outbox row, same transaction).
+- A staff message also lands in the candidate's inbox (an outbox row, same transaction);
+  it replaces the journeys' "question answered" message for the thread's questions.
 
 A candidate without a cohort has a thread like everybody else (it belongs to no cohort).
 """
@@ -26,7 +27,6 @@ from typing import Any
 from portal.db import is_unique_violation, write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound
-from portal.domain.journeys.events import journey_event
 from portal.domain.messaging.checks import OutboundMessage
 from portal.domain.messaging.enqueue import message_enqueue
 from portal.domain.rooms.errors import SendRefused
@@ -147,12 +147,9 @@ async def thread_questions_answer(
         .returning(RoomQuestion.id, RoomQuestion.message, RoomQuestion.asker)
         .run()
     )
-    if updated:
-        # Tell the asker once per reply (journeys), in the reply's transaction.
-        first = min(updated, key=lambda row: row["id"])
-        await journey_event(
-            event="question_answered", candidate_id=first["asker"], ref=f"q{first['id']}"
-        )
+    # No "question_answered" journey event: the reply itself is the candidate's inbox item
+    # (direct_reply_to_inbox, with its text and a link to the thread); the journey's
+    # "your question has an answer" on top of it would say the same thing twice.
     return sorted(row["message"] for row in updated)
 
 
