@@ -26,3 +26,18 @@ def push_channels(monkeypatch):
     yield
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def contact_redis_server(database_url: str):
+    """A server fanning out through Redis, like a multi-worker deployment."""
+    import os
+
+    from tests.room.helpers import REDIS_URL, redis_running
+
+    if not redis_running():
+        if os.environ.get("CI"):
+            pytest.fail("Redis is required in CI but is not reachable on 127.0.0.1:6379")
+        pytest.skip("Redis is not running (required in CI)")
+    with onramp_server(database_url, env={"ONRAMP_REDIS_URL": REDIS_URL}) as base_url:
+        yield base_url

@@ -20,6 +20,14 @@ from tests.room.helpers import (
 
 
 async def test_a_message_reaches_hr_live_and_the_reply_answers_it(contact_server):
+    await _live_both_ways(contact_server)
+
+
+async def test_the_same_through_redis(contact_redis_server):
+    await _live_both_ways(contact_redis_server)
+
+
+async def _live_both_ways(contact_server: str) -> None:
     me = await make_candidate()  # no cohort
     room_id = await direct_thread_ensure(me.id)
     hr = await make_staff("hr")
