@@ -44,7 +44,12 @@ async def test_a_cohort_announcement_reaches_its_members_inbox_and_home(client, 
     member = await make_candidate(cohort=cohort, name="王五")
     outsider = await make_candidate()
     hr = await staff_client("hr")
-    response = await _post(hr, audience=f"cohort:{cohort.id}", pinned_until=_tomorrow())
+    response = await _post(
+        hr,
+        audience=f"cohort:{cohort.id}",
+        pinned_until=_tomorrow(),
+        body="{name}，请于周五前体检。",
+    )
     assert response.status_code == 303, response.text
     assert len(await _inbox_rows(member.id)) == 1
     assert await _inbox_rows(outsider.id) == []
@@ -53,6 +58,7 @@ async def test_a_cohort_announcement_reaches_its_members_inbox_and_home(client, 
     home = await client.get("/")
     assert 'data-testid="pinned-announcement"' in home.text
     assert "体检通知" in home.text
+    assert "王五，请于周五前体检。" in home.text  # filled in for this candidate
     inbox = await client.get("/inbox")
     assert "体检通知" in inbox.text
     item = (await _inbox_rows(member.id))[0]

@@ -55,6 +55,8 @@ class Pinned:
     id: int
     title: str
     body: str
+    # The candidate's inbox item of it, if they got one.
+    item_id: int | None
     pinned_until: datetime
 
 
@@ -166,9 +168,15 @@ async def announcement_post(
 async def pinned_announcements(*, candidate_id: int, now: datetime | None = None) -> list[Pinned]:
     """The announcements pinned to this candidate's home page now, newest first."""
     now = now or datetime.now(UTC)
+    # The text as this candidate's inbox item has it ({name} and the other variables
+    # filled in), found by its dedupe key (journeys/manual.py: manual:<send>:<candidate>:
+    # <channel>); the announcement's own text for a candidate who joined the audience later.
     rows = await Announcement.raw(
-        "SELECT a.id AS id, a.title AS title, a.body AS body, a.pinned_until AS pinned_until "
+        "SELECT a.id AS id, a.title AS title, COALESCE(o.body, a.body) AS body, "
+        "o.id AS item_id, a.pinned_until AS pinned_until "
         "FROM announcement a JOIN candidate c ON c.id = {} "
+        "LEFT JOIN outbox_message o ON o.dedupe_key = "
+        "('manual:' || CAST(a.manual_send_id AS TEXT) || ':' || CAST(c.id AS TEXT) || ':inbox') "
         "WHERE a.pinned_until > {} AND ("
         "a.audience_kind = 'all' "
         "OR (a.audience_kind = 'department' AND a.audience_id = c.department) "

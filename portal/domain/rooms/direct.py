@@ -29,6 +29,7 @@ from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound
 from portal.domain.messaging.checks import OutboundMessage
 from portal.domain.messaging.enqueue import message_enqueue
+from portal.domain.messaging.locale import message_locale
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import MAX_ROOM_NAME, Member, RoomInfo
 from portal.domain.rooms.questions import Category, category_resolve
@@ -158,13 +159,17 @@ async def direct_reply_to_inbox(
 ) -> None:
     """HR's message in the thread is also an inbox item (called in the send's transaction)."""
     quote = text if len(text) <= INBOX_QUOTE_CHARS else text[: INBOX_QUOTE_CHARS - 1] + "…"
+    # In the candidates' language (zh-CN, as every outbox message by default), not in the
+    # language of the staff member's admin page.
+    with message_locale("zh_CN"):
+        subject = _("%(name)s replied to you", name=author_name)[:200]
     await message_enqueue(
         message=OutboundMessage(
             dedupe_key=f"direct:{message_id}",
             channel="inbox",
             category="transactional",
             candidate_id=candidate_id,
-            subject=_("%(name)s replied to you", name=author_name)[:200],
+            subject=subject,
             body=quote,
             link=f"/rooms/{room_id}",
         )
