@@ -308,7 +308,9 @@ async def rooms_for_member(member: Member) -> list[RoomInfo]:
             .run()
         )
         rooms = [_room_info(row) for row in rows]
-        return sorted(rooms, key=lambda room: (room.kind, room.department_id is not None, room.id))
+        return sorted(
+            rooms, key=lambda room: (room.kind != "room", room.department_id is not None, room.id)
+        )
     # Direct threads are reached through the SLA tracker and the candidate's page (there
     # is one per candidate), not listed with the rooms.
     rows = (
