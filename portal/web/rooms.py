@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
 from portal.auth.sessions import Principal
 from portal.domain.errors import Conflict, NotFound
+from portal.domain.rooms.direct import direct_replies_read
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import (
     Member,
@@ -46,6 +47,9 @@ async def _member(request: Request[Any, Any, Any]) -> Member:
 
 async def room_page_context(room_id: int, member: Member, **extra: Any) -> dict[str, Any]:
     room = await room_for_member(room_id, member)
+    if room.is_direct and member.kind == "candidate":
+        # Reading the thread reads HR's replies: their inbox items stop counting as unread.
+        await direct_replies_read(candidate_id=member.id, room_id=room.id)
     messages = await recent_message_events(room.id, member)
     pinned = next((m for m in messages if m["id"] == room.pinned_message_id), None)
     if room.pinned_message_id and pinned is None:

@@ -58,6 +58,8 @@ async def test_each_candidate_message_waits_on_the_sla_tracker_until_hr_replies(
     assert "本月15日发放。" in (await client.get(f"/inbox/{item['id']}")).text
     page = await client.get(f"/rooms/{room_id}")
     assert "本月15日发放。" in page.text
+    # Reading the thread read the reply: the inbox no longer counts it.
+    assert await inbox_unread_count(candidate_id=me.id) == 0
 
 
 async def test_a_double_submit_stores_one_message(client):

@@ -21,7 +21,7 @@ A candidate without a cohort has a thread like everybody else (it belongs to no 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from portal.db import is_unique_violation, write_transaction
@@ -30,6 +30,7 @@ from portal.domain.errors import NotFound
 from portal.domain.messaging.checks import OutboundMessage
 from portal.domain.messaging.enqueue import message_enqueue
 from portal.domain.messaging.locale import message_locale
+from portal.domain.messaging.tables import OutboxMessage
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import MAX_ROOM_NAME, Member, RoomInfo
 from portal.domain.rooms.questions import Category, category_resolve
@@ -173,4 +174,15 @@ async def direct_reply_to_inbox(
             body=quote,
             link=f"/rooms/{room_id}",
         )
+    )
+
+
+async def direct_replies_read(*, candidate_id: int, room_id: int) -> None:
+    """The candidate opened their thread: its reply items in the inbox count as read."""
+    await OutboxMessage.update({OutboxMessage.read_at: datetime.now(UTC)}).where(
+        (OutboxMessage.candidate == candidate_id)
+        & (OutboxMessage.channel == "inbox")
+        & (OutboxMessage.link == f"/rooms/{room_id}")
+        & (OutboxMessage.status == "sent")
+        & OutboxMessage.read_at.is_null()
     )
