@@ -156,3 +156,33 @@ async def test_a_manager_sees_only_their_departments_threads_and_messages_routed
     assert statuses == {"manager": "answered", "hr": "open"}
     # Direct threads are not listed with the rooms.
     assert f"/admin/rooms/{room_id}" not in (await own.get("/admin/rooms")).text
+
+
+async def test_a_reply_to_a_message_of_someone_elses_thread_is_refused(client, app):
+    import httpx
+
+    other = await make_candidate()
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
+    ) as other_client:
+        await sign_in_candidate(other_client, other)
+        theirs = await open_thread(other_client)
+        await candidate_post(other_client, theirs, "别人的问题")
+    their_message = (await messages_of(theirs))[0]["id"]
+    me = await make_candidate()
+    await sign_in_candidate(client, me)
+    mine = await open_thread(client)
+    response = await client.post(
+        f"/rooms/{mine}/messages",
+        data={
+            "_csrf_token": client.cookies.get("onramp_csrf"),
+            "client_id": "reply-elsewhere",
+            "kind": "question",
+            "body": "回复别人",
+            "reply_to": str(their_message),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 422
+    assert await messages_of(mine) == []
+    assert len(await messages_of(theirs)) == 1

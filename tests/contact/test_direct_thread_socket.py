@@ -94,3 +94,26 @@ async def test_an_empty_or_oversized_frame_is_refused_and_nothing_is_stored(cont
         assert error["code"] == "too_long"
     assert await messages_of(room_id) == []
     assert await questions_of(room_id) == []
+
+
+async def test_a_group_chat_is_live_for_its_members_only(contact_server):
+    from portal.domain.rooms.groups import group_create, group_member_add
+
+    hr = await make_staff("hr")
+    member = await make_candidate()
+    outsider = await make_candidate()
+    room_id = await group_create(name="生产岗新人群", staff_id=hr.id)
+    await group_member_add(room_id=room_id, kind="candidate", contact=member.phone, staff_id=hr.id)
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await connect(contact_server, room_id, await candidate_cookie(contact_server, outsider.id))
+    assert refused.value.response.status_code == 403
+    async with (
+        await connect(contact_server, room_id, await candidate_cookie(contact_server, member.id))
+        as candidate,
+        await connect(contact_server, room_id, await staff_cookie(contact_server, hr.email,
+                                                                  STAFF_PASSWORD)) as staff,
+    ):  # fmt: skip
+        await send(candidate, "大家好")
+        await receive_until(candidate, "ack")
+        frame, _ = await receive_until(staff, "message")
+        assert (frame["body"], frame["kind"], frame["private"]) == ("大家好", "chat", False)
