@@ -8,18 +8,31 @@ messages routed to managers).
 
 from __future__ import annotations
 
-from litestar import Controller, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from admin.rendering import admin_page
+from portal.config import get_settings
+from portal.domain.access import department_scope
 from portal.domain.candidates.tables import Candidate
-from portal.domain.rooms.direct import direct_thread_ensure
+from portal.domain.rooms.direct import direct_thread_ensure, threads_list
 from portal.domain.staff.tables import StaffUser
 
 
 class ThreadController(Controller):
     path = "/threads"
+
+    @get("/", name="admin-threads")
+    async def list_threads(self, staff: NamedDependency[StaffUser]) -> Template:
+        """The conversations with candidates, latest first (a manager's own people's)."""
+        return admin_page(
+            "admin/threads/list.html",
+            staff,
+            threads=await threads_list(department_scope=department_scope(staff)),
+            timezone=get_settings().default_timezone,
+        )
 
     @post("/candidates/{candidate_id:int}", name="admin-thread-open")
     async def open_thread(

@@ -186,3 +186,19 @@ async def test_a_reply_to_a_message_of_someone_elses_thread_is_refused(client, a
     assert response.status_code == 422
     assert await messages_of(mine) == []
     assert len(await messages_of(theirs)) == 1
+
+
+async def test_the_conversations_list_shows_waiting_threads_in_scope(client, staff_client):
+    production, sales = await make_department(), await make_department()
+    me = await make_candidate(production, name="周八")
+    await sign_in_candidate(client, me)
+    room_id = await open_thread(client)
+    await candidate_post(client, room_id, "在吗？")
+    hr = await staff_client("hr")
+    page = await hr.get("/admin/threads")
+    assert page.status_code == 200
+    assert f'href="/admin/rooms/{room_id}"' in page.text and "周八" in page.text
+    own = await staff_client("manager", department=production)
+    assert "周八" in (await own.get("/admin/threads")).text
+    other = await staff_client("manager", department=sales)
+    assert "周八" not in (await other.get("/admin/threads")).text

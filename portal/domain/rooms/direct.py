@@ -186,3 +186,47 @@ async def direct_replies_read(*, candidate_id: int, room_id: int) -> None:
         & (OutboxMessage.status == "sent")
         & OutboxMessage.read_at.is_null()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRow:
+    room_id: int
+    candidate_id: int
+    candidate_name: str
+    department_name: str | None
+    waiting: int
+    last_message_at: datetime | None
+
+
+async def threads_list(*, department_scope: int | None, limit: int = 200) -> list[ThreadRow]:
+    """Threads with a message, latest first; a manager's (``department_scope``) own people's.
+
+    ``waiting`` counts the open questions (HR's and managers'; a manager answers theirs).
+    """
+    sql = (
+        "SELECT r.id AS room_id, c.id AS candidate_id, c.name AS candidate_name, "
+        "d.name AS department_name, "
+        "(SELECT COUNT(*) FROM room_question q WHERE q.room = r.id AND q.status = 'open') "
+        "AS waiting, "
+        "(SELECT MAX(m.created_at) FROM room_message m WHERE m.room = r.id "
+        "AND m.hidden_at IS NULL) AS last_message_at "
+        "FROM room r JOIN candidate c ON c.id = r.direct_candidate "
+        "LEFT JOIN department d ON d.id = c.department "
+        "WHERE r.kind = 'direct' AND r.is_archived = {} "
+    )
+    args: list[Any] = [False]
+    if department_scope is not None:
+        sql += "AND c.department = {} "
+        args.append(department_scope)
+    sql += (
+        "AND EXISTS (SELECT 1 FROM room_message m WHERE m.room = r.id) "
+        "ORDER BY last_message_at DESC, r.id DESC LIMIT {}"
+    )
+    args.append(limit)
+    rows = await Room.raw(sql, *args)
+    for row in rows:
+        # SQLite hands an aggregate's timestamp back as text.
+        if isinstance(row["last_message_at"], str):
+            moment = datetime.fromisoformat(row["last_message_at"])
+            row["last_message_at"] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return [ThreadRow(**row) for row in rows]
