@@ -23,6 +23,7 @@ from admin.guards import (
     redirect_to_staff_login,
 )
 from admin.journeys import JourneyController
+from admin.link_requests import LinkRequestController
 from admin.oidc import oidc_callback, oidc_login
 from admin.organisation import OrganisationController
 from admin.outbox import OutboxController
@@ -48,6 +49,7 @@ admin_router = Router(
         admin_home,
         CandidateController,
         CandidateImportController,
+        LinkRequestController,
         CohortController,
         OrganisationController,
         PipelineController,

@@ -23,7 +23,15 @@ from portal.web.profile import profile_page, profile_submit
 from portal.web.resources import RESOURCE_PAGES
 from portal.web.rewards import reward_redeem_page, rewards_page
 from portal.web.rooms import ROOM_PAGES
-from portal.web.signin import login_link_page, login_with_link, logout, set_language, welcome
+from portal.web.signin import (
+    login_link_page,
+    login_with_link,
+    logout,
+    new_link_form,
+    new_link_request,
+    set_language,
+    welcome,
+)
 from portal.web.videos import VIDEO_PAGES
 
 # HTML pages stay out of the OpenAPI document, which describes the integration API.
@@ -35,6 +43,8 @@ candidate_pages = Router(
         login_with_link,
         logout,
         welcome,
+        new_link_form,
+        new_link_request,
         set_language,
         *LEARNING_PAGES,
         *CHECKLIST_PAGES,

@@ -31,6 +31,9 @@ OPEN_PAGES = {
     "message-link",
     "message-link-use",
     "cohort-map",
+    # Asking for a new sign-in link by phone number: for those who cannot sign in.
+    "new-link",
+    "new-link-request",
 }
 
 
