@@ -28,6 +28,7 @@ from admin.oidc import oidc_callback, oidc_login
 from admin.organisation import OrganisationController
 from admin.outbox import OutboxController
 from admin.pipeline import PipelineController
+from admin.point_rules import PointRulesController
 from admin.profiles import ProfileController, reveal_log
 from admin.questions import QuestionFiguresController, QuestionTrackerController
 from admin.resources import ResourceController
@@ -57,6 +58,7 @@ admin_router = Router(
         CourseController,
         CoursePreviewController,
         RewardController,
+        PointRulesController,
         ChecklistTemplateController,
         DocumentsController,
         VideoController,

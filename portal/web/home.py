@@ -8,6 +8,7 @@ from litestar.response import Template
 
 from portal.domain.candidates.home import candidate_home_page
 from portal.domain.checklist.items import candidate_checklist
+from portal.domain.learning.earning import daily_checkin_state
 
 
 @get(
@@ -23,5 +24,6 @@ async def home(candidate_id: NamedDependency[int]) -> Template:
             "welcome_video": page.welcome_video,
             "checklist": await candidate_checklist(candidate_id=candidate_id),
             "inbox_unread": page.inbox_unread,
+            "checkin": await daily_checkin_state(candidate_id=candidate_id),
         },
     )

@@ -8,6 +8,7 @@ pages and the videos (candidates and staff both watch them) declare no ``candida
 from litestar import Router
 from litestar.di import Provide
 
+from portal.web.checkin import checkin
 from portal.web.checklist import CHECKLIST_PAGES
 from portal.web.guards import (
     CandidateSignInRequired,
@@ -39,6 +40,7 @@ candidate_pages = Router(
     path="/",
     route_handlers=[
         home,
+        checkin,
         login_link_page,
         login_with_link,
         logout,

@@ -17,3 +17,14 @@ def sms(monkeypatch):
     monkeypatch.undo()
     get_settings.cache_clear()
     sink.stop()
+
+
+@pytest.fixture
+def media_dir(tmp_path, monkeypatch):
+    """Uploaded files go to this test's own directory."""
+    directory = tmp_path / "media"
+    monkeypatch.setenv("ONRAMP_MEDIA_DIR", str(directory))
+    get_settings.cache_clear()
+    yield directory
+    monkeypatch.undo()
+    get_settings.cache_clear()

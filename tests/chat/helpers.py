@@ -27,3 +27,24 @@ async def sms_link_step() -> int:
         trigger="event", event="login_link_created", category="transactional",
         channels=("sms",), variants=texts(("登录", "{name}，点此登录：{link}")),
     )  # fmt: skip
+
+
+async def submission_of(candidate_id: int, template_id: int):
+    from portal.domain.checklist.tables import ChecklistSubmission
+
+    return await ChecklistSubmission.objects().get(
+        (ChecklistSubmission.candidate == candidate_id)
+        & (ChecklistSubmission.template == template_id)
+    )
+
+
+async def review(staff_client: httpx.AsyncClient, submission, **data: str) -> httpx.Response:
+    return await staff_client.post(
+        f"/admin/documents/submissions/{submission.id}/review",
+        data={
+            "_csrf_token": staff_client.cookies.get("onramp_csrf"),
+            "round": str(submission.round),
+            **data,
+        },
+        follow_redirects=False,
+    )

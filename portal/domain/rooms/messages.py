@@ -22,6 +22,7 @@ from babel.dates import format_datetime
 from portal.config import get_settings
 from portal.db import current_engine, is_unique_violation, write_transaction
 from portal.domain.access import department_scope, public_role
+from portal.domain.learning.earning import first_question_asked
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import (
     Member,
@@ -430,6 +431,8 @@ async def _store(
             is_private=private_to is not None,
             asked_at=now,
         )
+        # Points for the first question ever asked (once: the ledger's unique source key).
+        await first_question_asked(candidate_id=author.id)
     elif (
         stored_kind == "answer"
         and target is not None
