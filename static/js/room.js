@@ -47,11 +47,11 @@
 
   // -- the on-screen keyboard and the pill ------------------------------------------
   var vv = window.visualViewport;
-  function keyboard() {
-    if (!vv) return;
+  function keyboard(event) {
     var covered = Math.max(0, Math.round(window.innerHeight - vv.height - vv.offsetTop));
     document.documentElement.style.setProperty("--room-keyboard", covered + "px");
-    if (form && document.activeElement === form.body) toBottom();
+    // The keyboard opening (a resize) while writing: keep the newest message in view.
+    if (event.type === "resize" && form && document.activeElement === form.body) toBottom();
   }
   if (vv) { vv.addEventListener("resize", keyboard); vv.addEventListener("scroll", keyboard); }
 
@@ -236,7 +236,12 @@
     else if (frame.type === "pinned") pinned(frame);
     else if (frame.type === "answered") {
       var q = document.getElementById("m" + frame.question);
-      if (q && !q.querySelector(".tag-answered")) tag(q.querySelector(".meta"), "tag-a tag-answered", t("answered"));
+      if (q && !q.querySelector(".tag-answered")) {
+        var mark = el("span", "tag tag-a tag-answered", t("answered"));
+        var meta = q.querySelector(".meta");
+        meta.insertBefore(mark, meta.querySelector("time") ? meta.querySelector("time").nextSibling : null);
+        meta.insertBefore(document.createTextNode(" "), mark);
+      }
     } else if (frame.type === "ack") {
       delete outbox[frame.client_id];
     } else if (frame.type === "error") {
@@ -293,7 +298,6 @@
     form.body.style.height = form.body.scrollHeight + 2 + "px";
   }
   form.body.addEventListener("input", grow);
-  form.body.addEventListener("focus", function () { setTimeout(toBottom, 300); });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
