@@ -14,7 +14,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+from portal.config import get_settings
 from portal.db import write_transaction
 from portal.domain.candidates.login_links import LinkNotSent, login_link_send
 from portal.domain.candidates.tables import Candidate, LinkRequest
@@ -75,6 +77,8 @@ class PendingLinkRequest:
 
 
 async def link_requests_pending() -> list[PendingLinkRequest]:
+    """Open requests, oldest first, with times in the company's time zone."""
+    zone = ZoneInfo(get_settings().default_timezone)
     rows = (
         await LinkRequest.select(
             LinkRequest.id,
@@ -94,7 +98,7 @@ async def link_requests_pending() -> list[PendingLinkRequest]:
             candidate_id=row["candidate"],
             name=row["name"],
             phone=row["phone"],
-            requested_at=row["requested_at"],
+            requested_at=row["requested_at"].astimezone(zone),
         )
         for row in rows
     ]
