@@ -91,7 +91,8 @@ async def test_own_message_shows_above_the_composer(live_server, phone_page, dat
     await phone_page.wait_for_timeout(300)
     assert await _visible_above_composer(phone_page, "#messages li.msg.mine:last-of-type")
     # Reply and report controls were on the page before the script ran: nothing moved.
-    assert await phone_page.evaluate("window.__cls") <= 0.02
+    cls = await phone_page.evaluate("window.__cls")
+    assert cls <= 0.02
     assert await phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     await phone_page.screenshot(path=str(SCREENSHOT_DIR / f"chat-room-{database}.png"))
