@@ -181,6 +181,14 @@
   function insert(m) {
     if (document.getElementById("m" + m.id)) return; // already shown: never twice
     var node = render(m);
+    var waiting = list.querySelector('li.pending[data-ack-id="' + m.id + '"]');
+    if (!waiting && isMine(m)) {
+      // Our own message, before its ack: the first bubble waiting with the same text.
+      waiting = Array.prototype.find.call(list.querySelectorAll("li.pending"), function (li) {
+        return !li.hasAttribute("data-ack-id") && li.querySelector(".body").textContent === m.body;
+      });
+    }
+    if (waiting) { waiting.replaceWith(node); if (m.id > lastId) lastId = m.id; return; }
     var empty = document.getElementById("room-empty");
     if (empty) empty.remove();
     var wasNearBottom = nearBottom();
@@ -202,6 +210,25 @@
     if (m.id > lastId) lastId = m.id;
     if (isMine(m) || wasNearBottom) { toBottom(); showPill(false); }
     else showPill(true);
+  }
+
+  // Your message shows at once, marked "sending…", until the server has stored it (also
+  // offline: it is sent when the connection is back).
+  function pendingFor(clientId) {
+    return list.querySelector('li.pending[data-client-id="' + clientId + '"]');
+  }
+  function showPending(frame) {
+    var li = el("li", "msg mine pending");
+    li.setAttribute("data-client-id", frame.client_id);
+    var meta = el("div", "meta");
+    meta.appendChild(el("span", "", t("sending")));
+    li.appendChild(meta);
+    var body = el("p", "body");
+    textWithLinks(body, frame.body);
+    li.appendChild(body);
+    var empty = document.getElementById("room-empty");
+    if (empty) empty.remove();
+    list.appendChild(li);
   }
 
   function hide(id) {
@@ -244,11 +271,16 @@
       }
     } else if (frame.type === "ack") {
       delete outbox[frame.client_id];
+      var sent = pendingFor(frame.client_id);
+      if (sent && document.getElementById("m" + frame.id)) sent.remove();
+      else if (sent) sent.setAttribute("data-ack-id", frame.id); // its message frame replaces it
     } else if (frame.type === "error") {
       if (frame.client_id && outbox[frame.client_id]) {
         // Refused: give the text back so nothing typed is lost.
         var refused = outbox[frame.client_id];
         delete outbox[frame.client_id];
+        var failed = pendingFor(frame.client_id);
+        if (failed) failed.remove();
         if (!form.body.value) form.body.value = refused.body;
       }
       showError(frame.detail);
@@ -312,6 +344,7 @@
       frame["private"] = form["private"].checked;
     }
     outbox[frame.client_id] = frame;
+    showPending(frame);
     showError("");
     form.body.value = "";
     grow();

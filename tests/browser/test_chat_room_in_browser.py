@@ -86,10 +86,24 @@ async def test_own_message_shows_above_the_composer(live_server, phone_page, dat
 
     await phone_page.fill("#room-body", "请问第一天几点到？")
     await phone_page.click("#composer button.primary")
-    mine = phone_page.locator("#messages li.msg.mine", has_text="请问第一天几点到？")
+    mine = phone_page.locator("#messages li.msg.mine[data-id]", has_text="请问第一天几点到？")
     await mine.wait_for()
+    assert await phone_page.locator("#messages li.pending").count() == 0
     await phone_page.wait_for_timeout(300)
     assert await _visible_above_composer(phone_page, "#messages li.msg.mine:last-of-type")
+    # Offline, a message shows at once as "sending…" and goes when the network is back.
+    await phone_page.context.set_offline(True)
+    await phone_page.evaluate("window.dispatchEvent(new Event('online'))")  # drops the socket
+    await phone_page.fill("#room-body", "离线时写的")
+    await phone_page.click("#composer button.primary")
+    pending = phone_page.locator("#messages li.pending", has_text="离线时写的")
+    await expect(pending).to_contain_text("发送中")
+    assert await _visible_above_composer(phone_page, "#messages li.pending")
+    await phone_page.context.set_offline(False)
+    await phone_page.locator("#messages li.msg.mine[data-id]", has_text="离线时写的").wait_for(
+        timeout=20000
+    )
+    assert await phone_page.locator("#messages li.pending").count() == 0
     # Reply and report controls were on the page before the script ran: nothing moved.
     cls = await phone_page.evaluate("window.__cls")
     assert cls <= 0.02
@@ -109,7 +123,7 @@ async def test_an_answer_arriving_while_scrolled_up_shows_the_pill(
     assert composer["height"] <= 844 / 4, composer
     await phone_page.fill("#room-body", "体检报告在哪里做？")
     await phone_page.click("#composer button.primary")
-    question = phone_page.locator("#messages li.msg.mine", has_text="体检报告在哪里做？")
+    question = phone_page.locator("#messages li.msg.mine[data-id]", has_text="体检报告在哪里做？")
     await question.wait_for()
     question_id = int(await question.get_attribute("data-id"))
 
