@@ -35,6 +35,9 @@ from portal.web.guards import safe_next_path
 
 logger = logging.getLogger("onramp.signin")
 
+# A second request for the same number within this time gets the same page and no new link.
+RESEND_SECONDS = 60
+
 
 def link_problem_page(problem: str) -> Template:
     """Why a sign-in or message link did not work (used, expired, withdrawn, unknown), with
@@ -180,6 +183,14 @@ async def new_link_request(request: Request[Any, Any, Any]) -> Template:
             headers={"Retry-After": str(throttled.retry_after_seconds)},
         )
     response = _new_link_page(sent=True)
+    try:
+        # A double tap (or a reload of the POST) within a minute sends no second link.
+        await rate_limit_take(
+            request.app.state.rate_limit_store,
+            {rate_limit_key("link-request-once", phone): ThrottleLimits(1, RESEND_SECONDS)},
+        )
+    except LoginThrottled:
+        return response
     response.background = BackgroundTask(_submit_quietly, phone)
     return response
 
