@@ -13,8 +13,10 @@
   }
   function toBottom() { window.scrollTo(0, scroller.scrollHeight); }
 
-  // Open at the newest message, unless the address asks for a particular one.
-  if (list && !/^#m\d+$/.test(location.hash)) toBottom();
+  // Open at the newest message, unless the address asks for a particular one (the
+  // moderation view is a wider page with more than the room: it stays at its top).
+  var moderating = root && root.getAttribute("data-moderator") === "1";
+  if (list && !moderating && !/^#m\d+$/.test(location.hash)) toBottom();
   if (!root || !list) return;
 
   var t = function (key) { return root.getAttribute("data-t-" + key) || key; };
