@@ -10,6 +10,8 @@ from litestar.di import Provide
 
 from portal.web.checkin import checkin
 from portal.web.checklist import CHECKLIST_PAGES
+from portal.web.contact import CONTACT_PAGES
+from portal.web.feedback import FEEDBACK_PAGES
 from portal.web.guards import (
     CandidateSignInRequired,
     provide_candidate_id,
@@ -58,6 +60,8 @@ candidate_pages = Router(
         *RESOURCE_PAGES,
         *ROOM_PAGES,
         *INBOX_PAGES,
+        *CONTACT_PAGES,
+        *FEEDBACK_PAGES,
         message_link_page,
         message_link_use,
         cohort_map,
