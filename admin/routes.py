@@ -25,10 +25,12 @@ from admin.guards import (
     redirect_to_staff_login,
 )
 from admin.journeys import JourneyController
+from admin.link_requests import LinkRequestController
 from admin.oidc import oidc_callback, oidc_login
 from admin.organisation import OrganisationController
 from admin.outbox import OutboxController
 from admin.pipeline import PipelineController
+from admin.point_rules import PointRulesController
 from admin.profiles import ProfileController, reveal_log
 from admin.questions import QuestionFiguresController, QuestionTrackerController
 from admin.resources import ResourceController
@@ -53,6 +55,7 @@ admin_router = Router(
         admin_home,
         CandidateController,
         CandidateImportController,
+        LinkRequestController,
         CohortController,
         OrganisationController,
         PipelineController,
@@ -60,6 +63,7 @@ admin_router = Router(
         CourseController,
         CoursePreviewController,
         RewardController,
+        PointRulesController,
         ChecklistTemplateController,
         DocumentsController,
         VideoController,

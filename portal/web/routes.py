@@ -8,6 +8,7 @@ pages and the videos (candidates and staff both watch them) declare no ``candida
 from litestar import Router
 from litestar.di import Provide
 
+from portal.web.checkin import checkin
 from portal.web.checklist import CHECKLIST_PAGES
 from portal.web.contact import CONTACT_PAGES
 from portal.web.feedback import FEEDBACK_PAGES
@@ -25,7 +26,15 @@ from portal.web.profile import profile_page, profile_submit
 from portal.web.resources import RESOURCE_PAGES
 from portal.web.rewards import reward_redeem_page, rewards_page
 from portal.web.rooms import ROOM_PAGES
-from portal.web.signin import login_link_page, login_with_link, logout, set_language, welcome
+from portal.web.signin import (
+    login_link_page,
+    login_with_link,
+    logout,
+    new_link_form,
+    new_link_request,
+    set_language,
+    welcome,
+)
 from portal.web.talent import TALENT_PAGES
 from portal.web.videos import VIDEO_PAGES
 
@@ -34,10 +43,13 @@ candidate_pages = Router(
     path="/",
     route_handlers=[
         home,
+        checkin,
         login_link_page,
         login_with_link,
         logout,
         welcome,
+        new_link_form,
+        new_link_request,
         set_language,
         *LEARNING_PAGES,
         *CHECKLIST_PAGES,

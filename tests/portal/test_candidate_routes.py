@@ -34,6 +34,9 @@ OPEN_PAGES = {
     # After "I can't join" the session is over; recall messages link to a growth path.
     "left",
     "growth-position",
+    # Asking for a new sign-in link by phone number: for those who cannot sign in.
+    "new-link",
+    "new-link-request",
 }
 
 
