@@ -22,6 +22,8 @@ from admin.guards import (
     provide_staff,
     redirect_to_staff_login,
 )
+from admin.insights import InsightsController
+from admin.insights_risk import RiskController
 from admin.journeys import JourneyController
 from admin.oidc import oidc_callback, oidc_login
 from admin.organisation import OrganisationController
@@ -67,6 +69,8 @@ admin_router = Router(
         SlaSettingsController,
         OutboxController,
         JourneyController,
+        InsightsController,
+        RiskController,
     ],
     # Resolved only for handlers that declare them.
     dependencies={"staff": Provide(provide_staff), "candidate": Provide(provide_candidate)},

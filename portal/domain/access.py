@@ -31,6 +31,8 @@ Staff:
 | join and moderate a room                         | all   | all | own department's rooms, and     |
 |                                                  |       |     | cohort rooms holding its people |
 | create or archive a room                         | yes   | yes | no                              |
+| see insights, drop-out risk and its reasons,     | all   | all | own department                  |
+| intervene (message, follow-up task)              |       |     |                                 |
 | see who changed a candidate's personal           | yes   | yes | no                              |
 | information (which fields, never the values)     |       |     |                                 |
 | reveal an ID or bank card number (audited),      | yes   | no  | no                              |
@@ -157,6 +159,12 @@ def sees_cohort(staff: Staff, cohort_department_id: int | None) -> bool:
 
 def may_see_candidate(staff: Staff, *, department_id: int | None) -> bool:
     """Seeing a candidate opens their record, history, profile (masked) and documents."""
+    return sees_department(staff, department_id)
+
+
+def may_see_risk(staff: Staff, *, department_id: int | None) -> bool:
+    """A candidate's drop-out risk, its reasons and interventions: HR, and the manager of
+    the candidate's department. Never the candidate (no candidate route reads it)."""
     return sees_department(staff, department_id)
 
 
