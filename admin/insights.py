@@ -89,7 +89,7 @@ class InsightsController(Controller):
             active_chart=week_chart(
                 _("Active candidates per week"),
                 [week for week, _n in engagement.weeks],
-                [(_("Active"), [count for _w, count in engagement.weeks])],
+                [(_("Active in the week"), [count for _w, count in engagement.weeks])],
             ),
             **context,
         )
