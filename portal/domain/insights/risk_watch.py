@@ -1,4 +1,5 @@
-"""Each process recomputes every active candidate's risk every ``ONRAMP_RISK_RECOMPUTE_MINUTES``.
+"""Each process recomputes every active candidate's risk every ``ONRAMP_RISK_RECOMPUTE_MINUTES``
+(and applies the activity retention once a day).
 
 Besides, every few seconds it recomputes the candidates whose activity was written since
 (:func:`activity_candidates_take`): a candidate who comes back drops in the list at once.
@@ -14,6 +15,7 @@ import logging
 
 from portal.config import get_settings
 from portal.domain.insights.activity import activity_candidates_take
+from portal.domain.insights.retention import activity_retention_apply
 from portal.domain.insights.risk import risk_recompute
 
 logger = logging.getLogger(__name__)
@@ -33,9 +35,13 @@ async def risk_recompute_pending() -> int:
 async def _watch_forever(minutes: float) -> None:
     loop = asyncio.get_running_loop()
     next_full = loop.time() + 60.0  # not at start-up: let the process settle first
+    next_retention = loop.time() + 300.0
     while True:
         await asyncio.sleep(_SOON_SECONDS)
         try:
+            if loop.time() >= next_retention:
+                next_retention = loop.time() + 24 * 3600
+                await activity_retention_apply()
             if minutes > 0 and loop.time() >= next_full:
                 next_full = loop.time() + minutes * 60
                 activity_candidates_take()
