@@ -31,6 +31,9 @@ async def forwards():
             "ON risk_assessment (candidate) WHERE is_current",
             "CREATE INDEX IF NOT EXISTS risk_assessment_candidate "
             "ON risk_assessment (candidate, computed_at)",
+            # Dashboards choose candidates by cohort; the risk's inputs read questions by asker.
+            "CREATE INDEX IF NOT EXISTS candidate_cohort_status ON candidate (cohort, status)",
+            "CREATE INDEX IF NOT EXISTS room_question_asker ON room_question (asker, status)",
             "CREATE INDEX IF NOT EXISTS risk_intervention_candidate "
             "ON risk_intervention (candidate, created_at)",
         ]
