@@ -36,10 +36,13 @@ async def _filters_context(staff: StaffUser, raw: dict[str, str | None]) -> dict
 
 
 async def _read(
-    staff: StaffUser, raw: dict[str, str | None]
+    staff: StaffUser, raw: dict[str, str | None], context: dict[str, Any] | None = None
 ) -> tuple[Selection | None, dict[str, str]]:
+    choices = {}
+    if context is not None:
+        choices = {"cohorts": context["cohorts"], "departments": context["departments"]}
     try:
-        return await selection_read(staff, **raw), {}
+        return await selection_read(staff, **raw, **choices), {}
     except ValidationFailed as failed:
         return None, failed.errors
 
@@ -57,8 +60,8 @@ class InsightsController(Controller):
         end: FromQuery[str | None] = None,
     ) -> Template:
         raw = {"cohort": cohort, "department": department, "start": start, "end": end}
-        selection, errors = await _read(staff, raw)
         context = await _filters_context(staff, raw)
+        selection, errors = await _read(staff, raw, context)
         if selection is None:
             return admin_page(
                 "admin/insights/dashboard.html",
@@ -104,8 +107,8 @@ class InsightsController(Controller):
         end: FromQuery[str | None] = None,
     ) -> Template:
         raw = {"cohort": cohort, "department": department, "start": start, "end": end}
-        selection, errors = await _read(staff, raw)
         context = await _filters_context(staff, raw)
+        selection, errors = await _read(staff, raw, context)
         if selection is None:
             return admin_page(
                 "admin/insights/content.html",

@@ -68,7 +68,10 @@ async def selection_read(
     start: str | None,
     end: str | None,
     today: date | None = None,
+    cohorts: list[dict[str, Any]] | None = None,
+    departments: list[dict[str, Any]] | None = None,
 ) -> Selection:
+    """``cohorts``/``departments``: the staff member's choices, when the caller has them."""
     today = today or datetime.now(UTC).date()
     errors: dict[str, str] = {}
     first = last = today
@@ -79,12 +82,14 @@ async def selection_read(
     cohort_id = department_id = None
     if (cohort or "").strip():
         cohort_id = row_id_from(cohort)
-        allowed = {row["id"] for row in await cohort_choices(staff)}
+        cohorts = cohorts if cohorts is not None else await cohort_choices(staff)
+        allowed = {row["id"] for row in cohorts}
         if cohort_id not in allowed:
             errors["cohort"] = _("Choose one of the listed cohorts.")
     if (department or "").strip():
         department_id = row_id_from(department)
-        allowed = {row["id"] for row in await department_choices(staff)}
+        departments = departments if departments is not None else await department_choices(staff)
+        allowed = {row["id"] for row in departments}
         if department_id not in allowed:
             errors["department"] = _("Choose one of the listed departments.")
     if errors:
