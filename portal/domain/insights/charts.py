@@ -14,12 +14,12 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-_WIDTH = 640
+_WIDTH = 420
 
 
 def bar_chart(title: str, rows: Sequence[tuple[str, float]]) -> Markup:
     """Horizontal bars, one per row, value at the end."""
-    row_height, label_width = 26, 190
+    row_height, label_width = 24, 130
     height = max(1, len(rows)) * row_height + 10
     top = max((value for _, value in rows), default=0) or 1
     parts = [
@@ -31,7 +31,7 @@ def bar_chart(title: str, rows: Sequence[tuple[str, float]]) -> Markup:
         y = 5 + index * row_height
         width = round(span * value / top, 1)
         text = str(label)
-        short = text if len(text) <= 16 else text[:15] + "…"
+        short = text if len(text) <= 10 else text[:9] + "…"
         parts.append(
             f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end">{escape(short)}</text>'
             f'<rect class="s1" x="{label_width}" y="{y + 3}" width="{width}" '
@@ -47,7 +47,7 @@ def week_chart(
     title: str, weeks: Sequence[date], series: Sequence[tuple[str, Sequence[float]]]
 ) -> Markup:
     """Columns per week, one or two series side by side, with a legend."""
-    height, bottom, left = 220, 30, 30
+    height, bottom, left = 200, 26, 26
     plot_height = height - bottom - 30
     top = max((value for _, values in series for value in values), default=0) or 1
     slot = (_WIDTH - left - 10) / max(1, len(weeks))
@@ -61,8 +61,8 @@ def week_chart(
     ]
     for number, (name, values) in enumerate(series):
         parts.append(
-            f'<rect class="s{number + 1}" x="{left + number * 130}" y="6" width="10" height="10"/>'
-            f'<text class="legend" x="{left + 14 + number * 130}" y="15">{escape(name)}</text>'
+            f'<rect class="s{number + 1}" x="{left + number * 110}" y="6" width="10" height="10"/>'
+            f'<text class="legend" x="{left + 14 + number * 110}" y="15">{escape(name)}</text>'
         )
         for index, value in enumerate(values):
             bar_height = round(plot_height * value / top, 1)
@@ -73,7 +73,7 @@ def week_chart(
                 f"{escape(weeks[index].isoformat())} {escape(name)}: {escape(_number(value))}"
                 f"</title></rect>"
             )
-    step = max(1, len(weeks) // 6)
+    step = max(1, len(weeks) // 5)
     for index in range(0, len(weeks), step):
         x = round(left + index * slot + slot / 2, 1)
         parts.append(

@@ -185,7 +185,7 @@ async def _funnel(
         if row["cohort"] in cohorts and row["status"] != "withdrawn"
     ]
     if waits:
-        funnel.offer_to_start_median = statistics.median(waits)
+        funnel.offer_to_start_median = round(statistics.median(waits), 1)
         funnel.offer_to_start_max = max(waits)
     added: Counter[date] = Counter()
     withdrawn: Counter[date] = Counter()
@@ -230,7 +230,7 @@ async def _engagement(
     )
     days = [max(0, (as_of - _moment(row["last_active_at"])).days) for row in visits]
     figures.never_visited = figures.active - len(days)
-    figures.median_days_since_visit = statistics.median(days) if days else None
+    figures.median_days_since_visit = round(statistics.median(days), 1) if days else None
 
     # Courses: published ones each active candidate is meant to take, and those passed.
     courses = await _raw(
