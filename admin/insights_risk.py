@@ -31,6 +31,7 @@ from portal.domain.insights.interventions import (
     intervention_task_create,
     intervention_task_done,
     message_template,
+    open_tasks_for,
 )
 from portal.domain.insights.risk import active_model
 from portal.domain.insights.risk_list import risk_list
@@ -130,6 +131,8 @@ class RiskController(Controller):
             now=now,
             hours72=timedelta(hours=72),
             model=await active_model(),
+            my_tasks=await open_tasks_for(staff),
+            today=now.date(),
         )
 
     @get("/model", name="admin-insights-risk-model")

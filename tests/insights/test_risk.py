@@ -4,6 +4,7 @@ department's manager only, and the one-tap interventions."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from portal.domain.checklist.tables import ChecklistTemplate
@@ -242,3 +243,30 @@ async def test_a_follow_up_task_for_the_department_manager(staff_client):
     assert created.status_code == 303
     task = await RiskIntervention.select().first()
     assert (task["kind"], task["assignee"], task["due_on"].isoformat()) == ("task", mine.id, due)
+
+
+async def test_the_assignee_sees_the_follow_up_and_marks_it_done(staff_client):
+    candidate = await _drifting_candidate()
+    hr = await staff_client("hr")
+    page = await hr.get(f"/admin/insights/risk/candidates/{candidate.id}")
+    me = form_key_of(page.text)
+    assignee_id = int(re.search(r'<option value="(\d+)" selected', page.text).group(1))
+    due = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    await hr.post(
+        f"/admin/insights/risk/candidates/{candidate.id}/task",
+        data={"assignee": str(assignee_id), "due_on": due, "form_key": me, "_csrf_token": csrf(hr)},
+    )
+    listing = await hr.get("/admin/insights/risk")
+    assert 'data-testid="my-tasks"' in listing.text and "李四" in listing.text
+    task = await RiskIntervention.select().first()
+    other = await staff_client("manager")  # another department: not found, nothing changes
+    refused = await other.post(
+        f"/admin/insights/risk/tasks/{task['id']}/done", data={"_csrf_token": csrf(other)}
+    )
+    assert refused.status_code == 404
+    done = await hr.post(
+        f"/admin/insights/risk/tasks/{task['id']}/done", data={"_csrf_token": csrf(hr)}
+    )
+    assert done.status_code == 303
+    assert (await RiskIntervention.select().first())["done_at"] is not None
+    assert 'data-testid="my-tasks"' not in (await hr.get("/admin/insights/risk")).text

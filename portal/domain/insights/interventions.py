@@ -254,3 +254,24 @@ async def candidate_interventions(candidate_id: int) -> list[dict]:
         .where(RiskIntervention.candidate == candidate_id)
         .order_by(RiskIntervention.id, ascending=False)
     )
+
+
+async def open_tasks_for(staff: StaffUser) -> list[dict]:
+    """Follow-ups assigned to ``staff`` and not done, soonest due first."""
+    return await (
+        RiskIntervention.select(
+            RiskIntervention.id,
+            RiskIntervention.candidate,
+            RiskIntervention.candidate.name.as_alias("name"),
+            RiskIntervention.body,
+            RiskIntervention.due_on,
+            RiskIntervention.reason,
+        )
+        .where(
+            (RiskIntervention.assignee == staff.id)
+            & (RiskIntervention.kind == "task")
+            & RiskIntervention.done_at.is_null()
+        )
+        .order_by(RiskIntervention.due_on)
+        .limit(50)
+    )
