@@ -107,6 +107,9 @@ async def test_funnel_figures():
     assert funnel.reasons == [("=cmd|' /C calc'!A0", 1)]
     assert (funnel.offer_to_start_median, funnel.offer_to_start_max) == (25, 25)
     assert sum(added for _w, added, _x in funnel.weeks) == 5
+    # Each was added at the first stage this week (the stage history).
+    assert funnel.stage_weeks[-1][1][0] == 5
+    assert sum(sum(counts) for _week, counts in funnel.stage_weeks) == 5
 
 
 async def test_engagement_figures():

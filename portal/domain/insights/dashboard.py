@@ -11,7 +11,8 @@ Definitions (also in docs/insights.md):
 - **Days from offer to start**: from the day the candidate was added (the accepted offer)
   to the cohort's first day; median and the longest.
 - **Over time**: per week of the period, candidates added and candidates withdrawn (the
-  week of the withdrawal's last change of the record).
+  week of the withdrawal's last change of the record), and how many reached each stage
+  (the stage history).
 - **Weekly active share**: active candidates with any recorded activity in the 7 days up
   to the period's end, over all active candidates.
 - **Days since last visit**: median over active candidates who ever came; those who never
@@ -25,7 +26,7 @@ Definitions (also in docs/insights.md):
 from __future__ import annotations
 
 import statistics
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -61,6 +62,8 @@ class Funnel:
     offer_to_start_median: float | None = None
     offer_to_start_max: int | None = None
     weeks: list[tuple[date, int, int]] = field(default_factory=list)  # week, added, withdrawn
+    # Over time: per week of the period, how many reached each stage (same order as stages).
+    stage_weeks: list[tuple[date, list[int]]] = field(default_factory=list)
 
     @property
     def withdrawal_rate(self) -> float | None:
@@ -111,6 +114,22 @@ class Dashboard:
     engagement: Engagement
 
 
+async def _stage_weeks(
+    selection: Selection, where: str, args: list[Any]
+) -> list[tuple[date, list[int]]]:
+    stages = [stage.id for stage in await stage_choices()]
+    counts: dict[date, Counter[int]] = defaultdict(Counter)
+    for row in await _raw(
+        "SELECT s.to_stage, s.changed_at FROM stage_change s JOIN candidate c "
+        "ON c.id = s.candidate WHERE " + where + " AND s.changed_at >= {} AND s.changed_at < {}",
+        *args,
+        selection.start_at,
+        selection.end_at,
+    ):
+        counts[_week_of(_moment(row["changed_at"]).date())][row["to_stage"]] += 1
+    return [(week, [counts[week][stage] for stage in stages]) for week in _weeks(selection)]
+
+
 def _week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -149,6 +168,7 @@ async def dashboard_figures(selection: Selection, *, now: datetime | None = None
             )
         }
     funnel = await _funnel(selection, candidates, cohorts)
+    funnel.stage_weeks = await _stage_weeks(selection, where, args)
     engagement = await _engagement(selection, candidates, cohorts, where, args, now)
     return Dashboard(selection=selection, funnel=funnel, engagement=engagement)
 

@@ -37,6 +37,13 @@ def dashboard_csv(dashboard: Dashboard, content: Content) -> bytes:
     rows += [
         (_("Week"), week.isoformat(), added, withdrawn) for week, added, withdrawn in funnel.weeks
     ]
+    labels = [label for label, _count in funnel.stages]
+    rows += [
+        (_("Reached per week"), f"{week.isoformat()} {label}", count, "")
+        for week, counts in funnel.stage_weeks
+        for label, count in zip(labels, counts, strict=True)
+        if count
+    ]
     rows += [
         (_("Engagement"), _("Weekly active share"), _share(engagement.weekly_active_share), ""),
         (
