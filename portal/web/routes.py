@@ -12,6 +12,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from portal.domain.insights.activity import activity_record
 from portal.domain.insights.areas import page_area
 from portal.web.checklist import CHECKLIST_PAGES
+from portal.web.contact import CONTACT_PAGES
+from portal.web.feedback import FEEDBACK_PAGES
 from portal.web.guards import (
     CandidateSignInRequired,
     provide_candidate_id,
@@ -78,6 +80,8 @@ candidate_pages = Router(
         *RESOURCE_PAGES,
         *ROOM_PAGES,
         *INBOX_PAGES,
+        *CONTACT_PAGES,
+        *FEEDBACK_PAGES,
         message_link_page,
         message_link_use,
         cohort_map,
