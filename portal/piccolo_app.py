@@ -23,6 +23,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.tags.tables",
             "portal.domain.journeys.tables",
             "portal.domain.talent.tables",
+            "portal.domain.insights.tables",
         ],
         exclude_imported=False,
     ),

@@ -7,7 +7,10 @@ pages and the videos (candidates and staff both watch them) declare no ``candida
 
 from litestar import Router
 from litestar.di import Provide
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal.domain.insights.activity import activity_record
+from portal.domain.insights.areas import page_area
 from portal.web.checkin import checkin
 from portal.web.checklist import CHECKLIST_PAGES
 from portal.web.contact import CONTACT_PAGES
@@ -37,6 +40,35 @@ from portal.web.signin import (
 )
 from portal.web.talent import TALENT_PAGES
 from portal.web.videos import VIDEO_PAGES
+
+
+def page_views_record(app: ASGIApp) -> ASGIApp:
+    """Every candidate page view, by area, recorded here and nowhere else.
+
+    After a 200 to a signed-in candidate's GET of a page that belongs to an area
+    (``portal/domain/insights/areas.py``): buffered in memory, no query on the request.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        found = page_area(scope["path"]) if scope.get("method") == "GET" else None
+        if found is None:
+            await app(scope, receive, send)
+            return
+        status: list[int] = []
+
+        async def send_noting_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await app(scope, receive, send_noting_status)
+        principal = scope.get("user")
+        if status == [200] and principal is not None and principal.kind == "candidate":
+            kind, area, subject = found
+            activity_record(principal.id, kind, area=area, subject_id=subject)
+
+    return middleware
+
 
 # HTML pages stay out of the OpenAPI document, which describes the integration API.
 candidate_pages = Router(
@@ -71,6 +103,7 @@ candidate_pages = Router(
     # Resolved only for handlers that declare it.
     dependencies={"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)},
     exception_handlers={CandidateSignInRequired: redirect_to_welcome},
+    middleware=[page_views_record],
     include_in_schema=False,
 )
 
