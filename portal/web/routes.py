@@ -8,6 +8,7 @@ pages and the videos (candidates and staff both watch them) declare no ``candida
 from litestar import Router
 from litestar.di import Provide
 
+from portal.web.app_shell import app_shell_load
 from portal.web.checklist import CHECKLIST_PAGES
 from portal.web.guards import (
     CandidateSignInRequired,
@@ -18,6 +19,7 @@ from portal.web.health import healthz
 from portal.web.home import home
 from portal.web.inbox import INBOX_PAGES
 from portal.web.learning import LEARNING_PAGES
+from portal.web.me import me_page
 from portal.web.message_links import cohort_map, message_link_page, message_link_use
 from portal.web.profile import profile_page, profile_submit
 from portal.web.resources import RESOURCE_PAGES
@@ -31,6 +33,7 @@ candidate_pages = Router(
     path="/",
     route_handlers=[
         home,
+        me_page,
         login_link_page,
         login_with_link,
         logout,
@@ -53,6 +56,8 @@ candidate_pages = Router(
     # Resolved only for handlers that declare it.
     dependencies={"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)},
     exception_handlers={CandidateSignInRequired: redirect_to_welcome},
+    # The tab bar's badges, for pages that have a tab (portal/web/app_shell.py).
+    before_request=app_shell_load,
     include_in_schema=False,
 )
 

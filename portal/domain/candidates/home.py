@@ -180,6 +180,10 @@ async def candidate_home_page(*, candidate_id: int, now: datetime | None = None)
         next_step_by = (entered_current + timedelta(days=current.typical_days)).astimezone(
             ZoneInfo(timezone)
         )
+    if next_step_by is not None and has_cohort and next_step_by > row["cohort_starts_at"]:
+        # A stage's usual length is a typical figure: the promise never reaches past the
+        # first day of training, which is the date that matters to the candidate.
+        next_step_by = row["cohort_starts_at"].astimezone(ZoneInfo(timezone))
     cohort_info = None
     if has_cohort:
         cohort_info = CohortInfo(
