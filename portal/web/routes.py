@@ -22,6 +22,7 @@ from portal.web.learning import LEARNING_PAGES
 from portal.web.me import me_page
 from portal.web.message_links import cohort_map, message_link_page, message_link_use
 from portal.web.profile import profile_page, profile_submit
+from portal.web.pwa import PWA_FILES
 from portal.web.resources import RESOURCE_PAGES
 from portal.web.rewards import reward_redeem_page, rewards_page
 from portal.web.rooms import ROOM_PAGES
@@ -52,6 +53,7 @@ candidate_pages = Router(
         message_link_page,
         message_link_use,
         cohort_map,
+        *PWA_FILES,
     ],
     # Resolved only for handlers that declare it.
     dependencies={"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)},
