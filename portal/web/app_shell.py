@@ -33,7 +33,7 @@ TAB_OF_PATH = {
     "/me": "me",
     "/profile": "me",
     "/checklist": "me",
-    "/rewards": "me",
+    "/rewards": "learn",
     "/resources": "me",
     "/resources/{resource_id:int}": "me",
 }

@@ -32,7 +32,7 @@ def _current(page: str) -> list[str]:
         ("/me", "me"),
         ("/checklist", "me"),
         ("/profile", "me"),
-        ("/rewards", "me"),
+        ("/rewards", "learn"),
         ("/resources", "me"),
     ],
 )
