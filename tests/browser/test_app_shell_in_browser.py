@@ -136,3 +136,23 @@ async def test_a_quiz_answered_offline_is_sent_when_the_network_returns(live_ser
     assert len(entries) == 1 and entries[0]["amount"] > 0
     # A second reconnect sends nothing again: the queue is empty.
     assert await phone_page.evaluate("localStorage.getItem('onramp-offline-forms')") is None
+
+
+async def test_signing_out_empties_the_pages_saved_on_the_phone(live_server, phone_page):
+    await _signed_in(phone_page, live_server)
+    course = await make_course(title="安全生产第一课")
+    await phone_page.goto(f"{live_server}/learning/courses/{course.id}")
+    await _service_worker_ready(phone_page)
+    await phone_page.goto(f"{live_server}/learning/courses/{course.id}/lessons/1")
+    await phone_page.goto(f"{live_server}/me")
+    async with phone_page.expect_navigation():
+        await phone_page.get_by_role("button", name="退出登录").click()
+    assert phone_page.url.endswith("/welcome")
+    await phone_page.wait_for_function(
+        "caches.keys().then(keys => !keys.some(k => k.endsWith('-pages')))"
+    )
+    await phone_page.context.set_offline(True)
+    await phone_page.goto(f"{live_server}/learning/courses/{course.id}/lessons/1")
+    await expect(phone_page.locator("h1")).to_contain_text("离线")
+    assert "为什么要戴安全帽" not in await phone_page.content()
+    await phone_page.context.set_offline(False)
