@@ -31,7 +31,7 @@ async def home(request: Request[Any, Any, Any], candidate_id: NamedDependency[in
             "home": page.home,
             "welcome_video": page.welcome_video,
             "checklist": checklist,
-            "inbox_unread": page.inbox_unread,
+            "inbox_unread": badges.inbox,
             "next_step": next_step_pick(checklist=checklist, badges=badges),
         },
     )
