@@ -10,7 +10,7 @@ from playwright.async_api import expect
 from portal.domain.candidates.login_links import login_link_create
 from portal.domain.learning.tables import PointEntry, QuizAttempt
 from portal.domain.messaging.enqueue import message_enqueue
-from tests.app_shell.helpers import make_rejected, make_template
+from tests.app_shell.helpers import make_answered_question, make_rejected, make_template
 from tests.browser.helpers import SCREENSHOT_DIR, live_url, sign_in_by_link
 from tests.factories import make_candidate, make_cohort, make_department
 from tests.learning.helpers import make_course
@@ -155,4 +155,19 @@ async def test_signing_out_empties_the_pages_saved_on_the_phone(live_server, pho
     await phone_page.goto(f"{live_server}/learning/courses/{course.id}/lessons/1")
     await expect(phone_page.locator("h1")).to_contain_text("离线")
     assert "为什么要戴安全帽" not in await phone_page.content()
+    await phone_page.context.set_offline(False)
+
+
+async def test_the_last_seen_room_messages_can_be_read_offline(live_server, phone_page):
+    candidate = await _signed_in(phone_page, live_server)
+    room_id = await make_answered_question(candidate)
+    await phone_page.goto(f"{live_server}/rooms/{room_id}")
+    await _service_worker_ready(phone_page)
+    await phone_page.goto(f"{live_server}/rooms/{room_id}")
+    await expect(phone_page.locator("main")).to_contain_text("培训期间有住宿吗")
+
+    await phone_page.context.set_offline(True)
+    await phone_page.goto(f"{live_server}/rooms/{room_id}")
+    await expect(phone_page.locator("main")).to_contain_text("培训期间有住宿吗")
+    await expect(phone_page.locator("[data-offline-banner]")).to_be_visible()
     await phone_page.context.set_offline(False)
