@@ -67,12 +67,11 @@ async function pageFromNetwork(request) {
   const url = new URL(request.url);
   try {
     const response = await fetch(request);
-    const cache = await caches.open(PAGES);
     if (response.redirected && new URL(response.url).pathname === "/welcome") {
       // Signed out (or the session ended): nothing saved may outlive it.
       await caches.delete(PAGES);
     } else if (response.ok && !response.redirected && readable(url)) {
-      await cache.put(url.pathname + url.search, response.clone());
+      await (await caches.open(PAGES)).put(url.pathname + url.search, response.clone());
     }
     return response;
   } catch (error) {

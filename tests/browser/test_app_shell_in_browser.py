@@ -4,6 +4,8 @@ reconnect (points awarded once)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from playwright.async_api import expect
 
@@ -26,10 +28,22 @@ async def _signed_in(page, live_server, **values):
     return candidate
 
 
+async def _eventually(page, expression: str) -> None:
+    """Poll with evaluate (page.wait_for_function evaluates strings: the CSP forbids it)."""
+    for _ in range(100):
+        if await page.evaluate(expression):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"never true: {expression}")
+
+
 async def _service_worker_ready(page) -> None:
     await page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    # Controlled from the next navigation on (clients.claim() also takes this page).
-    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # A page loaded after the worker activated is controlled (clients.claim() may take
+    # the current page too, but not always before the test goes on).
+    if not await page.evaluate("navigator.serviceWorker.controller !== null"):
+        await page.reload()
+    await _eventually(page, "navigator.serviceWorker.controller !== null")
 
 
 async def test_tab_bar_badges_and_next_step_on_a_phone(live_server, phone_page):
@@ -148,9 +162,8 @@ async def test_signing_out_empties_the_pages_saved_on_the_phone(live_server, pho
     async with phone_page.expect_navigation():
         await phone_page.get_by_role("button", name="退出登录").click()
     assert phone_page.url.endswith("/welcome")
-    await phone_page.wait_for_function(
-        "caches.keys().then(keys => !keys.some(k => k.endsWith('-pages')))"
-    )
+    saved = "caches.keys().then(k => k.some(n => n.endsWith('-pages')))"
+    await _eventually(phone_page, f"{saved}.then(found => !found)")
     await phone_page.context.set_offline(True)
     await phone_page.goto(f"{live_server}/learning/courses/{course.id}/lessons/1")
     await expect(phone_page.locator("h1")).to_contain_text("离线")
