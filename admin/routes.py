@@ -9,6 +9,7 @@ walks every route to prove it).
 from litestar import Router
 from litestar.di import Provide
 
+from admin.announcements import AnnouncementController
 from admin.candidate_import import CandidateImportController
 from admin.candidates import CandidateController
 from admin.checklist_templates import ChecklistTemplateController
@@ -16,6 +17,7 @@ from admin.cohorts import CohortController
 from admin.course_preview import CoursePreviewController
 from admin.courses import CourseController
 from admin.documents import DocumentsController
+from admin.groups import GroupController
 from admin.guards import (
     StaffSignInRequired,
     provide_candidate,
@@ -35,6 +37,9 @@ from admin.rooms import RoomAdminController
 from admin.signin import admin_home, login_page, login_submit, logout
 from admin.sla_settings import SlaSettingsController
 from admin.staff_accounts import StaffAccountsController
+from admin.talent import TalentController
+from admin.talent_settings import TalentSettingsController
+from admin.threads import ThreadController
 from admin.videos import VideoController
 
 admin_router = Router(
@@ -64,9 +69,14 @@ admin_router = Router(
         QuestionTrackerController,
         QuestionFiguresController,
         RoomAdminController,
+        ThreadController,
+        GroupController,
         SlaSettingsController,
         OutboxController,
+        AnnouncementController,
         JourneyController,
+        TalentController,
+        TalentSettingsController,
     ],
     # Resolved only for handlers that declare them.
     dependencies={"staff": Provide(provide_staff), "candidate": Provide(provide_candidate)},

@@ -520,6 +520,27 @@ class Settings:
         "that candidate (recorded), so late joiners get no burst of old messages",
         parse=decimal_number(0),
     )
+    talent_consent_months: int = env(
+        "ONRAMP_TALENT_CONSENT_MONTHS",
+        12,
+        "a withdrawn candidate's consent to be contacted later lasts this many months; "
+        "then their personal data is anonymised",
+        parse=whole_number(),
+    )
+    talent_no_consent_grace_days: int = env(
+        "ONRAMP_TALENT_NO_CONSENT_GRACE_DAYS",
+        30,
+        "a withdrawn candidate who gave no consent is anonymised this many days after "
+        "withdrawing (time to settle open questions)",
+        parse=whole_number(),
+    )
+    talent_tick_seconds: float = env(
+        "ONRAMP_TALENT_TICK_SECONDS",
+        3600.0,
+        "how often each process sends due recalls and anonymises expired talent-pool "
+        "entries (`0`: never; also off when journeys are off)",
+        parse=decimal_number(0),
+    )
     message_link_ttl_hours: int = env(
         "ONRAMP_MESSAGE_LINK_TTL_HOURS",
         14 * 24,

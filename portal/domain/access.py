@@ -30,12 +30,20 @@ Staff:
 | see, answer, assign questions routed to managers | yes   | yes | askers of own department        |
 | join and moderate a room                         | all   | all | own department's rooms, and     |
 |                                                  |       |     | cohort rooms holding its people |
-| create or archive a room                         | yes   | yes | no                              |
+| create or archive a room, a group chat           | yes   | yes | no                              |
+| answer a candidate's 1:1 thread with HR          | all   | all | own department's people (the    |
+|                                                  |       |     | messages routed to managers)    |
+| join a group chat                                | all   | all | when a member                   |
+| post an announcement                             | all   | all | no                              |
 | see who changed a candidate's personal           | yes   | yes | no                              |
 | information (which fields, never the values)     |       |     |                                 |
 | reveal an ID or bank card number (audited),      | yes   | no  | no                              |
 | see the log of reveals                           |       |     |                                 |
 | staff accounts                                   | yes   | no  | no                              |
+| talent pool: see entries, notes, needs, outcomes,| all   | all | own department                  |
+| to-dos, bulk-tag                                 |       |     |                                 |
+| talent pool: reasons, cadence, templates, growth | yes   | yes | no                              |
+| paths, rejoin, "stop contacting me"              |       |     |                                 |
 | download a resource's file or a checklist        | yes   | yes | yes                             |
 | item's example file                              |       |     |                                 |
 
@@ -46,6 +54,8 @@ Candidates see only their own records; besides, a candidate may
 | join a room           | their cohort's room for everybody, its room for their   |
 |                       | department, and their department's rooms across cohorts |
 | watch a welcome video | their department's approved one                         |
+| a 1:1 thread with HR  | their own (with or without a cohort)                    |
+| a group chat          | those HR made them a member of                          |
 
 A sign-in link made by a staff member is never shown to any staff member, whatever their
 role (:func:`may_read_login_link`): whoever holds a link is the candidate until it is used,
@@ -162,6 +172,16 @@ def may_see_candidate(staff: Staff, *, department_id: int | None) -> bool:
 
 def may_edit_candidates(staff: Staff) -> bool:
     """Create and edit candidates, withdraw them, import them: HR's records."""
+    return is_hr(staff)
+
+
+def may_work_talent_pool(staff: Staff) -> bool:
+    """Every staff member works the pool entries they see (managers their department's)."""
+    return True
+
+
+def may_manage_talent(staff: Staff) -> bool:
+    """Reasons, cadence and templates, growth paths, rejoin, stop: HR's."""
     return is_hr(staff)
 
 
@@ -337,6 +357,21 @@ def candidate_may_join_room(
     return room_department_id is not None and room_department_id == candidate_department_id
 
 
+def may_join_direct_thread(staff: Staff, *, candidate_department_id: int | None) -> bool:
+    """A candidate's 1:1 thread with HR: HR and admins every one; a manager their own
+    department's people's, where they see only the messages routed to managers."""
+    return sees_department(staff, candidate_department_id)
+
+
+def candidate_may_join_direct_thread(*, candidate_id: int, thread_candidate_id: int) -> bool:
+    return candidate_id == thread_candidate_id
+
+
+def may_join_group_chat(staff: Staff, *, is_member: bool) -> bool:
+    """A group chat's members are listed; HR and admins moderate every one."""
+    return is_member or sees_every_room(staff)
+
+
 # --- What the admin pages offer ------------------------------------------------------------
 
 
@@ -362,6 +397,7 @@ class StaffPermissions:
     reveal_profile: bool
     see_profile_changes: bool
     manage_staff: bool
+    manage_talent: bool
     # Forms offer every department (a manager's are fixed to their own).
     choose_any_department: bool
 
@@ -369,6 +405,7 @@ class StaffPermissions:
 def permissions_for(staff: Staff) -> StaffPermissions:
     return StaffPermissions(
         edit_candidates=may_edit_candidates(staff),
+        manage_talent=may_manage_talent(staff),
         change_status=may_edit_candidates(staff),
         move_stage=may_move_stage(staff),
         send_login_link=may_send_login_link(staff),

@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from portal.domain.candidates.home import candidate_home_page
 from portal.domain.checklist.items import candidate_checklist
+from portal.domain.messaging.announcements import pinned_announcements
 from portal.domain.shell.badges import Badges
 from portal.domain.shell.next_step import next_step_pick
 from portal.web.app_shell import app_shell_of
@@ -33,5 +34,6 @@ async def home(request: Request[Any, Any, Any], candidate_id: NamedDependency[in
             "checklist": checklist,
             "inbox_unread": badges.inbox,
             "next_step": next_step_pick(checklist=checklist, badges=badges),
+            "pinned_announcements": await pinned_announcements(candidate_id=candidate_id),
         },
     )

@@ -10,6 +10,8 @@ from litestar.di import Provide
 
 from portal.web.app_shell import app_shell_load
 from portal.web.checklist import CHECKLIST_PAGES
+from portal.web.contact import CONTACT_PAGES
+from portal.web.feedback import FEEDBACK_PAGES
 from portal.web.guards import (
     CandidateSignInRequired,
     provide_candidate_id,
@@ -27,6 +29,7 @@ from portal.web.resources import RESOURCE_PAGES
 from portal.web.rewards import reward_redeem_page, rewards_page
 from portal.web.rooms import ROOM_PAGES
 from portal.web.signin import login_link_page, login_with_link, logout, set_language, welcome
+from portal.web.talent import TALENT_PAGES
 from portal.web.videos import VIDEO_PAGES
 
 # HTML pages stay out of the OpenAPI document, which describes the integration API.
@@ -50,10 +53,13 @@ candidate_pages = Router(
         *RESOURCE_PAGES,
         *ROOM_PAGES,
         *INBOX_PAGES,
+        *CONTACT_PAGES,
+        *FEEDBACK_PAGES,
         message_link_page,
         message_link_use,
         cohort_map,
         *PWA_FILES,
+        *TALENT_PAGES,
     ],
     # Resolved only for handlers that declare it.
     dependencies={"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)},

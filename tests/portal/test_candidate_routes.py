@@ -35,6 +35,9 @@ OPEN_PAGES = {
     "pwa-manifest",
     "pwa-service-worker",
     "favicon",
+    # After "I can't join" the session is over; recall messages link to a growth path.
+    "left",
+    "growth-position",
 }
 
 

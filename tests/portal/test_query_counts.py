@@ -122,11 +122,13 @@ async def _world() -> dict:
 CANDIDATE_PAGES = {
     # page: (path, queries); every page with a tab bar has one more query for its badges
     # (portal/domain/shell/badges.py), whatever the number of unread items.
-    "home": (lambda world: "/", 4),
+    # Home's fifth: announcements pinned to the home page (messaging/announcements.py).
+    "home": (lambda world: "/", 5),
     "learning": (lambda world: "/learning", 2),
     "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 4),
     "checklist": (lambda world: "/checklist", 2),
-    "room": (lambda world: f"/rooms/{world['room_id']}", 5),
+    # The room's sixth: "was this helpful?" on the answered questions (sla/feedback.py).
+    "room": (lambda world: f"/rooms/{world['room_id']}", 6),
     "resources": (lambda world: "/resources", 3),
     "rewards": (lambda world: "/rewards", 4),
     "inbox": (lambda world: "/inbox", 4),
