@@ -36,6 +36,9 @@ TAB_OF_PATH = {
     "/rewards": "learn",
     "/resources": "me",
     "/resources/{resource_id:int}": "me",
+    "/growth": "me",
+    "/growth/{position_id:int}": "me",
+    "/leave": "me",
 }
 
 

@@ -34,11 +34,13 @@ def _current(page: str) -> list[str]:
         ("/profile", "me"),
         ("/rewards", "learn"),
         ("/resources", "me"),
+        ("/growth", "me"),
+        ("/contact", "chat"),  # a redirect to the candidate's private thread with HR
     ],
 )
 async def test_every_tab_page_marks_its_tab_current(client, path, tab):
     await sign_in_candidate(client, await make_candidate())
-    page = (await client.get(path)).text
+    page = (await client.get(path, follow_redirects=True)).text
     assert 'data-testid="tabbar"' in page
     assert _current(page) == [tab]
     # One sprite per page; every icon uses it.
