@@ -22,6 +22,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.messaging.tables",
             "portal.domain.tags.tables",
             "portal.domain.journeys.tables",
+            "portal.domain.shell.tables",
             "portal.domain.talent.tables",
             "portal.domain.insights.tables",
         ],

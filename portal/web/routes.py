@@ -11,6 +11,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.domain.insights.activity import activity_record
 from portal.domain.insights.areas import page_area
+from portal.web.app_shell import app_shell_load
 from portal.web.checkin import checkin
 from portal.web.checklist import CHECKLIST_PAGES
 from portal.web.contact import CONTACT_PAGES
@@ -24,8 +25,10 @@ from portal.web.health import healthz
 from portal.web.home import home
 from portal.web.inbox import INBOX_PAGES
 from portal.web.learning import LEARNING_PAGES
+from portal.web.me import me_page
 from portal.web.message_links import cohort_map, message_link_page, message_link_use
 from portal.web.profile import profile_page, profile_submit
+from portal.web.pwa import PWA_FILES
 from portal.web.resources import RESOURCE_PAGES
 from portal.web.rewards import reward_redeem_page, rewards_page
 from portal.web.rooms import ROOM_PAGES
@@ -76,6 +79,7 @@ candidate_pages = Router(
     route_handlers=[
         home,
         checkin,
+        me_page,
         login_link_page,
         login_with_link,
         logout,
@@ -98,12 +102,15 @@ candidate_pages = Router(
         message_link_page,
         message_link_use,
         cohort_map,
+        *PWA_FILES,
         *TALENT_PAGES,
     ],
     # Resolved only for handlers that declare it.
     dependencies={"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)},
     exception_handlers={CandidateSignInRequired: redirect_to_welcome},
     middleware=[page_views_record],
+    # The tab bar's badges, for pages that have a tab (portal/web/app_shell.py).
+    before_request=app_shell_load,
     include_in_schema=False,
 )
 
