@@ -22,6 +22,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.messaging.tables",
             "portal.domain.tags.tables",
             "portal.domain.journeys.tables",
+            "portal.domain.faq.tables",
         ],
         exclude_imported=False,
     ),

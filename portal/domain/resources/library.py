@@ -19,6 +19,7 @@ from piccolo.columns.combination import Or, Where
 from portal.db import write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.faq.index import faq_index_resource
 from portal.domain.organisation.tables import Cohort, Department
 from portal.domain.resources.files import StoredFile, resource_file_delete
 from portal.domain.resources.tables import (
@@ -177,6 +178,7 @@ async def resource_create(
             if "sort_order" not in values:
                 resource.sort_order = await _next_order(data.kind)
             await resource.save()
+            await faq_index_resource(resource.id)
     except BaseException:
         if stored is not None:
             await resource_file_delete(stored.key)
@@ -213,6 +215,7 @@ async def resource_update(
             )
             if not done:
                 raise NotFound(_("This resource does not exist."))
+            await faq_index_resource(resource_id)
     except BaseException:
         if stored is not None:
             await resource_file_delete(stored.key)
@@ -228,6 +231,7 @@ async def resource_delete(*, resource_id: int) -> None:
         gone = (
             await Resource.delete().where(Resource.id == resource_id).returning(Resource.file_key)
         )
+        await faq_index_resource(resource_id)
     if not gone:
         raise NotFound(_("This resource does not exist."))
     await resource_file_delete(gone[0]["file_key"])
