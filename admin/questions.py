@@ -23,6 +23,7 @@ from admin.forms import form_text, query_int
 from admin.rendering import admin_page
 from portal.config import get_settings
 from portal.domain.errors import Conflict, ValidationFailed
+from portal.domain.faq.figures import instant_answer_weeks
 from portal.domain.sla.figures import figures_csv, parse_period, sla_figures
 from portal.domain.sla.policy import sla_policy_get
 from portal.domain.sla.question_actions import (
@@ -281,6 +282,9 @@ class QuestionFiguresController(Controller):
             staff,
             status_code=400 if errors else 200,
             figures=figures,
+            instant_weeks=await instant_answer_weeks(staff, start=first, end=last)
+            if figures
+            else [],
             errors=errors,
             values={
                 "start": start or (first.isoformat() if first else ""),

@@ -24,7 +24,7 @@ async def forwards():
         statements = [
             "CREATE UNIQUE INDEX IF NOT EXISTS faq_doc_source ON faq_doc (source, source_id)",
             # The search reads (term → doc, tf) from the index alone.
-            "CREATE INDEX IF NOT EXISTS faq_term_lookup ON faq_term (term, doc, tf)",
+            "CREATE INDEX IF NOT EXISTS faq_term_lookup ON faq_term (term, doc, tf, doc_length)",
             "CREATE INDEX IF NOT EXISTS faq_term_doc ON faq_term (doc)",
             "CREATE UNIQUE INDEX IF NOT EXISTS faq_instant_answer_once "
             "ON faq_instant_answer (candidate, client_key) WHERE client_key <> ''",

@@ -9,6 +9,7 @@ from litestar import Router
 from litestar.di import Provide
 
 from portal.web.checklist import CHECKLIST_PAGES
+from portal.web.faq import FAQ_PAGES
 from portal.web.guards import (
     CandidateSignInRequired,
     provide_candidate_id,
@@ -46,6 +47,7 @@ candidate_pages = Router(
         *RESOURCE_PAGES,
         *ROOM_PAGES,
         *INBOX_PAGES,
+        *FAQ_PAGES,
         message_link_page,
         message_link_use,
         cohort_map,

@@ -69,3 +69,20 @@ async def two_cohorts():
     other = await make_candidate(stores, cohort=theirs, name="王五")
     hr = await make_staff("hr")
     return me, peer, other, hr
+
+
+def csrf(client) -> str:
+    return client.cookies.get("onramp_csrf") or ""
+
+
+async def post_question(client, room_id: int, body: str, **extra: str):
+    """The room's question form, as a browser without JavaScript sends it."""
+    data = {
+        "_csrf_token": csrf(client),
+        "kind": "question",
+        "body": body,
+        "client_id": extra.pop("client_id", uuid.uuid4().hex),
+        "reply_to": "",
+        **extra,
+    }
+    return await client.post(f"/rooms/{room_id}/messages", data=data, follow_redirects=False)

@@ -38,15 +38,19 @@ async def _write(source: str, source_id: int, values: dict[str, Any] | None) -> 
         counts = weighted_terms(values["title"], values["answer"])
         if not counts:
             return
+        length = sum(counts.values())
         doc = FaqDoc(
             source=source,
             source_id=source_id,
-            length=sum(counts.values()),
+            length=length,
             **{**values, "title": values["title"][:200], "answer": values["answer"][:MAX_ANSWER]},
         )
         await doc.save()
         await FaqTerm.insert(
-            *[FaqTerm(doc=doc.id, term=term, tf=tf) for term, tf in counts.items()]
+            *[
+                FaqTerm(doc=doc.id, term=term, tf=tf, doc_length=length)
+                for term, tf in counts.items()
+            ]
         )
 
 

@@ -55,7 +55,7 @@ class Reader:
     cohort: int | None
 
 
-_VISIBLE = (
+VISIBLE_SQL = (
     "(d.audience = 'everyone' "
     "OR (d.audience IN ('department', 'peers') AND d.department = {}) "
     "OR (d.audience IN ('cohort', 'peers') AND d.cohort = {}))"
@@ -90,7 +90,7 @@ async def _substring(text: str, reader: Reader, limit: int) -> list[Match]:
         "SELECT d.source AS source, d.source_id AS source_id, d.title AS title, "
         "d.answer AS answer, 0 AS score FROM faq_doc d "
         "WHERE (LOWER(d.title) LIKE {} ESCAPE '\\' OR LOWER(d.answer) LIKE {} ESCAPE '\\') AND "
-        + _VISIBLE
+        + VISIBLE_SQL
         + " ORDER BY d.id DESC LIMIT {}",
         pattern,
         pattern,
@@ -143,6 +143,8 @@ async def faq_search(
     )
     weight_args = [value for term in chosen for value in (term, idf[term])]
     specific_args = [value for term in chosen for value in (term, 1 if term in specific else 0)]
+    # Scores over the terms' index alone (it holds tf and the document length), then the
+    # documents the reader may see among them.
     rows = await FaqDoc.raw(
         "SELECT d.source AS source, d.source_id AS source_id, d.title AS title, "
         "d.answer AS answer, s.score AS score, s.covered AS covered, "
@@ -155,14 +157,11 @@ async def faq_search(
         + weight_case
         + ") AS covered, SUM(CASE t.term "
         + " ".join(["WHEN {} THEN CAST({} AS INTEGER)"] * len(chosen))
-        + " END) AS specific FROM (SELECT t.doc AS doc, t.term AS term, t.tf AS tf, "
-        "d.length AS doc_length FROM faq_term t JOIN faq_doc d ON d.id = t.doc "
-        "WHERE t.term IN ("
+        + " END) AS specific FROM faq_term t WHERE t.term IN ("
         + ", ".join(["{}"] * len(chosen))
-        + ") AND "
-        + _VISIBLE
-        + ") t GROUP BY t.doc ORDER BY score DESC LIMIT {}) s JOIN faq_doc d ON d.id = s.doc "
-        "ORDER BY s.score DESC, d.id DESC",
+        + ") GROUP BY t.doc) s JOIN faq_doc d ON d.id = s.doc WHERE "
+        + VISIBLE_SQL
+        + " ORDER BY s.score DESC, d.id DESC LIMIT {}",
         *weight_args,
         K1 + 1,
         K1,
@@ -179,10 +178,10 @@ async def faq_search(
         rows = [row for row in rows if row["specific"]]
     matches = [_match(row, float(row["covered"]) / query_weight) for row in rows]
     matches = [m for m in matches if m.coverage >= min_coverage]
-    return await _still_visible(matches, limit)
+    return await still_visible(matches, limit)
 
 
-async def _still_visible(matches: list[Match], limit: int) -> list[Match]:
+async def still_visible(matches: list[Match], limit: int) -> list[Match]:
     """Drop questions hidden (or made private) since they were indexed."""
     ids = [m.source_id for m in matches if m.source == "question"]
     if ids:

@@ -45,6 +45,8 @@ class FaqTerm(Table, tablename="faq_term"):
     term = Varchar(length=16)
     # Occurrences, a title's counted twice.
     tf = Integer(default=1)
+    # The document's length, repeated here so ranking reads this table's index alone.
+    doc_length = Integer(default=0)
 
 
 class FaqInstantAnswer(Table, tablename="faq_instant_answer"):

@@ -347,8 +347,14 @@ def _matches(resource: Resource, terms: list[str]) -> bool:
     return all(term in haystack for term in terms)
 
 
-async def candidate_library(*, candidate_id: int, query: str = "") -> Library:
-    """The candidate's resources by kind; FAQ entries filtered by every word of ``query``."""
+async def candidate_library(
+    *, candidate_id: int, query: str = "", ranked_faq_ids: list[int] | None = None
+) -> Library:
+    """The candidate's resources by kind; FAQ entries filtered by every word of ``query``.
+
+    ``ranked_faq_ids``: what the full-text search found for ``query``, best first: those
+    entries come first, in that order, then the other entries containing every word.
+    """
     candidate = await _candidate(candidate_id)
     rows = (
         await Resource.objects()
@@ -366,4 +372,9 @@ async def candidate_library(*, candidate_id: int, query: str = "") -> Library:
                 library.faqs.append(resource)
         elif resource.kind in ("guide", "file", "link"):
             getattr(library, resource.kind + "s").append(resource)
+    if terms and ranked_faq_ids:
+        rank = {resource_id: i for i, resource_id in enumerate(ranked_faq_ids)}
+        found = {r.id for r in library.faqs}
+        library.faqs += [r for r in rows if r.kind == "faq" and r.id in rank and r.id not in found]
+        library.faqs.sort(key=lambda r: rank.get(r.id, len(rank)))
     return library
