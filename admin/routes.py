@@ -16,6 +16,7 @@ from admin.cohorts import CohortController
 from admin.course_preview import CoursePreviewController
 from admin.courses import CourseController
 from admin.documents import DocumentsController
+from admin.faq import FaqPromoteController
 from admin.guards import (
     StaffSignInRequired,
     provide_candidate,
@@ -63,6 +64,7 @@ admin_router = Router(
         ResourceController,
         QuestionTrackerController,
         QuestionFiguresController,
+        FaqPromoteController,
         RoomAdminController,
         SlaSettingsController,
         OutboxController,

@@ -157,3 +157,58 @@ async def test_figures_show_the_weekly_share_answered_instantly(client):
     await sign_in_as(client, "hr")
     figures = await client.get("/admin/questions/figures")
     assert 'data-testid="figures-instant"' in figures.text and "50%" in figures.text
+
+
+async def test_hr_promotes_an_answered_question_to_a_faq_entry_once(client):
+    from portal.domain.resources.tables import Resource
+
+    me, peer, other, hr = await two_cohorts()
+    question_id = await answered_question(peer, hr, "工资卡要去哪个银行办?", "工商银行。")
+    await sign_in_as(client, "hr")
+    tracker = await client.get("/admin/questions", params={"answered": "1"})
+    assert 'data-testid="promote-faq"' in tracker.text
+    form = {"_csrf_token": csrf(client)}
+    first = await client.post(f"/admin/questions/{question_id}/promote-faq", data=form,
+                              follow_redirects=False)  # fmt: skip
+    again = await client.post(f"/admin/questions/{question_id}/promote-faq", data=form,
+                              follow_redirects=False)  # fmt: skip
+    assert first.status_code == again.status_code == 303
+    rows = await Resource.select().where(Resource.kind == "faq")
+    assert len(rows) == 1
+    entry = rows[0]
+    assert (entry["title"], entry["body"], entry["status"]) == (
+        "工资卡要去哪个银行办?",
+        "工商银行。",
+        "published",
+    )
+    assert (entry["audience"], entry["department"]) == ("department", peer.department)
+    from portal.domain.faq.tables import FaqDoc
+
+    assert await FaqDoc.count().where(FaqDoc.source == "faq") == 1
+
+
+async def test_private_unanswered_or_unknown_questions_are_not_promoted(client):
+    from portal.domain.resources.tables import Resource
+    from tests.faq.helpers import ask
+
+    me, peer, other, hr = await two_cohorts()
+    private_id = await answered_question(peer, hr, "我能晚一周报到吗?", "可以。", private=True)
+    await ask(peer, "还没回答的问题?")
+    open_id = (
+        await RoomQuestion.select(RoomQuestion.id).where(RoomQuestion.status == "open").first()
+    )["id"]
+    await sign_in_as(client, "hr")
+    form = {"_csrf_token": csrf(client)}
+    for question_id, status in ((private_id, 409), (open_id, 409), (9999, 404)):
+        response = await client.post(f"/admin/questions/{question_id}/promote-faq", data=form)
+        assert response.status_code == status, question_id
+    assert await Resource.count() == 0
+
+
+async def test_managers_cannot_promote(client):
+    me, peer, other, hr = await two_cohorts()
+    question_id = await answered_question(peer, hr, "工资卡要去哪个银行办?", "工商银行。")
+    await sign_in_as(client, "manager")
+    response = await client.post(f"/admin/questions/{question_id}/promote-faq",
+                                 data={"_csrf_token": csrf(client)})  # fmt: skip
+    assert response.status_code == 403
