@@ -9,7 +9,7 @@ seconds and re-ticks the time-left labels; without the script the page works by 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,6 +41,7 @@ from portal.domain.sla.tracker import (
     tracker_questions,
 )
 from portal.domain.staff.tables import StaffUser
+from portal.domain.suggestions.sla import suggestion_summary
 from portal.i18n import ngettext
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -112,6 +113,7 @@ async def _page(
         status_code=status_code,
         choices=await tracker_filter_choices(staff),
         events=await recent_sla_events(staff),
+        suggestion_summary=await suggestion_summary(staff, datetime.now(UTC)),
         phrases=time_left_phrases(),
         card_errors=card_errors or {},
         typed=typed or {},

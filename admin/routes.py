@@ -36,6 +36,7 @@ from admin.rooms import RoomAdminController
 from admin.signin import admin_home, login_page, login_submit, logout
 from admin.sla_settings import SlaSettingsController
 from admin.staff_accounts import StaffAccountsController
+from admin.suggestions import SuggestionController
 from admin.videos import VideoController
 
 admin_router = Router(
@@ -65,6 +66,7 @@ admin_router = Router(
         QuestionTrackerController,
         QuestionFiguresController,
         FaqPromoteController,
+        SuggestionController,
         RoomAdminController,
         SlaSettingsController,
         OutboxController,

@@ -23,6 +23,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.tags.tables",
             "portal.domain.journeys.tables",
             "portal.domain.faq.tables",
+            "portal.domain.suggestions.tables",
         ],
         exclude_imported=False,
     ),

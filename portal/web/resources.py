@@ -24,7 +24,11 @@ async def resources_page(
     candidate_id: NamedDependency[int], request: Request[Any, Any, Any]
 ) -> Template:
     query = request.query_params.get("q") or ""
-    found = await faq_suggestions(candidate_id=candidate_id, query=query[:100], limit=10)
+    found = (
+        await faq_suggestions(candidate_id=candidate_id, query=query[:100], limit=10)
+        if query.strip()
+        else []
+    )
     library = await candidate_library(
         candidate_id=candidate_id,
         query=query,

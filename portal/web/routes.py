@@ -25,6 +25,7 @@ from portal.web.resources import RESOURCE_PAGES
 from portal.web.rewards import reward_redeem_page, rewards_page
 from portal.web.rooms import ROOM_PAGES
 from portal.web.signin import login_link_page, login_with_link, logout, set_language, welcome
+from portal.web.suggestions import SUGGESTION_PAGES
 from portal.web.videos import VIDEO_PAGES
 
 # HTML pages stay out of the OpenAPI document, which describes the integration API.
@@ -48,6 +49,7 @@ candidate_pages = Router(
         *ROOM_PAGES,
         *INBOX_PAGES,
         *FAQ_PAGES,
+        *SUGGESTION_PAGES,
         message_link_page,
         message_link_use,
         cohort_map,

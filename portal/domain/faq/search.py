@@ -5,8 +5,9 @@ Scores: ``idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5))`` and, per document,
 usual BM25). Document frequencies are read in a first query, so the second is plain
 arithmetic (SQLite has no ``ln`` unless built with its math functions).
 
-Only the query's most specific terms are looked up (at most ``MAX_TERMS`` by idf): common
-bigrams such as 请问 or 什么 add little to the ranking but would read thousands of rows.
+Only the query's most specific terms are looked up (at most ``MAX_TERMS`` by idf, and
+none in more than a quarter of the documents while two rarer ones remain): common bigrams
+such as 请问 or 什么 add little to the ranking but would read thousands of rows.
 
 A suggestion must cover a good part of the query (``MIN_COVERAGE`` of the query's idf
 weight), so a question sharing one common word with an entry does not get it offered.
@@ -27,7 +28,9 @@ from portal.i18n import gettext as _
 
 K1 = 1.2
 B = 0.75
-MAX_TERMS = 12
+MAX_TERMS = 10
+MIN_TERMS = 2
+COMMON_SHARE = 0.25
 MAX_QUERY = 500
 MIN_COVERAGE = 0.35
 _CANDIDATES = 10
@@ -130,6 +133,12 @@ async def faq_search(
     chosen = sorted(idf, key=lambda term: -idf[term])[:MAX_TERMS]
     if not chosen:
         return []
+    # Terms in more than a quarter of the documents cost the most rows and rank the least:
+    # left out while at least MIN_TERMS more specific ones remain.
+    df = {row["term"]: row["df"] for row in stats if row["term"]}
+    specific_enough = [term for term in chosen if df[term] <= documents * COMMON_SHARE]
+    if len(specific_enough) >= MIN_TERMS:
+        chosen = specific_enough
     # Coverage is over the query's terms the index knows (a paraphrase's other words
     # are simply absent); "specific" terms are those in at most 5% of the documents, and
     # a suggestion must share one, so "怎么" alone never makes a match.
@@ -202,5 +211,7 @@ async def still_visible(matches: list[Match], limit: int) -> list[Match]:
 
 async def faq_suggestions(*, candidate_id: int, query: str, limit: int = 3) -> list[Match]:
     """What to offer a candidate typing ``query``: good matches only."""
+    if not terms_of(query[:MAX_QUERY]):
+        return []
     reader = await reader_for_candidate(candidate_id)
     return await faq_search(query, reader, limit=limit, min_coverage=MIN_COVERAGE)
