@@ -37,6 +37,7 @@ from admin.signin import admin_home, login_page, login_submit, logout
 from admin.sla_settings import SlaSettingsController
 from admin.staff_accounts import StaffAccountsController
 from admin.suggestions import SuggestionController
+from admin.surveys import SurveyController
 from admin.videos import VideoController
 
 admin_router = Router(
@@ -67,6 +68,7 @@ admin_router = Router(
         QuestionFiguresController,
         FaqPromoteController,
         SuggestionController,
+        SurveyController,
         RoomAdminController,
         SlaSettingsController,
         OutboxController,

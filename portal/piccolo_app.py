@@ -24,6 +24,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.journeys.tables",
             "portal.domain.faq.tables",
             "portal.domain.suggestions.tables",
+            "portal.domain.surveys.tables",
         ],
         exclude_imported=False,
     ),

@@ -26,6 +26,7 @@ from portal.web.rewards import reward_redeem_page, rewards_page
 from portal.web.rooms import ROOM_PAGES
 from portal.web.signin import login_link_page, login_with_link, logout, set_language, welcome
 from portal.web.suggestions import SUGGESTION_PAGES
+from portal.web.surveys import SURVEY_PAGES
 from portal.web.videos import VIDEO_PAGES
 
 # HTML pages stay out of the OpenAPI document, which describes the integration API.
@@ -50,6 +51,7 @@ candidate_pages = Router(
         *INBOX_PAGES,
         *FAQ_PAGES,
         *SUGGESTION_PAGES,
+        *SURVEY_PAGES,
         message_link_page,
         message_link_use,
         cohort_map,
