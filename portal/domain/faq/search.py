@@ -58,6 +58,15 @@ class Reader:
     cohort: int | None
 
 
+# An indexed question still answered, public and not hidden (nor its answer).
+_QUESTION_SHOWN = (
+    "SELECT q.id AS id FROM room_question q "
+    "JOIN room_message m ON m.id = q.message "
+    "LEFT JOIN room_message a ON a.id = q.answer_message_id "
+    "WHERE q.status = 'answered' AND NOT q.is_private "
+    "AND m.hidden_at IS NULL AND a.hidden_at IS NULL"
+)
+
 VISIBLE_SQL = (
     "(d.audience = 'everyone' "
     "OR (d.audience IN ('department', 'peers') AND d.department = {}) "
@@ -153,9 +162,12 @@ async def faq_search(
     weight_args = [value for term in chosen for value in (term, idf[term])]
     specific_args = [value for term in chosen for value in (term, 1 if term in specific else 0)]
     # Scores over the terms' index alone (it holds tf and the document length), then the
-    # documents the reader may see among them.
+    # documents the reader may see among them; of the best few, questions hidden or made
+    # private since they were indexed drop out (the same check as still_visible, in the
+    # same round trip).
     rows = await FaqDoc.raw(
-        "SELECT d.source AS source, d.source_id AS source_id, d.title AS title, "
+        "SELECT r.* FROM ("
+        "SELECT d.id AS id, d.source AS source, d.source_id AS source_id, d.title AS title, "
         "d.answer AS answer, s.score AS score, s.covered AS covered, "
         "s.specific AS specific FROM ("
         "SELECT t.doc AS doc, SUM("
@@ -170,7 +182,9 @@ async def faq_search(
         + ", ".join(["{}"] * len(chosen))
         + ") GROUP BY t.doc) s JOIN faq_doc d ON d.id = s.doc WHERE "
         + VISIBLE_SQL
-        + " ORDER BY s.score DESC, d.id DESC LIMIT {}",
+        + " ORDER BY s.score DESC, d.id DESC LIMIT {}) r WHERE r.source <> 'question' OR EXISTS ("
+        + _QUESTION_SHOWN
+        + " AND q.id = r.source_id) ORDER BY r.score DESC, r.id DESC",
         *weight_args,
         K1 + 1,
         K1,
@@ -186,8 +200,7 @@ async def faq_search(
     if min_coverage > 0:
         rows = [row for row in rows if row["specific"]]
     matches = [_match(row, float(row["covered"]) / query_weight) for row in rows]
-    matches = [m for m in matches if m.coverage >= min_coverage]
-    return await still_visible(matches, limit)
+    return [m for m in matches if m.coverage >= min_coverage][:limit]
 
 
 async def still_visible(matches: list[Match], limit: int) -> list[Match]:
@@ -195,14 +208,7 @@ async def still_visible(matches: list[Match], limit: int) -> list[Match]:
     ids = [m.source_id for m in matches if m.source == "question"]
     if ids:
         rows = await FaqDoc.raw(
-            "SELECT q.id AS id FROM room_question q "
-            "JOIN room_message m ON m.id = q.message "
-            "LEFT JOIN room_message a ON a.id = q.answer_message_id "
-            "WHERE q.id IN ("
-            + ", ".join(["{}"] * len(ids))
-            + ") AND q.status = 'answered' AND NOT q.is_private "
-            "AND m.hidden_at IS NULL AND a.hidden_at IS NULL",
-            *ids,
+            _QUESTION_SHOWN + " AND q.id IN (" + ", ".join(["{}"] * len(ids)) + ")", *ids
         ).run()
         shown = {row["id"] for row in rows}
         matches = [m for m in matches if m.source != "question" or m.source_id in shown]
