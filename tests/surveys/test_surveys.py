@@ -7,7 +7,7 @@ from portal.domain.candidates.records import candidate_move_stage
 from portal.domain.journeys.evaluation import journeys_evaluate
 from portal.domain.organisation.tables import Stage
 from portal.domain.surveys.building import QuestionInput, survey_create, survey_set_status
-from portal.domain.surveys.invites import survey_invite_claim
+from portal.domain.surveys.invites import survey_invite_refusal
 from portal.domain.surveys.responding import survey_respond
 from portal.domain.surveys.results import survey_results
 from portal.domain.surveys.tables import (
@@ -195,10 +195,17 @@ async def test_a_journey_step_surveys_a_candidate_at_most_every_14_days():
     assert (skipped["status"], skipped["reason"]) == ("skipped", "surveyed_recently")
     assert [s["status"] for s in await sends(step_one)] == ["queued"]
     assert await SurveyInvite.count() == 1
-    assert await survey_invite_claim(survey_id=second, candidate_id=candidate.id,
-                                     now=now + timedelta(days=18))  # fmt: skip
-    assert not await survey_invite_claim(survey_id=second, candidate_id=candidate.id,
-                                         now=now + timedelta(days=40))  # fmt: skip
+    later = now + timedelta(days=18)
+    assert await survey_invite_refusal(survey_id=second, candidate_id=candidate.id,
+                                       now=later) is None  # fmt: skip
+    again = await survey_invite_refusal(
+        survey_id=second, candidate_id=candidate.id, now=now + timedelta(days=40)
+    )
+    assert again == "surveyed_recently"
+    await survey_set_status(survey_id=first, status="closed")
+    other = await make_candidate(name="韩梅梅")
+    assert await survey_invite_refusal(survey_id=first, candidate_id=other.id,
+                                       now=later) == "survey_closed"  # fmt: skip
 
 
 async def test_a_journey_step_cannot_link_to_a_draft_survey():

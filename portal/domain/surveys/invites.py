@@ -40,14 +40,17 @@ async def survey_link_valid(path: str) -> bool:
     )
 
 
-async def survey_invite_claim(*, survey_id: int, candidate_id: int, now: datetime) -> bool:
-    """Record the invitation; False if the candidate was surveyed too recently (or already)."""
+async def survey_invite_refusal(*, survey_id: int, candidate_id: int, now: datetime) -> str | None:
+    """Record the invitation and return None; or why not: ``survey_closed`` (no longer
+    active), ``surveyed_recently`` (any survey in the last 14 days, or this one before)."""
+    if not await Survey.exists().where((Survey.id == survey_id) & (Survey.status == "active")):
+        return "survey_closed"
     recent = await SurveyInvite.exists().where(
         (SurveyInvite.candidate == candidate_id)
         & ((SurveyInvite.invited_at > now - SURVEY_GAP) | (SurveyInvite.survey == survey_id))
     )
     if recent:
-        return False
+        return "surveyed_recently"
     # ON CONFLICT: called inside the journey's transaction, where a unique violation
     # would abort it on PostgreSQL (two workers evaluating the same step at once).
     async with write_transaction():
@@ -58,4 +61,4 @@ async def survey_invite_claim(*, survey_id: int, candidate_id: int, now: datetim
             .on_conflict(target=(SurveyInvite.survey, SurveyInvite.candidate), action="DO NOTHING")
             .returning(SurveyInvite.id)
         )
-    return bool(rows)
+    return None if rows else "surveyed_recently"
