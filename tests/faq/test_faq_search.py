@@ -115,3 +115,19 @@ async def test_the_index_follows_edits_unpublishing_and_deletes():
     assert await FaqDoc.count() == 1
     await resource_delete(resource_id=entry.id)
     assert await FaqDoc.count() == 0 and await FaqTerm.count() == 0
+
+
+async def test_a_rebuild_indexes_what_was_published_before():
+    from portal.domain.faq.index import faq_index_rebuild
+
+    me, peer, other, hr = await two_cohorts()
+    await make_resource(title="宿舍有空调吗?", body="有。")
+    await make_resource(title="草稿", body="草稿。", status="draft")
+    await answered_question(peer, hr, "班车几点出发?", "7 点。")
+    await answered_question(peer, hr, "可以晚到吗?", "可以。", private=True)
+    await FaqTerm.delete(force=True)
+    await FaqDoc.delete(force=True)
+    assert await faq_index_rebuild() == 2
+    assert [m.title for m in await faq_suggestions(candidate_id=me.id, query="班车出发")] == [
+        "班车几点出发?"
+    ]
