@@ -218,3 +218,29 @@ async def test_a_journey_step_cannot_link_to_a_draft_survey():
         assert "link_path" in failed.errors
     else:
         raise AssertionError("a draft survey was accepted as a link")
+
+
+async def test_the_results_page_shows_nps_hides_small_groups_and_names_nobody(client):
+    survey_id = await _survey()
+    score, choice, text = await _question_ids(survey_id)
+    production = await make_department("生产部")
+    cohort = await make_cohort(production, name="大批次")
+    for number, value in enumerate((10, 10, 9, 5, 8)):
+        c = await make_candidate(production, cohort=cohort, name=f"答卷人{number}")
+        await survey_respond(candidate_id=c.id, survey_id=survey_id, anonymous=number % 2 == 0,
+                             answers={f"q{score}": str(value), f"q{choice}": "清楚",
+                                      f"q{text}": "<b>谢谢</b>"})  # fmt: skip
+    lonely = await make_cohort(await make_department("门店"), name="小批次")
+    c = await make_candidate(await make_department("仓库"), name="独自一人")
+    from portal.domain.candidates.tables import Candidate
+
+    await Candidate.update({Candidate.cohort: lonely.id}).where(Candidate.id == c.id)
+    await survey_respond(candidate_id=c.id, survey_id=survey_id, anonymous=True,
+                         answers={f"q{score}": "0", f"q{choice}": "不清楚"})  # fmt: skip
+    await sign_in_as(client, "hr")
+    page = await client.get(f"/admin/surveys/{survey_id}")
+    assert page.status_code == 200
+    assert page.text.count('data-testid="hidden-group"') == 2  # 小批次 and 仓库: one each
+    assert "+17" in page.text  # all 6: 3 promoters, 2 detractors (5 and 0) of 6
+    assert "答卷人" not in page.text and "独自一人" not in page.text
+    assert "&lt;b&gt;谢谢&lt;/b&gt;" in page.text
