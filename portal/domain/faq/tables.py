@@ -22,7 +22,8 @@ from piccolo.table import Table
 from portal.domain.candidates.tables import Candidate
 
 FAQ_SOURCES = ("faq", "question")
-INSTANT_CONTEXTS = ("room", "resources")
+# Where the suggestion was taken: the room, the resources search, a 1:1 thread with HR.
+INSTANT_CONTEXTS = ("room", "resources", "thread")
 
 
 class FaqDoc(Table, tablename="faq_doc"):
