@@ -9,6 +9,7 @@ walks every route to prove it).
 from litestar import Router
 from litestar.di import Provide
 
+from admin.announcements import AnnouncementController
 from admin.candidate_import import CandidateImportController
 from admin.candidates import CandidateController
 from admin.checklist_templates import ChecklistTemplateController
@@ -17,6 +18,7 @@ from admin.course_preview import CoursePreviewController
 from admin.courses import CourseController
 from admin.documents import DocumentsController
 from admin.faq import FaqPromoteController
+from admin.groups import GroupController
 from admin.guards import (
     StaffSignInRequired,
     provide_candidate,
@@ -38,6 +40,7 @@ from admin.sla_settings import SlaSettingsController
 from admin.staff_accounts import StaffAccountsController
 from admin.suggestions import SuggestionController
 from admin.surveys import SurveyController
+from admin.threads import ThreadController
 from admin.videos import VideoController
 
 admin_router = Router(
@@ -70,8 +73,11 @@ admin_router = Router(
         SuggestionController,
         SurveyController,
         RoomAdminController,
+        ThreadController,
+        GroupController,
         SlaSettingsController,
         OutboxController,
+        AnnouncementController,
         JourneyController,
     ],
     # Resolved only for handlers that declare them.

@@ -30,7 +30,11 @@ Staff:
 | see, answer, assign questions routed to managers | yes   | yes | askers of own department        |
 | join and moderate a room                         | all   | all | own department's rooms, and     |
 |                                                  |       |     | cohort rooms holding its people |
-| create or archive a room                         | yes   | yes | no                              |
+| create or archive a room, a group chat           | yes   | yes | no                              |
+| answer a candidate's 1:1 thread with HR          | all   | all | own department's people (the    |
+|                                                  |       |     | messages routed to managers)    |
+| join a group chat                                | all   | all | when a member                   |
+| post an announcement                             | all   | all | no                              |
 | see who changed a candidate's personal           | yes   | yes | no                              |
 | information (which fields, never the values)     |       |     |                                 |
 | reveal an ID or bank card number (audited),      | yes   | no  | no                              |
@@ -46,6 +50,8 @@ Candidates see only their own records; besides, a candidate may
 | join a room           | their cohort's room for everybody, its room for their   |
 |                       | department, and their department's rooms across cohorts |
 | watch a welcome video | their department's approved one                         |
+| a 1:1 thread with HR  | their own (with or without a cohort)                    |
+| a group chat          | those HR made them a member of                          |
 
 A sign-in link made by a staff member is never shown to any staff member, whatever their
 role (:func:`may_read_login_link`): whoever holds a link is the candidate until it is used,
@@ -335,6 +341,21 @@ def candidate_may_join_room(
             candidate_department_id,
         )
     return room_department_id is not None and room_department_id == candidate_department_id
+
+
+def may_join_direct_thread(staff: Staff, *, candidate_department_id: int | None) -> bool:
+    """A candidate's 1:1 thread with HR: HR and admins every one; a manager their own
+    department's people's, where they see only the messages routed to managers."""
+    return sees_department(staff, candidate_department_id)
+
+
+def candidate_may_join_direct_thread(*, candidate_id: int, thread_candidate_id: int) -> bool:
+    return candidate_id == thread_candidate_id
+
+
+def may_join_group_chat(staff: Staff, *, is_member: bool) -> bool:
+    """A group chat's members are listed; HR and admins moderate every one."""
+    return is_member or sees_every_room(staff)
 
 
 # --- What the admin pages offer ------------------------------------------------------------

@@ -8,6 +8,7 @@ from litestar.response import Template
 
 from portal.domain.candidates.home import candidate_home_page
 from portal.domain.checklist.items import candidate_checklist
+from portal.domain.messaging.announcements import pinned_announcements
 
 
 @get(
@@ -23,5 +24,6 @@ async def home(candidate_id: NamedDependency[int]) -> Template:
             "welcome_video": page.welcome_video,
             "checklist": await candidate_checklist(candidate_id=candidate_id),
             "inbox_unread": page.inbox_unread,
+            "pinned_announcements": await pinned_announcements(candidate_id=candidate_id),
         },
     )

@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
 from portal.auth.sessions import Principal
 from portal.domain.errors import Conflict, NotFound
+from portal.domain.rooms.direct import direct_replies_read
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import (
     Member,
@@ -30,6 +31,7 @@ from portal.domain.rooms.membership import (
 from portal.domain.rooms.messages import message_send, recent_message_events
 from portal.domain.rooms.moderation import message_report
 from portal.domain.rooms.questions import active_categories
+from portal.domain.sla.feedback import feedback_pending
 from portal.domain.validation import row_id_from
 from portal.web.faq import similar_questions_step
 
@@ -46,6 +48,9 @@ async def _member(request: Request[Any, Any, Any]) -> Member:
 
 async def room_page_context(room_id: int, member: Member, **extra: Any) -> dict[str, Any]:
     room = await room_for_member(room_id, member)
+    if room.is_direct and member.kind == "candidate":
+        # Reading the thread reads HR's replies: their inbox items stop counting as unread.
+        await direct_replies_read(candidate_id=member.id, room_id=room.id)
     messages = await recent_message_events(room.id, member)
     pinned = next((m for m in messages if m["id"] == room.pinned_message_id), None)
     if room.pinned_message_id and pinned is None:
@@ -59,6 +64,8 @@ async def room_page_context(room_id: int, member: Member, **extra: Any) -> dict[
         "pinned": pinned,
         "last_id": messages[-1]["id"] if messages else 0,
         "categories": await active_categories(),
+        # "Was this helpful?" on the member's answered questions (one query).
+        "feedback_pending": await feedback_pending(candidate_id=member.id, room_id=room.id),
         "client_id": uuid.uuid4().hex,
         **extra,
     }

@@ -9,7 +9,9 @@ from litestar import Router
 from litestar.di import Provide
 
 from portal.web.checklist import CHECKLIST_PAGES
+from portal.web.contact import CONTACT_PAGES
 from portal.web.faq import FAQ_PAGES
+from portal.web.feedback import FEEDBACK_PAGES
 from portal.web.guards import (
     CandidateSignInRequired,
     provide_candidate_id,
@@ -52,6 +54,8 @@ candidate_pages = Router(
         *FAQ_PAGES,
         *SUGGESTION_PAGES,
         *SURVEY_PAGES,
+        *CONTACT_PAGES,
+        *FEEDBACK_PAGES,
         message_link_page,
         message_link_use,
         cohort_map,

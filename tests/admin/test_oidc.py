@@ -45,13 +45,12 @@ def _configure(monkeypatch: pytest.MonkeyPatch, issuer: str, **variables: str) -
 
 
 @pytest.fixture
-async def sso_client(monkeypatch: pytest.MonkeyPatch, provider: LoopbackOidcProvider):
-    """A client on an app whose settings point at the loopback provider."""
-    from onramp.app import create_app
+async def sso_client(monkeypatch: pytest.MonkeyPatch, provider: LoopbackOidcProvider, app):
+    """A client on the session's app, with settings pointing at the loopback provider.
 
+    The sign-in routes read the settings per request, so the app need not be rebuilt."""
     _configure(monkeypatch, provider.issuer)
     oidc_cache_clear()
-    app = create_app(manage_database=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
         yield c

@@ -121,11 +121,13 @@ async def _world() -> dict:
 
 CANDIDATE_PAGES = {
     # page: (path, queries)
-    "home": (lambda world: "/", 3),
+    # The fourth: announcements pinned to the home page (messaging/announcements.py).
+    "home": (lambda world: "/", 4),
     "learning": (lambda world: "/learning", 1),
     "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 3),
     "checklist": (lambda world: "/checklist", 1),
-    "room": (lambda world: f"/rooms/{world['room_id']}", 4),
+    # The fifth: "was this helpful?" on the answered questions (sla/feedback.py).
+    "room": (lambda world: f"/rooms/{world['room_id']}", 5),
     "resources": (lambda world: "/resources", 2),
     "rewards": (lambda world: "/rewards", 3),
     "inbox": (lambda world: "/inbox", 3),

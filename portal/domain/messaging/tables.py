@@ -16,6 +16,7 @@ from piccolo.table import Table
 
 from portal.domain.candidates.tables import Candidate
 from portal.domain.organisation.tables import Cohort
+from portal.domain.staff.tables import StaffUser
 
 CHANNELS = ("inbox", "email", "sms", "bot")
 # Channels that interrupt someone: the cap, quiet hours and unsubscribe apply to these.
@@ -107,3 +108,29 @@ class OutboxIncident(Table, tablename="outbox_incident"):
     oldest_message = Integer(null=True, default=None)
     waited_minutes = Integer(default=0)
     detail = Text(default="")
+
+
+AUDIENCE_KINDS = ("all", "department", "cohort", "tag")
+
+
+class Announcement(Table, tablename="announcement"):
+    """HR's news to many candidates: each recipient gets an inbox item (outbox rows)."""
+
+    id = Serial(primary_key=True)
+    title = Varchar(length=200)
+    body = Text()
+    audience_kind = Varchar(length=20, default="all")
+    # The department, cohort or tag id; None for everybody.
+    audience_id = Integer(null=True, default=None)
+    # Shown on the home page of its recipients until then (None: not pinned).
+    pinned_until = Timestamptz(null=True, default=None)
+    # "inbox", or also "email" / "sms" (comma-separated), sent through the outbox as a
+    # manual send (journeys/manual.py): engagement, so capped, unless ``important``, which
+    # the manual send records with who, when and why (its transactional reason).
+    channels = Varchar(length=40, default="inbox")
+    important = Boolean(default=False)
+    # The manual send that queued its messages (a plain id: messaging does not import journeys).
+    manual_send_id = Integer(null=True, default=None)
+    recipients = Integer(default=0)
+    created_by = ForeignKey(StaffUser, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -18,14 +18,17 @@ from portal.auth.sessions import Principal
 from portal.db import after_commit, is_unique_violation, write_transaction
 from portal.domain.access import (
     StaffRef,
+    candidate_may_join_direct_thread,
     candidate_may_join_room,
+    may_join_direct_thread,
+    may_join_group_chat,
     may_moderate_room,
     public_role,
 )
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department
-from portal.domain.rooms.tables import Room
+from portal.domain.rooms.tables import Room, RoomMember
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
@@ -67,6 +70,15 @@ class RoomInfo:
     cohort_id: int | None
     department_id: int | None
     pinned_message_id: int | None
+    # "room", "direct" (a candidate's thread with HR) or "group" (listed members).
+    kind: str = "room"
+    direct_candidate_id: int | None = None
+    # The direct thread's candidate's department (managers of it may answer).
+    direct_department_id: int | None = None
+
+    @property
+    def is_direct(self) -> bool:
+        return self.kind == "direct"
 
 
 def member_for_staff(staff: StaffUser) -> Member:
@@ -96,8 +108,11 @@ _STAFF_MEMBER_SQL = (
     "SELECT id, name, email, role, department, is_active FROM staff_user WHERE id = {}"
 )
 _ROOM_SQL = (
-    "SELECT id, name, cohort, department, pinned_message_id FROM room "
-    "WHERE id = {} AND is_archived = {}"
+    "SELECT r.id AS id, r.name AS name, r.cohort AS cohort, r.department AS department, "
+    "r.pinned_message_id AS pinned_message_id, r.kind AS kind, "
+    "r.direct_candidate AS direct_candidate, dc.department AS direct_department "
+    "FROM room r LEFT JOIN candidate dc ON dc.id = r.direct_candidate "
+    "WHERE r.id = {} AND r.is_archived = {}"
 )
 
 
@@ -132,10 +147,27 @@ def _room_info(row: dict) -> RoomInfo:
         cohort_id=row["cohort"],
         department_id=row["department"],
         pinned_message_id=row["pinned_message_id"],
+        kind=row.get("kind") or "room",
+        direct_candidate_id=row.get("direct_candidate"),
+        direct_department_id=row.get("direct_department"),
     )
 
 
-_ROOM_COLUMNS = (Room.id, Room.name, Room.cohort, Room.department, Room.pinned_message_id)
+_ROOM_COLUMNS = (
+    Room.id,
+    Room.name,
+    Room.cohort,
+    Room.department,
+    Room.pinned_message_id,
+    Room.kind,
+    Room.direct_candidate,
+    Room.direct_candidate.department.as_alias("direct_department"),
+)
+
+
+async def _is_group_member(member: Member, room_id: int) -> bool:
+    column = RoomMember.staff if member.is_staff else RoomMember.candidate
+    return await RoomMember.exists().where((RoomMember.room == room_id) & (column == member.id))
 
 
 async def _cohort_has_department(cohort_id: int, department_id: int) -> bool:
@@ -151,6 +183,23 @@ async def _cohort_has_department(cohort_id: int, department_id: int) -> bool:
 
 
 async def may_join(member: Member, room: RoomInfo) -> bool:
+    if room.kind == "direct":
+        if member.kind == "candidate":
+            return candidate_may_join_direct_thread(
+                candidate_id=member.id, thread_candidate_id=room.direct_candidate_id or 0
+            )
+        return member.staff is not None and may_join_direct_thread(
+            member.staff, candidate_department_id=room.direct_department_id
+        )
+    if room.kind == "group":
+        if member.kind == "candidate":
+            return await _is_group_member(member, room.id)
+        return member.staff is not None and may_join_group_chat(
+            member.staff,
+            is_member=await _is_group_member(member, room.id),
+        )
+    if room.kind != "room":
+        return False  # fails closed for a kind this code does not know
     if member.kind == "candidate":
         return candidate_may_join_room(
             candidate_department_id=member.department_id,
@@ -180,6 +229,11 @@ async def room_for_member(room_id: int, member: Member) -> RoomInfo:
 
 
 async def member_in_room_now(member: Member, room_id: int) -> Member | None:
+    found = await member_and_room_now(member, room_id)
+    return found[0] if found else None
+
+
+async def member_and_room_now(member: Member, room_id: int) -> tuple[Member, RoomInfo] | None:
     """``member`` as the database has them now, if still allowed in the room; else None.
 
     For a socket opened earlier: since then the candidate may have been withdrawn or
@@ -190,10 +244,10 @@ async def member_in_room_now(member: Member, room_id: int) -> Member | None:
     if current is None:
         return None
     try:
-        await room_for_member(room_id, current)
+        room = await room_for_member(room_id, current)
     except NotFound:
         return None
-    return current
+    return current, room
 
 
 async def cohort_room_ensure(cohort_id: int) -> int:
@@ -233,12 +287,20 @@ async def rooms_for_member(member: Member) -> list[RoomInfo]:
     if member.kind == "candidate":
         if member.cohort_id is not None:
             await cohort_room_ensure(member.cohort_id)
-        condition = (Room.department == member.department_id) & Room.cohort.is_null()
+        condition = (
+            Room.department.is_not_null()
+            & (Room.department == member.department_id)
+            & Room.cohort.is_null()
+        )
         if member.cohort_id is not None:
             condition = condition | (
                 (Room.cohort == member.cohort_id)
                 & (Room.department.is_null() | (Room.department == member.department_id))
             )
+        groups = RoomMember.select(RoomMember.room).where(RoomMember.candidate == member.id)
+        condition = ((Room.kind == "room") & condition) | (
+            (Room.kind == "group") & Room.id.is_in(groups)
+        )
         rows = (
             await Room.select(*_ROOM_COLUMNS)
             .where(condition & (Room.is_archived == False))  # noqa: E712
@@ -246,10 +308,14 @@ async def rooms_for_member(member: Member) -> list[RoomInfo]:
             .run()
         )
         rooms = [_room_info(row) for row in rows]
-        return sorted(rooms, key=lambda room: (room.department_id is not None, room.id))
+        return sorted(
+            rooms, key=lambda room: (room.kind != "room", room.department_id is not None, room.id)
+        )
+    # Direct threads are reached through the SLA tracker and the candidate's page (there
+    # is one per candidate), not listed with the rooms.
     rows = (
         await Room.select(*_ROOM_COLUMNS)
-        .where(Room.is_archived == False)  # noqa: E712
+        .where((Room.is_archived == False) & (Room.kind != "direct"))  # noqa: E712
         .order_by(Room.id, ascending=False)
         .run()
     )

@@ -22,12 +22,17 @@ from babel.dates import format_datetime
 from portal.config import get_settings
 from portal.db import current_engine, is_unique_violation, write_transaction
 from portal.domain.access import department_scope, public_role
+from portal.domain.rooms.direct import (
+    direct_reply_to_inbox,
+    direct_routing,
+    thread_questions_answer,
+)
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import (
     Member,
     RoomInfo,
+    member_and_room_now,
     member_for_staff,
-    member_in_room_now,
     room_for_member,
 )
 from portal.domain.rooms.questions import (
@@ -342,14 +347,35 @@ async def message_send(
     private_to = event.pop("private_to")
     manager_department = event.pop("manager_department")
     await hub.publish(room_id, event, private_to=private_to, manager_department=manager_department)
-    if answered is not None:
+    for question_message_id in answered:
         await hub.publish(
             room_id,
-            {"type": "answered", "question": answered, "answer": event["id"]},
+            {"type": "answered", "question": question_message_id, "answer": event["id"]},
             private_to=private_to,
             manager_department=manager_department,
         )
     return SendResult(id=event["id"], duplicate=False)
+
+
+def _privacy(
+    author: Member,
+    stored_kind: str,
+    category: Any,
+    target: dict[str, Any] | None,
+    private: bool,
+) -> tuple[int | None, str | None, int | None]:
+    """Who sees a message of a room: everybody, or a private thread's people."""
+    if target is not None and target["private_to"] is not None:
+        # A reply in a private thread stays in it, seen by the same people.
+        role = target["private_role"] or "hr"
+        department = target["private_department"] if role == "manager" else None
+        return target["private_to"], role, department
+    if private:
+        if author.is_staff or stored_kind != "question":
+            raise SendRefused("bad_private", _("Only your own questions can be private."))
+        role = category.responder_role if category else "hr"
+        return author.id, role, author.department_id if role == "manager" else None
+    return None, None, None
 
 
 async def _store(
@@ -362,16 +388,16 @@ async def _store(
     reply_to: object,
     private: bool,
     category_id: object,
-) -> tuple[dict[str, Any], int | None]:
-    """Check and insert (inside the send's transaction); the event and any answered question."""
+) -> tuple[dict[str, Any], list[int]]:
+    """Check and insert (inside the send's transaction); the event, the questions answered."""
     # First, so the mute and rate checks below see every earlier send of the room.
     await _lock_room(room_id)
     # Still allowed here? Checked in the transaction that stores the message, so a socket
     # that missed its revocation (or a page opened before it) cannot post any more.
-    current = await member_in_room_now(author, room_id)
-    if current is None:
+    found = await member_and_room_now(author, room_id)
+    if found is None:
         raise SendRefused("forbidden", _("You can no longer post in this room."))
-    author = current
+    author, room = found
     if not text:
         raise SendRefused("empty", _("Write something first."))
     limit = get_settings().room_message_max_chars
@@ -382,22 +408,18 @@ async def _store(
               limit=limit, length=len(text)),
         )  # fmt: skip
     target = await _reply_target(room_id, author, reply_to)
-    stored_kind = _validate_kind(author, kind, target)
-    category = await category_resolve(category_id) if stored_kind == "question" else None
-    private_to = private_role = manager_department = None
-    if target is not None and target["private_to"] is not None:
-        # A reply in a private thread stays in it, seen by the same people.
-        private_to = target["private_to"]
-        private_role = target["private_role"] or "hr"
-        if private_role == "manager":
-            manager_department = target["private_department"]
-    elif private:
-        if author.is_staff or stored_kind != "question":
-            raise SendRefused("bad_private", _("Only your own questions can be private."))
-        private_to = author.id
-        private_role = category.responder_role if category else "hr"
-        if private_role == "manager":
-            manager_department = author.department_id
+    if room.is_direct:
+        # A 1:1 thread with HR (rooms/direct.py): every message private to its candidate.
+        routing = await direct_routing(author, room, kind, target, category_id)
+        stored_kind, category = routing.kind, routing.category
+        private_to, private_role = routing.private_to, routing.private_role
+        manager_department = routing.manager_department
+    else:
+        stored_kind = _validate_kind(author, kind, target)
+        category = await category_resolve(category_id) if stored_kind == "question" else None
+        private_to, private_role, manager_department = _privacy(
+            author, stored_kind, category, target, private
+        )
     now = datetime.now(UTC)
     if not author.is_staff:
         if until := await _active_mute_until(room_id, author.id, now):
@@ -420,7 +442,7 @@ async def _store(
         created_at=now,
     )
     await message.save()
-    answered = None
+    answered: list[int] = []
     if stored_kind == "question":
         await question_create(
             message_id=message.id,
@@ -429,6 +451,17 @@ async def _store(
             category=category,
             is_private=private_to is not None,
             asked_at=now,
+        )
+    elif room.is_direct and author.is_staff:
+        answered = await thread_questions_answer(
+            room_id=room_id, author=author, answer_message_id=message.id, at=now
+        )
+        await direct_reply_to_inbox(
+            room_id=room_id,
+            candidate_id=room.direct_candidate_id or 0,
+            message_id=message.id,
+            author_name=author.name,
+            text=text,
         )
     elif (
         stored_kind == "answer"
@@ -440,7 +473,7 @@ async def _store(
             at=now,
         )
     ):
-        answered = target["id"]
+        answered = [target["id"]]
     # The frame members receive, built from what was stored (no read-back).
     event = {
         "type": "message",

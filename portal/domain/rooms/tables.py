@@ -20,6 +20,10 @@ MESSAGE_KINDS = ("chat", "question", "answer")
 QUESTION_STATUSES = ("open", "answered", "closed")
 # Who a question category is routed to: HR, or the asker's department manager.
 RESPONDER_ROLES = ("hr", "manager")
+# "room": a cohort's or a department's room (who may join follows from cohort and
+# department); "direct": one candidate's private thread with HR (``direct_candidate``);
+# "group": a group chat whose members are listed in ``room_member``.
+ROOM_KINDS = ("room", "direct", "group")
 
 
 class Room(Table, tablename="room"):
@@ -33,6 +37,20 @@ class Room(Table, tablename="room"):
     pinned_message_id = Integer(null=True, default=None)
     is_archived = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
+    kind = Varchar(length=20, default="room")
+    # A direct thread's candidate (one thread each: unique index, migration 0051).
+    direct_candidate = ForeignKey(Candidate, null=True)
+
+
+class RoomMember(Table, tablename="room_member"):
+    """An explicit member of a group chat: a candidate or a staff member."""
+
+    id = Serial(primary_key=True)
+    room = ForeignKey(Room, null=False)
+    candidate = ForeignKey(Candidate, null=True)
+    staff = ForeignKey(StaffUser, null=True)
+    added_by = ForeignKey(StaffUser, null=True)
+    added_at = Timestamptz(default=TimestamptzNow())
 
 
 class QuestionCategory(Table, tablename="question_category"):

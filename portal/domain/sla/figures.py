@@ -32,6 +32,7 @@ from typing import Any
 
 from portal.domain.errors import ValidationFailed
 from portal.domain.rooms.tables import RoomQuestion
+from portal.domain.sla.feedback import votes_for
 from portal.domain.sla.policy import sla_policy_get
 from portal.domain.sla.tracker import question_where
 from portal.domain.staff.tables import StaffUser
@@ -62,6 +63,9 @@ class GroupFigures:
     decided: int = 0
     open: int = 0
     breached: int = 0
+    # "Was this helpful?" votes of the askers (sla/feedback.py).
+    helpful: int = 0
+    not_helpful: int = 0
     response_seconds: list[float] = field(default_factory=list)
 
     @property
@@ -78,6 +82,9 @@ class GroupFigures:
 
     def add(self, row: dict[str, Any], now: datetime) -> None:
         self.asked += 1
+        vote = row.get("helpful")
+        self.helpful += vote is True
+        self.not_helpful += vote is False
         deadline = row["deadline_at"]
         if row["status"] == "answered" and row["answered_at"] is not None:
             self.answered += 1
@@ -139,6 +146,7 @@ async def sla_figures(
     since = datetime.combine(start, time(0), tzinfo=zone)
     until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
     query = RoomQuestion.select(
+        RoomQuestion.id,
         RoomQuestion.status,
         RoomQuestion.asked_at,
         RoomQuestion.deadline_at,
@@ -160,6 +168,9 @@ async def sla_figures(
     if scope is not None:
         query = query.where(scope)
     rows = await query
+    votes = await votes_for([row["id"] for row in rows if row["status"] == "answered"])
+    for row in rows:
+        row["helpful"] = votes.get(row["id"])
     total = GroupFigures(name=_("All questions"))
     cohorts: dict[str, GroupFigures] = {}
     responders: dict[tuple[str, object], GroupFigures] = {}
@@ -222,6 +233,8 @@ def figures_csv(figures: Figures) -> bytes:
             _("90th percentile first response (hours)"),
             _("Still open"),
             _("Breached"),
+            _("Helpful"),
+            _("Not helpful"),
         ]
     )
     groups: Iterable[tuple[str, GroupFigures]] = [
@@ -241,6 +254,8 @@ def figures_csv(figures: Figures) -> bytes:
                 hours_text(group.p90_seconds),
                 group.open,
                 group.breached,
+                group.helpful,
+                group.not_helpful,
             ]
         )
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")

@@ -26,6 +26,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from portal.domain.candidates.tables import Candidate
 from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.staff.tables import StaffUser
 
@@ -71,3 +72,15 @@ class SlaEvent(Table, tablename="sla_event"):
     # The webhook delivery, when one is configured: when it was tried and what went wrong.
     notified_at = Timestamptz(null=True, default=None)
     notify_error = Text(default="")
+
+
+class AnswerFeedback(Table, tablename="answer_feedback"):
+    """ "Was this helpful?" on an answered question: once per question, by its asker."""
+
+    id = Serial(primary_key=True)
+    question = ForeignKey(RoomQuestion, null=False, unique=True)
+    candidate = ForeignKey(Candidate, null=False)
+    # Who answered, copied when the vote is cast (the per-responder figures read it).
+    responder = ForeignKey(StaffUser, null=True)
+    helpful = Boolean()
+    created_at = Timestamptz(default=TimestamptzNow())

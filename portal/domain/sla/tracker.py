@@ -353,7 +353,7 @@ async def recent_sla_events(
 # queries), each numbered in its own order.
 _CHOICES_SQL = (
     "SELECT 'r' AS kind, row_number() OVER (ORDER BY name) AS n, id, name, "
-    "NULL AS name_en, department, cohort FROM room "
+    "NULL AS name_en, department, cohort FROM room WHERE kind != 'direct' "
     "UNION ALL SELECT 'c', row_number() OVER (ORDER BY starts_at DESC), id, name, NULL, "
     "department, NULL FROM cohort "
     "UNION ALL SELECT 'q', row_number() OVER (ORDER BY sort_order), id, name, name_en, "
