@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from admin.forms import form_id, form_text, query_int
 from admin.guards import CANDIDATE_IN_SCOPE, HR_ONLY
 from admin.rendering import admin_page
+from portal.config import get_settings
 from portal.domain.access import department_scope
 from portal.domain.candidates.lists import (
     NO_COHORT,
@@ -38,6 +39,8 @@ from portal.domain.organisation.cohort_lists import cohort_choices
 from portal.domain.organisation.stage_choices import stage_choices
 from portal.domain.staff.tables import StaffUser
 from portal.domain.tags.names import candidate_tags_set, tag_choices
+from portal.domain.talent.needs import SUGGESTED_NEEDS
+from portal.domain.talent.withdrawal import WithdrawalInput, reason_choices
 
 CANDIDATE_FIELDS = (
     "name",
@@ -128,6 +131,9 @@ async def _detail_page(
         candidate=detail,
         stages=await stage_choices(),
         statuses=CANDIDATE_STATUSES,
+        withdrawal_reasons=await reason_choices(),
+        suggested_needs=SUGGESTED_NEEDS,
+        consent_months=get_settings().talent_consent_months,
         **context,
     )
 
@@ -292,13 +298,20 @@ class CandidateController(Controller):
         candidate: NamedDependency[Candidate],
     ) -> Template | Redirect:
         candidate_id = candidate.id
-        values = await form_text(request, "status", "reason")
+        values = await form_text(request, "status", "reason", "reason_code", "needs", "consent")
         try:
             await candidate_set_status(
                 candidate_id=candidate_id,
                 status=values["status"],
                 reason=values["reason"],
                 actor_id=staff.id,
+                withdrawal=WithdrawalInput(
+                    reason_code=values["reason_code"] or None,
+                    text=values["reason"],
+                    needs=values["needs"],
+                    consent=values["consent"] == "1",
+                    source="admin",
+                ),
             )
         except ValidationFailed as failed:
             return await _detail_page(

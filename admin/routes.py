@@ -26,10 +26,12 @@ from admin.guards import (
     redirect_to_staff_login,
 )
 from admin.journeys import JourneyController
+from admin.link_requests import LinkRequestController
 from admin.oidc import oidc_callback, oidc_login
 from admin.organisation import OrganisationController
 from admin.outbox import OutboxController
 from admin.pipeline import PipelineController
+from admin.point_rules import PointRulesController
 from admin.profiles import ProfileController, reveal_log
 from admin.questions import QuestionFiguresController, QuestionTrackerController
 from admin.resources import ResourceController
@@ -40,6 +42,8 @@ from admin.sla_settings import SlaSettingsController
 from admin.staff_accounts import StaffAccountsController
 from admin.suggestions import SuggestionController
 from admin.surveys import SurveyController
+from admin.talent import TalentController
+from admin.talent_settings import TalentSettingsController
 from admin.threads import ThreadController
 from admin.videos import VideoController
 
@@ -54,6 +58,7 @@ admin_router = Router(
         admin_home,
         CandidateController,
         CandidateImportController,
+        LinkRequestController,
         CohortController,
         OrganisationController,
         PipelineController,
@@ -61,6 +66,7 @@ admin_router = Router(
         CourseController,
         CoursePreviewController,
         RewardController,
+        PointRulesController,
         ChecklistTemplateController,
         DocumentsController,
         VideoController,
@@ -79,6 +85,8 @@ admin_router = Router(
         OutboxController,
         AnnouncementController,
         JourneyController,
+        TalentController,
+        TalentSettingsController,
     ],
     # Resolved only for handlers that declare them.
     dependencies={"staff": Provide(provide_staff), "candidate": Provide(provide_candidate)},

@@ -24,6 +24,7 @@ from portal.db import database_start, database_stop
 from portal.domain.journeys.evaluation import journeys_start, journeys_stop
 from portal.domain.messaging.relay import outbox_relay_start, outbox_relay_stop
 from portal.domain.sla.watch import sla_watch_start, sla_watch_stop
+from portal.domain.talent.tick import talent_start, talent_stop
 from portal.i18n import LocaleMiddleware
 from portal.realtime.hub import stop_hubs
 from portal.web.errors import html_exception_handlers
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             outbox_relay_start,
             sweeper.start,
             journeys_start,
+            talent_start,
             freeze_startup_objects,
         ]
         if manage_database
@@ -127,6 +129,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         on_shutdown=[
             sweeper.stop,
             journeys_stop,
+            talent_stop,
             outbox_relay_stop,
             sla_watch_stop,
             stop_hubs,

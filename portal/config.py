@@ -9,6 +9,7 @@ the README's configuration section is checked against.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
@@ -163,6 +164,16 @@ def sms_body_template(name: str, raw: str) -> str:
     return raw
 
 
+def contact_phone(name: str, raw: str) -> str | None:
+    """A phone number for a ``tel:`` link: digits, spaces, dashes and a leading ``+``."""
+    value = raw.strip()
+    if not value:
+        return None
+    if len(value) > 30 or not re.fullmatch(r"\+?[0-9][0-9 \-]*[0-9]", value):
+        raise SettingsError(f"{name} must be a phone number like +86 512 6666 8888, got {raw!r}")
+    return value
+
+
 def env(
     name: str,
     default: Any,
@@ -278,6 +289,31 @@ class Settings:
         15 * 60,
         "…within this window",
         parse=whole_number(),
+    )
+    link_request_max_per_phone: int = env(
+        "ONRAMP_LINK_REQUEST_MAX_PER_PHONE",
+        3,
+        "new sign-in links a candidate may ask for with one phone number…",
+        parse=whole_number(),
+    )
+    link_request_max_per_ip: int = env(
+        "ONRAMP_LINK_REQUEST_MAX_PER_IP",
+        10,
+        "…and from one IP address…",
+        parse=whole_number(),
+    )
+    link_request_window_seconds: int = env(
+        "ONRAMP_LINK_REQUEST_WINDOW_SECONDS",
+        3600,
+        "…within this window",
+        parse=whole_number(),
+    )
+    hr_contact_phone: str | None = env(
+        "ONRAMP_HR_CONTACT_PHONE",
+        None,
+        "HR's phone number, shown as a `tel:` link where a candidate cannot sign in; "
+        "unset: not shown",
+        parse=contact_phone,
     )
     oidc_issuer: str | None = env(
         "ONRAMP_OIDC_ISSUER",
@@ -518,6 +554,27 @@ class Settings:
         24.0,
         "a scheduled journey step whose moment passed longer ago than this is skipped for "
         "that candidate (recorded), so late joiners get no burst of old messages",
+        parse=decimal_number(0),
+    )
+    talent_consent_months: int = env(
+        "ONRAMP_TALENT_CONSENT_MONTHS",
+        12,
+        "a withdrawn candidate's consent to be contacted later lasts this many months; "
+        "then their personal data is anonymised",
+        parse=whole_number(),
+    )
+    talent_no_consent_grace_days: int = env(
+        "ONRAMP_TALENT_NO_CONSENT_GRACE_DAYS",
+        30,
+        "a withdrawn candidate who gave no consent is anonymised this many days after "
+        "withdrawing (time to settle open questions)",
+        parse=whole_number(),
+    )
+    talent_tick_seconds: float = env(
+        "ONRAMP_TALENT_TICK_SECONDS",
+        3600.0,
+        "how often each process sends due recalls and anonymises expired talent-pool "
+        "entries (`0`: never; also off when journeys are off)",
         parse=decimal_number(0),
     )
     message_link_ttl_hours: int = env(

@@ -25,6 +25,7 @@ APP_CONFIG = AppConfig(
             "portal.domain.faq.tables",
             "portal.domain.suggestions.tables",
             "portal.domain.surveys.tables",
+            "portal.domain.talent.tables",
         ],
         exclude_imported=False,
     ),

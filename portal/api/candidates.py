@@ -16,6 +16,8 @@ from portal.api.schemas import (
     StageChangeRequest,
     StageChangeResponse,
     UpsertedCandidate,
+    WithdrawalRequest,
+    WithdrawalResponse,
     problem_responses,
 )
 from portal.domain.candidates.upsert import (
@@ -25,6 +27,7 @@ from portal.domain.candidates.upsert import (
     candidates_upsert,
     login_link_create_by_external_id,
 )
+from portal.domain.talent.withdrawal import WithdrawalInput, candidate_withdraw_by_external_id
 from portal.i18n import gettext as _
 
 
@@ -112,6 +115,38 @@ class CandidateApiController(Controller):
             external_id=external_id, stage_code=data.stage, note=data.note, source="api"
         )
         return StageChangeResponse(external_id=external_id, stage=data.stage, changed=changed)
+
+    @post(
+        "/{external_id:str}/withdrawal",
+        summary="Withdraw a candidate, recording why (talent pool)",
+        description=(
+            "Ends the candidate's sessions and records the reason, free text, the needs they "
+            "voiced and their consent to be contacted later (expires after "
+            "`ONRAMP_TALENT_CONSENT_MONTHS`). 409 when already withdrawn; 422 for an unknown "
+            "reason or a malformed need (nothing saved)."
+        ),
+        status_code=HTTP_200_OK,
+        responses=problem_responses(400, 401, 404, 409, 422),
+    )
+    async def withdraw(
+        self, external_id: FromPath[str], data: JSONBody[WithdrawalRequest]
+    ) -> WithdrawalResponse:
+        entry = await candidate_withdraw_by_external_id(
+            external_id=external_id,
+            withdrawal=WithdrawalInput(
+                reason_code=data.reason or None,
+                text=data.text,
+                needs=tuple(data.needs),
+                consent=data.consent,
+                source="api",
+            ),
+        )
+        return WithdrawalResponse(
+            external_id=external_id,
+            status="withdrawn",
+            reason=entry.reason_code,
+            consent_until=entry.consent_until,
+        )
 
     @post(
         "/{external_id:str}/login-links",

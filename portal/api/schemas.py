@@ -120,6 +120,25 @@ class StageChangeResponse(msgspec.Struct):
     changed: bool
 
 
+class WithdrawalRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """``reason``: a code from HR's list (salary, commute, family, another_offer,
+    role_unclear, team_concerns, start_date, other); ``text`` alone means "other"."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    text: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    needs: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=20)]], msgspec.Meta(max_length=10)
+    ] = []
+    consent: bool = False
+
+
+class WithdrawalResponse(msgspec.Struct):
+    external_id: str
+    status: str
+    reason: str
+    consent_until: datetime | None
+
+
 class LoginLinkResponse(msgspec.Struct):
     url: str
     expires_at: datetime

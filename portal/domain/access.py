@@ -40,6 +40,10 @@ Staff:
 | reveal an ID or bank card number (audited),      | yes   | no  | no                              |
 | see the log of reveals                           |       |     |                                 |
 | staff accounts                                   | yes   | no  | no                              |
+| talent pool: see entries, notes, needs, outcomes,| all   | all | own department                  |
+| to-dos, bulk-tag                                 |       |     |                                 |
+| talent pool: reasons, cadence, templates, growth | yes   | yes | no                              |
+| paths, rejoin, "stop contacting me"              |       |     |                                 |
 | download a resource's file or a checklist        | yes   | yes | yes                             |
 | item's example file                              |       |     |                                 |
 
@@ -168,6 +172,16 @@ def may_see_candidate(staff: Staff, *, department_id: int | None) -> bool:
 
 def may_edit_candidates(staff: Staff) -> bool:
     """Create and edit candidates, withdraw them, import them: HR's records."""
+    return is_hr(staff)
+
+
+def may_work_talent_pool(staff: Staff) -> bool:
+    """Every staff member works the pool entries they see (managers their department's)."""
+    return True
+
+
+def may_manage_talent(staff: Staff) -> bool:
+    """Reasons, cadence and templates, growth paths, rejoin, stop: HR's."""
     return is_hr(staff)
 
 
@@ -383,6 +397,7 @@ class StaffPermissions:
     reveal_profile: bool
     see_profile_changes: bool
     manage_staff: bool
+    manage_talent: bool
     # Forms offer every department (a manager's are fixed to their own).
     choose_any_department: bool
 
@@ -390,6 +405,7 @@ class StaffPermissions:
 def permissions_for(staff: Staff) -> StaffPermissions:
     return StaffPermissions(
         edit_candidates=may_edit_candidates(staff),
+        manage_talent=may_manage_talent(staff),
         change_status=may_edit_candidates(staff),
         move_stage=may_move_stage(staff),
         send_login_link=may_send_login_link(staff),

@@ -8,6 +8,7 @@ from litestar.response import Template
 
 from portal.domain.candidates.home import candidate_home_page
 from portal.domain.checklist.items import candidate_checklist
+from portal.domain.learning.earning import daily_checkin_state
 from portal.domain.messaging.announcements import pinned_announcements
 
 
@@ -24,6 +25,7 @@ async def home(candidate_id: NamedDependency[int]) -> Template:
             "welcome_video": page.welcome_video,
             "checklist": await candidate_checklist(candidate_id=candidate_id),
             "inbox_unread": page.inbox_unread,
+            "checkin": await daily_checkin_state(candidate_id=candidate_id),
             "pinned_announcements": await pinned_announcements(candidate_id=candidate_id),
         },
     )

@@ -128,7 +128,22 @@ async def quiz_submit_page(
 @get("/learning/results/{token:str}", name="learning-result")
 async def result_page(candidate_id: NamedDependency[int], token: FromPath[str]) -> Template:
     result = await quiz_result(candidate_id=candidate_id, token=token)
-    return _page("portal/learning/result.html", result=result)
+    balance = next_course = None
+    if result.attempt.passed:
+        # The success moment: the points balance and what to do next.
+        home = await candidate_learning_home(candidate_id=candidate_id)
+        balance = home.balance
+        next_course = next(
+            (
+                c.course
+                for c in home.cards
+                if c.state != "passed" and c.course.id != result.course.id
+            ),
+            None,
+        )
+    return _page(
+        "portal/learning/result.html", result=result, balance=balance, next_course=next_course
+    )
 
 
 @get("/learning/leaderboard", name="learning-leaderboard")

@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 from portal.auth.sessions import Principal
 from portal.domain.errors import Conflict, NotFound
 from portal.domain.rooms.direct import direct_replies_read
+from portal.domain.rooms.display import messages_for_display, room_timezone
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import (
     Member,
@@ -46,12 +47,17 @@ async def _member(request: Request[Any, Any, Any]) -> Member:
     return member
 
 
-async def room_page_context(room_id: int, member: Member, **extra: Any) -> dict[str, Any]:
+async def room_page_context(
+    room_id: int, member: Member, *, reply: int | None = None, **extra: Any
+) -> dict[str, Any]:
     room = await room_for_member(room_id, member)
     if room.is_direct and member.kind == "candidate":
         # Reading the thread reads HR's replies: their inbox items stop counting as unread.
         await direct_replies_read(candidate_id=member.id, room_id=room.id)
-    messages = await recent_message_events(room.id, member)
+    timezone = await room_timezone(room)
+    messages = messages_for_display(await recent_message_events(room.id, member), timezone=timezone)
+    # Replying without JavaScript: ?reply=<id> of a message on the page fills the composer.
+    replying = next((m for m in messages if reply is not None and m["id"] == reply), None)
     pinned = next((m for m in messages if m["id"] == room.pinned_message_id), None)
     if room.pinned_message_id and pinned is None:
         from portal.domain.rooms.messages import message_event_by_id
@@ -67,6 +73,8 @@ async def room_page_context(room_id: int, member: Member, **extra: Any) -> dict[
         # "Was this helpful?" on the member's answered questions (one query).
         "feedback_pending": await feedback_pending(candidate_id=member.id, room_id=room.id),
         "client_id": uuid.uuid4().hex,
+        "timezone": timezone,
+        "replying": replying,
         **extra,
     }
 
@@ -78,7 +86,8 @@ async def rooms_page(
     member = await _member(request)
     rooms = await rooms_for_member(member)
     if len(rooms) == 1:
-        return Redirect(f"/rooms/{rooms[0].id}")
+        # At the newest message, without JavaScript too (the composer follows the list).
+        return Redirect(f"/rooms/{rooms[0].id}#composer")
     return Template("portal/rooms.html", context={"rooms": rooms})
 
 
@@ -87,7 +96,13 @@ async def room_page(
     request: Request[Any, Any, Any], candidate_id: NamedDependency[int], room_id: FromPath[int]
 ) -> Template:
     member = await _member(request)
-    context = await room_page_context(room_id, member, sent=request.query_params.get("sent"))
+    context = await room_page_context(
+        room_id,
+        member,
+        reply=row_id_from(request.query_params.get("reply") or ""),
+        sent=request.query_params.get("sent"),
+        reported=request.query_params.get("reported"),
+    )
     return Template("portal/room.html", context=context, headers={"Cache-Control": "no-store"})
 
 

@@ -8,6 +8,7 @@ pages and the videos (candidates and staff both watch them) declare no ``candida
 from litestar import Router
 from litestar.di import Provide
 
+from portal.web.checkin import checkin
 from portal.web.checklist import CHECKLIST_PAGES
 from portal.web.contact import CONTACT_PAGES
 from portal.web.faq import FAQ_PAGES
@@ -26,9 +27,18 @@ from portal.web.profile import profile_page, profile_submit
 from portal.web.resources import RESOURCE_PAGES
 from portal.web.rewards import reward_redeem_page, rewards_page
 from portal.web.rooms import ROOM_PAGES
-from portal.web.signin import login_link_page, login_with_link, logout, set_language, welcome
+from portal.web.signin import (
+    login_link_page,
+    login_with_link,
+    logout,
+    new_link_form,
+    new_link_request,
+    set_language,
+    welcome,
+)
 from portal.web.suggestions import SUGGESTION_PAGES
 from portal.web.surveys import SURVEY_PAGES
+from portal.web.talent import TALENT_PAGES
 from portal.web.videos import VIDEO_PAGES
 
 # HTML pages stay out of the OpenAPI document, which describes the integration API.
@@ -36,10 +46,13 @@ candidate_pages = Router(
     path="/",
     route_handlers=[
         home,
+        checkin,
         login_link_page,
         login_with_link,
         logout,
         welcome,
+        new_link_form,
+        new_link_request,
         set_language,
         *LEARNING_PAGES,
         *CHECKLIST_PAGES,
@@ -59,6 +72,7 @@ candidate_pages = Router(
         message_link_page,
         message_link_use,
         cohort_map,
+        *TALENT_PAGES,
     ],
     # Resolved only for handlers that declare it.
     dependencies={"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)},

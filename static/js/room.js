@@ -1,21 +1,34 @@
 // The live Q&A room: one websocket, resumed by ?after=<last id> after any drop.
 // Message bodies are plain text: built with text nodes (never innerHTML), links made clickable.
+// The server renders the page complete (times in the cohort's zone, day separators, quotes,
+// reply/report controls); this script only adds what arrives live, in the same markup.
 (function () {
   "use strict";
   var root = document.getElementById("room");
-  var messages = document.getElementById("messages");
-  // Open at the newest message (here, not inline: the pages' CSP allows no inline script).
-  if (messages) messages.scrollTop = messages.scrollHeight;
-  if (!root || !window.WebSocket) return;
+  var list = document.getElementById("messages");
+  var scroller = document.scrollingElement || document.documentElement;
+
+  function nearBottom() {
+    return window.innerHeight + window.scrollY >= scroller.scrollHeight - 120;
+  }
+  function toBottom() { window.scrollTo(0, scroller.scrollHeight); }
+
+  // Open at the newest message, unless the address asks for a particular one (the
+  // moderation view is a wider page with more than the room: it stays at its top).
+  var moderating = root && root.getAttribute("data-moderator") === "1";
+  if (list && !moderating && !/^#m\d+$/.test(location.hash)) toBottom();
+  if (!root || !list) return;
 
   var t = function (key) { return root.getAttribute("data-t-" + key) || key; };
   var roomId = root.getAttribute("data-room-id");
   var me = root.getAttribute("data-me");
   var moderator = root.getAttribute("data-moderator") === "1";
+  var zone = root.getAttribute("data-tz") || undefined;
+  var lang = root.getAttribute("data-lang") || undefined;
   var csrf = root.getAttribute("data-csrf") || "";
-  var list = document.getElementById("messages");
   var status = document.getElementById("room-status");
   var form = document.getElementById("composer");
+  var pill = document.getElementById("new-pill");
   var lastId = parseInt(root.getAttribute("data-after") || "0", 10) || 0;
   var outbox = {}; // client_id -> frame, until acknowledged (re-sent after a reconnect)
   var socket = null;
@@ -23,6 +36,32 @@
   var lastFrameAt = 0;
   var LINK = /https?:\/\/[^\s<>"']+/gi;
   var TRAILING = /[.,;:!?)\]}。，；：！？）]+$/;
+
+  function safe(fn) { try { return fn(); } catch (e) { return null; } }
+  var clockFormat = safe(function () {
+    return new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: zone });
+  });
+  var dayFormat = safe(function () {
+    return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: zone });
+  });
+  function clock(iso) { return clockFormat ? clockFormat.format(new Date(iso)) : iso.slice(11, 16); }
+  function dayOf(iso) { return dayFormat ? dayFormat.format(new Date(iso)) : iso.slice(0, 10); }
+
+  // -- the on-screen keyboard and the pill ------------------------------------------
+  var vv = window.visualViewport;
+  function keyboard(event) {
+    var covered = Math.max(0, Math.round(window.innerHeight - vv.height - vv.offsetTop));
+    document.documentElement.style.setProperty("--room-keyboard", covered + "px");
+    // The keyboard opening (a resize) while writing: keep the newest message in view.
+    if (event.type === "resize" && form && document.activeElement === form.body) toBottom();
+  }
+  if (vv) { vv.addEventListener("resize", keyboard); vv.addEventListener("scroll", keyboard); }
+
+  function showPill(show) { if (pill) pill.hidden = !show; }
+  if (pill) pill.addEventListener("click", function () { showPill(false); toBottom(); });
+  window.addEventListener("scroll", function () { if (nearBottom()) showPill(false); }, { passive: true });
+
+  if (!window.WebSocket || !form) return;
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -61,9 +100,29 @@
     meta.appendChild(el("span", "tag " + className, text));
   }
 
+  function isMine(m) { return m.author.role === "candidate" && String(m.author.id) === me && !moderator; }
+
+  function serverActions(meta, m) {
+    // The same controls the server renders (templates/portal/_room_messages.html).
+    var actions = el("span", "actions");
+    var reply = el("a", "", t("reply"));
+    reply.href = "/rooms/" + roomId + "?reply=" + m.id + "#composer";
+    reply.rel = "nofollow";
+    reply.setAttribute("data-action", "reply");
+    actions.appendChild(reply);
+    if (!isMine(m)) {
+      var report = el("button", "", t("report"));
+      report.type = "button";
+      report.setAttribute("data-action", "report");
+      actions.appendChild(report);
+    }
+    meta.appendChild(document.createTextNode(" "));
+    meta.appendChild(actions);
+  }
+
   function render(m) {
     var li = el("li", "msg msg-" + m.kind + (m["private"] ? " msg-private" : ""));
-    if (m.author.role === "candidate" && String(m.author.id) === me && !moderator) li.className += " mine";
+    if (isMine(m)) li.className += " mine";
     li.id = "m" + m.id;
     li.setAttribute("data-id", m.id);
     li.setAttribute("data-author-id", m.author.id);
@@ -79,30 +138,34 @@
     time.setAttribute("datetime", m.created_at);
     meta.appendChild(document.createTextNode(" "));
     meta.appendChild(time);
+    if (!moderator) serverActions(meta, m);
     li.appendChild(meta);
     if (m.reply_to) {
-      var quote = el("a", "quote", t("reply-to").replace("{id}", m.reply_to));
+      var quote = el("a", "quote");
       quote.href = "#m" + m.reply_to;
+      if (m.quote) {
+        quote.appendChild(el("b", "", m.quote.author));
+        quote.appendChild(document.createTextNode(" "));
+        if (m.quote.text) quote.appendChild(document.createTextNode(m.quote.text));
+        else quote.appendChild(el("i", "", t("hidden")));
+      } else {
+        quote.textContent = t("reply-to").replace("{id}", m.reply_to);
+      }
       li.appendChild(quote);
     }
     var body = el("p", "body");
     textWithLinks(body, m.body);
     li.appendChild(body);
-    addActions(li);
+    if (moderator) addActions(li);
     return li;
   }
 
   function addActions(li) {
+    // The moderation view's controls (the candidate page has them from the server).
     if (li.querySelector(".actions")) return;
     var actions = el("div", "actions");
-    var buttons = [["reply", t("reply")]];
-    var own = li.getAttribute("data-author-role") === "candidate" && li.getAttribute("data-author-id") === me;
-    if (moderator) {
-      buttons.push(["hide", t("hide")], ["pin", t("pin")]);
-      if (li.getAttribute("data-author-role") === "candidate") buttons.push(["mute", t("mute")]);
-    } else if (!own) {
-      buttons.push(["report", t("report")]);
-    }
+    var buttons = [["reply", t("reply")], ["hide", t("hide")], ["pin", t("pin")]];
+    if (li.getAttribute("data-author-role") === "candidate") buttons.push(["mute", t("mute")]);
     buttons.forEach(function (b) {
       var button = el("button", "", b[1]);
       button.type = "button";
@@ -112,23 +175,62 @@
     li.appendChild(actions);
   }
 
+  function lastDay() {
+    var times = list.querySelectorAll("li.msg time[datetime]");
+    return times.length ? dayOf(times[times.length - 1].getAttribute("datetime")) : null;
+  }
+
   function insert(m) {
     if (document.getElementById("m" + m.id)) return; // already shown: never twice
     var node = render(m);
+    var waiting = list.querySelector('li.pending[data-ack-id="' + m.id + '"]');
+    if (!waiting && isMine(m)) {
+      // Our own message, before its ack: the first bubble waiting with the same text.
+      waiting = Array.prototype.find.call(list.querySelectorAll("li.pending"), function (li) {
+        return !li.hasAttribute("data-ack-id") && li.querySelector(".body").textContent === m.body;
+      });
+    }
+    if (waiting) { waiting.replaceWith(node); if (m.id > lastId) lastId = m.id; return; }
     var empty = document.getElementById("room-empty");
     if (empty) empty.remove();
+    var wasNearBottom = nearBottom();
     // Keep id order even if a message arrives late.
     var after = null;
     for (var child = list.lastElementChild; child; child = child.previousElementSibling) {
       if (parseInt(child.getAttribute("data-id"), 10) < m.id) break;
-      after = child;
+      if (child.hasAttribute("data-id")) after = child;
     }
-    var nearBottom = window.innerHeight + window.scrollY >= document.body.offsetHeight - 120;
+    if (!after && lastDay() !== dayOf(m.created_at)) {
+      // A new day since the last message shown (live ones are today's).
+      var separator = el("li", "day-sep");
+      separator.setAttribute("role", "separator");
+      separator.setAttribute("data-day", "");
+      separator.appendChild(el("span", "", t("today")));
+      list.appendChild(separator);
+    }
     list.insertBefore(node, after);
     if (m.id > lastId) lastId = m.id;
-    if (nearBottom || (m.author.role === "candidate" && String(m.author.id) === me)) {
-      node.scrollIntoView({ block: "end" });
-    }
+    if (isMine(m) || wasNearBottom) { toBottom(); showPill(false); }
+    else showPill(true);
+  }
+
+  // Your message shows at once, marked "sending…", until the server has stored it (also
+  // offline: it is sent when the connection is back).
+  function pendingFor(clientId) {
+    return list.querySelector('li.pending[data-client-id="' + clientId + '"]');
+  }
+  function showPending(frame) {
+    var li = el("li", "msg mine pending");
+    li.setAttribute("data-client-id", frame.client_id);
+    var meta = el("div", "meta");
+    meta.appendChild(el("span", "", t("sending")));
+    li.appendChild(meta);
+    var body = el("p", "body");
+    textWithLinks(body, frame.body);
+    li.appendChild(body);
+    var empty = document.getElementById("room-empty");
+    if (empty) empty.remove();
+    list.appendChild(li);
   }
 
   function hide(id) {
@@ -163,14 +265,24 @@
     else if (frame.type === "pinned") pinned(frame);
     else if (frame.type === "answered") {
       var q = document.getElementById("m" + frame.question);
-      if (q && !q.querySelector(".tag-answered")) tag(q.querySelector(".meta"), "tag-a tag-answered", t("answered"));
+      if (q && !q.querySelector(".tag-answered")) {
+        var mark = el("span", "tag tag-a tag-answered", t("answered"));
+        var meta = q.querySelector(".meta");
+        meta.insertBefore(mark, meta.querySelector("time") ? meta.querySelector("time").nextSibling : null);
+        meta.insertBefore(document.createTextNode(" "), mark);
+      }
     } else if (frame.type === "ack") {
       delete outbox[frame.client_id];
+      var sent = pendingFor(frame.client_id);
+      if (sent && document.getElementById("m" + frame.id)) sent.remove();
+      else if (sent) sent.setAttribute("data-ack-id", frame.id); // its message frame replaces it
     } else if (frame.type === "error") {
       if (frame.client_id && outbox[frame.client_id]) {
         // Refused: give the text back so nothing typed is lost.
         var refused = outbox[frame.client_id];
         delete outbox[frame.client_id];
+        var failed = pendingFor(frame.client_id);
+        if (failed) failed.remove();
         if (!form.body.value) form.body.value = refused.body;
       }
       showError(frame.detail);
@@ -210,34 +322,43 @@
   }, 20000);
   window.addEventListener("online", function () { if (socket) socket.close(); });
 
-  form.addEventListener("change", function () {
-    form.classList.toggle("asking", form.kind.value === "question");
-  });
-  form.classList.toggle("asking", form.kind.value === "question");
+  function asking() { return !!(form.kind && form.kind.value === "question"); }
+  form.addEventListener("change", function () { form.classList.toggle("asking", asking()); });
+  form.classList.toggle("asking", asking());
+
+  // The message box grows with its text (up to the CSS max-height), then scrolls.
+  function grow() {
+    form.body.style.height = "auto";
+    form.body.style.height = form.body.scrollHeight + 2 + "px";
+  }
+  form.body.addEventListener("input", grow);
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var body = form.body.value.trim();
     if (!body) return;
-    var asking = form.kind.value === "question";
     var frame = {
-      type: "send", client_id: uuid(), kind: asking ? "question" : "chat", body: body,
+      type: "send", client_id: uuid(), kind: asking() ? "question" : "chat", body: body,
       reply_to: form.reply_to.value ? parseInt(form.reply_to.value, 10) : null
     };
-    if (asking) {
+    if (asking()) {
       frame.category = parseInt(form.category.value, 10) || null;
       frame["private"] = form["private"].checked;
     }
     outbox[frame.client_id] = frame;
+    showPending(frame);
     showError("");
     form.body.value = "";
+    grow();
     cancelReply();
+    toBottom();
     if (socket && socket.readyState === 1) socket.send(JSON.stringify(frame));
   });
 
   var replying = form.querySelector(".replying");
   function cancelReply() { form.reply_to.value = ""; replying.hidden = true; }
-  form.querySelector("[data-cancel-reply]").addEventListener("click", cancelReply);
+  var cancel = form.querySelector("[data-cancel-reply]");
+  if (cancel) cancel.addEventListener("click", function (event) { event.preventDefault(); cancelReply(); });
 
   function post(template, id, fields) {
     var url = template.replace("{id}", id).replace("{candidate}", fields.candidate || "");
@@ -256,14 +377,19 @@
   }
 
   list.addEventListener("click", function (event) {
-    var button = event.target.closest("button[data-action]");
+    var button = event.target.closest("[data-action]");
     if (!button) return;
+    event.preventDefault();
     var li = button.closest("li.msg");
     var id = li.getAttribute("data-id");
     var action = button.getAttribute("data-action");
     if (action === "reply") {
       form.reply_to.value = id;
-      replying.querySelector("span").textContent = t("reply-to").replace("{id}", id);
+      var span = replying.querySelector("span");
+      span.textContent = "";
+      span.appendChild(el("b", "", li.querySelector(".who").textContent));
+      var text = (li.querySelector(".body") || li).textContent.replace(/\s+/g, " ").trim();
+      span.appendChild(document.createTextNode(" " + (text.length > 40 ? text.slice(0, 39) + "…" : text)));
       replying.hidden = false;
       form.body.focus();
     } else if (action === "report") {
@@ -287,13 +413,12 @@
     }
   });
 
-  function clock(iso) {
-    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  if (moderator && !zone) {
+    // The moderation view was written in UTC: show the staff member's own clock.
+    Array.prototype.forEach.call(list.querySelectorAll("li.msg time[datetime]"), function (node) {
+      node.textContent = clock(node.getAttribute("datetime"));
+    });
   }
-  // The server wrote UTC times; show the phone's own.
-  Array.prototype.forEach.call(list.querySelectorAll("time[datetime]"), function (node) {
-    node.textContent = clock(node.getAttribute("datetime"));
-  });
-  Array.prototype.forEach.call(list.querySelectorAll("li.msg"), addActions);
+  if (moderator) Array.prototype.forEach.call(list.querySelectorAll("li.msg"), addActions);
   connect();
 })();

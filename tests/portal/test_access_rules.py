@@ -149,6 +149,8 @@ EXPECTED_PERMISSIONS = {
     "reveal_profile": (True, False, False),
     "see_profile_changes": (True, True, False),
     "manage_staff": (True, False, False),
+    # Talent pool: reasons, cadence, growth paths, stop, rejoin (entries: everyone in scope).
+    "manage_talent": (True, True, False),
     "choose_any_department": (True, True, False),
 }
 

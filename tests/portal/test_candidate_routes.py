@@ -31,6 +31,12 @@ OPEN_PAGES = {
     "message-link",
     "message-link-use",
     "cohort-map",
+    # After "I can't join" the session is over; recall messages link to a growth path.
+    "left",
+    "growth-position",
+    # Asking for a new sign-in link by phone number: for those who cannot sign in.
+    "new-link",
+    "new-link-request",
 }
 
 

@@ -121,13 +121,15 @@ async def _world() -> dict:
 
 CANDIDATE_PAGES = {
     # page: (path, queries)
-    # The fourth: announcements pinned to the home page (messaging/announcements.py).
-    "home": (lambda world: "/", 4),
+    # The fourth: announcements pinned to the home page (messaging/announcements.py); the
+    # fifth: the daily check-in card (learning/earning.py).
+    "home": (lambda world: "/", 5),
     "learning": (lambda world: "/learning", 1),
     "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 3),
     "checklist": (lambda world: "/checklist", 1),
     # The fifth: "was this helpful?" on the answered questions (sla/feedback.py).
-    "room": (lambda world: f"/rooms/{world['room_id']}", 5),
+    # The sixth: the cohort's time zone, for times and day separators (rooms/display.py).
+    "room": (lambda world: f"/rooms/{world['room_id']}", 6),
     "resources": (lambda world: "/resources", 2),
     "rewards": (lambda world: "/rewards", 3),
     "inbox": (lambda world: "/inbox", 3),

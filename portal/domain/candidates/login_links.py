@@ -44,7 +44,7 @@ class LinkNotSent(DomainError):
     """No enabled journey step delivers sign-in links to this candidate: nothing was made."""
 
 
-async def login_link_send(*, candidate_id: int, sent_by: int) -> int:
+async def login_link_send(*, candidate_id: int, sent_by: int | None) -> int:
     """Send the candidate a new sign-in link through the outbox (SMS, e-mail, not the inbox);
     how many messages were queued.
 

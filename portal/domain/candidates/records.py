@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from portal.auth.sessions import Principal, sessions_revoke
@@ -12,6 +12,8 @@ from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department, Position, Stage
 from portal.domain.profiles.changes import ChangedBy, personal_info_change_record
 from portal.domain.rooms.membership import member_sockets_recheck
+from portal.domain.talent.status import talent_entry_rejoined, talent_entry_reopen_check
+from portal.domain.talent.withdrawal import WithdrawalInput, withdrawal_check, withdrawal_record
 from portal.domain.validation import name_check, normalize_email, normalize_phone
 from portal.i18n import gettext as _
 
@@ -248,23 +250,46 @@ async def candidate_move_stage(
 
 
 async def candidate_set_status(
-    *, candidate_id: int, status: str, reason: str = "", actor_id: int | None = None
+    *,
+    candidate_id: int,
+    status: str,
+    reason: str = "",
+    actor_id: int | None = None,
+    withdrawal: WithdrawalInput | None = None,
 ) -> None:
-    """Withdraw (a reason is required), mark joined, or reactivate a candidate."""
+    """Withdraw, mark joined, or reactivate a candidate.
+
+    A withdrawal records its talent-pool entry in the same transaction
+    (``portal/domain/talent/withdrawal.py``): a listed reason (a free ``reason`` alone
+    means "other"), needs, consent. Withdrawing someone already withdrawn is refused, and so
+    is reactivating someone who asked never to be contacted again or was anonymised.
+    """
     if status not in CANDIDATE_STATUSES:
         raise ValidationFailed({"status": _("Unknown status.")})
     reason = reason.strip()
-    if status == "withdrawn" and not reason:
-        raise ValidationFailed({"reason": _("Please give a reason for the withdrawal.")})
     if len(reason) > 1000:
         raise ValidationFailed({"reason": _("A reason can be at most 1000 characters long.")})
+    clean = None
+    if status == "withdrawn":
+        withdrawal = withdrawal or WithdrawalInput()
+        if reason and not withdrawal.text:
+            withdrawal = replace(withdrawal, text=reason)
+        if not withdrawal.text and not withdrawal.reason_code:
+            raise ValidationFailed({"reason": _("Please give a reason for the withdrawal.")})
+        clean = await withdrawal_check(withdrawal)
+        reason = clean.text
+    now = datetime.now(UTC)
     async with write_transaction():
         candidate = await candidate_get(candidate_id)
+        if status == "withdrawn" and candidate.status == "withdrawn":
+            raise ValidationFailed({"status": _("This candidate has already withdrawn.")})
+        if status != "withdrawn" and candidate.status == "withdrawn":
+            await talent_entry_reopen_check(candidate_id=candidate.id)
         await Candidate.update(
             {
                 Candidate.status: status,
                 Candidate.withdraw_reason: reason if status == "withdrawn" else "",
-                Candidate.updated_at: datetime.now(UTC),
+                Candidate.updated_at: now,
             }
         ).where(Candidate.id == candidate.id)
         await StageChange(
@@ -275,6 +300,10 @@ async def candidate_set_status(
             source=f"status:{status}",
             note=reason,
         ).save()
+        if clean is not None:
+            await withdrawal_record(candidate=candidate, clean=clean, actor_id=actor_id, now=now)
+        elif candidate.status == "withdrawn":
+            await talent_entry_rejoined(candidate_id=candidate.id, actor_id=actor_id, now=now)
     if status == "withdrawn":
         # Their sessions end (pages, API, uploads) and their room sockets close.
         principal = Principal(kind="candidate", id=candidate_id)

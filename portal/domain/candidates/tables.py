@@ -60,3 +60,16 @@ class LoginLink(Table, tablename="login_link"):
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
     created_by = ForeignKey(StaffUser, null=True)
+
+
+class LinkRequest(Table, tablename="link_request"):
+    """A candidate asked for a new sign-in link and no message could deliver it: HR acts.
+
+    One row per candidate (unique): asking again only moves ``requested_at`` and reopens it.
+    """
+
+    id = Serial(primary_key=True)
+    candidate = ForeignKey(Candidate, null=False, unique=True)
+    requested_at = Timestamptz(default=TimestamptzNow())
+    handled_at = Timestamptz(null=True, default=None)
+    handled_by = ForeignKey(StaffUser, null=True)

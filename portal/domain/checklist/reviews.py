@@ -29,6 +29,7 @@ from portal.domain.checklist.tables import (
 )
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.journeys.events import journey_event
+from portal.domain.learning.earning import checklist_approval_check
 from portal.domain.organisation.tables import Cohort
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
@@ -249,6 +250,8 @@ async def submission_review(
         template = await ChecklistTemplate.select(ChecklistTemplate.title).where(
             ChecklistTemplate.id == submission.template
         )
+        if decision == "approved":
+            await checklist_approval_check(candidate_id=submission.candidate)
         await journey_event(
             event=f"document_{decision}",
             candidate_id=submission.candidate,

@@ -126,3 +126,16 @@ class LearnerPreference(Table, tablename="learner_preference"):
     id = Serial(primary_key=True)
     candidate = ForeignKey(Candidate, null=False, unique=True)
     hide_name = Boolean(default=False)
+
+
+class PointRule(Table, tablename="point_rule"):
+    """How many points one way of earning gives (``earning.EARNING_KINDS``), or that it is off.
+
+    A kind without a row uses its default amount.
+    """
+
+    id = Serial(primary_key=True)
+    kind = Varchar(length=30, unique=True)
+    amount = Integer(default=0)
+    enabled = Boolean(default=True)
+    updated_at = Timestamptz(default=TimestamptzNow())

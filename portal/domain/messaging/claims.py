@@ -24,6 +24,7 @@ from portal.db import current_engine, write_transaction
 from portal.domain.messaging.channels.sms import preference_category
 from portal.domain.messaging.policy import cap_window_start, quiet_hours
 from portal.domain.messaging.tables import PUSH_CHANNELS, MessagePreference, OutboxMessage
+from portal.domain.talent.consent import contact_refusals
 
 # Advisory-lock namespace for the cap check (any constant no other feature uses).
 _CAP_LOCK_SPACE = 74_201
@@ -177,6 +178,10 @@ async def _apply_policy(rows: list[dict], result: ClaimResult, now: datetime) ->
     settings = get_settings()
     push = [row for row in rows if row["channel"] in PUSH_CHANNELS and row["candidate"]]
     disabled = await _disabled_preferences({row["candidate"] for row in push})
+    # Queued before they said stop or before their consent expired: never sent (talent pool).
+    refused = await contact_refusals(
+        {row["candidate"] for row in rows if row["candidate"]}, now=now
+    )
     hours = quiet_hours()
     capped_candidates = sorted(
         {row["candidate"] for row in push if row["category"] == "engagement"}
@@ -185,6 +190,9 @@ async def _apply_policy(rows: list[dict], result: ClaimResult, now: datetime) ->
     if capped_candidates:
         counts = await _engagement_counts(capped_candidates, [row["id"] for row in rows], now)
     for row in rows:
+        if row["candidate"] in refused:
+            result.suppressed[row["id"]] = "no_consent"
+            continue
         if row["channel"] in PUSH_CHANNELS and row["candidate"]:
             key = (row["candidate"], row["channel"], preference_category(row["category"]))
             if key in disabled:

@@ -32,6 +32,7 @@ from portal.domain.messaging.checks import (
 )
 from portal.domain.messaging.tables import CohortBot, OutboxMessage
 from portal.domain.messaging.wakeup import NOTIFY_CHANNEL, outbox_wake
+from portal.domain.talent.consent import contact_refusals
 from portal.domain.validation import row_id_from
 
 __all__ = ["Enqueued", "OutboundMessage", "message_enqueue", "messages_enqueue"]
@@ -107,6 +108,8 @@ async def messages_enqueue(
             {m.candidate_id for m in messages if _plausible_id(m.candidate_id)}  # type: ignore[misc]
         )
         bots = await _cohort_bots(messages)
+        # Stopped, consent expired, anonymised: no message is created for them, whoever asks.
+        refused = await contact_refusals(contacts, now=now)
         rows: list[dict[str, Any]] = []
         errors: dict[str, str] = {}
         seen: set[str] = set()
@@ -116,10 +119,13 @@ async def messages_enqueue(
                 if _plausible_id(message.candidate_id)
                 else None
             )
+            prefix = "" if len(messages) == 1 else f"messages[{index}]."
+            if candidate is not None and candidate.id in refused:
+                errors[f"{prefix}candidate"] = refused[candidate.id]
+                continue
             try:
                 values = outbound_message_check(message, candidate=candidate, bots=bots, now=now)
             except _Invalid as invalid:
-                prefix = "" if len(messages) == 1 else f"messages[{index}]."
                 errors.update({f"{prefix}{k}": v for k, v in invalid.errors.items()})
                 continue
             if values["dedupe_key"] not in seen:

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from portal.config import get_settings
 
-REASONS = ("unsubscribed", "quiet_hours", "cap", "not_configured")
+REASONS = ("unsubscribed", "quiet_hours", "cap", "not_configured", "no_consent")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ def reason_label(reason: str) -> str:
         "unsubscribed": _("the candidate turned this off"),
         "quiet_hours": _("quiet hours"),
         "cap": _("over the weekly cap: waits for the digest"),
+        "no_consent": _("they asked not to be contacted, or their consent expired"),
         "": "",
     }.get(reason, reason)
 

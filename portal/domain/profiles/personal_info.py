@@ -16,6 +16,7 @@ from portal.db import current_engine, write_transaction
 from portal.domain.access import may_reveal_profile
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.learning.earning import profile_completed
 from portal.domain.profiles.changes import (
     CANDIDATE_THEMSELF,
     ChangedBy,
@@ -216,6 +217,8 @@ async def profile_save(
         else:
             values["updated_at"] = datetime.now(UTC)
             await CandidateProfile.update(values).where(CandidateProfile.id == existing.id)
+        # Every field is required, so a saved profile is a complete one: points, once.
+        await profile_completed(candidate_id=candidate_id)
 
 
 def _changed_fields(

@@ -22,11 +22,13 @@ from babel.dates import format_datetime
 from portal.config import get_settings
 from portal.db import current_engine, is_unique_violation, write_transaction
 from portal.domain.access import department_scope, public_role
+from portal.domain.learning.earning import first_question_asked
 from portal.domain.rooms.direct import (
     direct_reply_to_inbox,
     direct_routing,
     thread_questions_answer,
 )
+from portal.domain.rooms.display import quote_excerpt
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import (
     Member,
@@ -86,6 +88,19 @@ def _local(moment: datetime) -> str:
     return format_datetime(moment, "short", tzinfo=zone, locale=get_locale())
 
 
+def _quote(
+    *,
+    body: str | None,
+    hidden: bool,
+    candidate_name: str | None,
+    staff_name: str | None,
+    staff_email: str | None,
+) -> dict[str, str]:
+    """A reply's quote of its target: who wrote it and its first words ("" when hidden)."""
+    name = candidate_name or staff_name or (staff_email or "").split("@")[0]
+    return {"author": name, "text": "" if hidden else quote_excerpt(body)}  # fmt: skip
+
+
 def message_event(row: dict[str, Any]) -> dict[str, Any]:
     """The ``message`` frame every member receives (and catch-up replays)."""
     if row.get("author_staff"):
@@ -108,6 +123,15 @@ def message_event(row: dict[str, Any]) -> dict[str, Any]:
         "body": row["body"],
         "author": author,
         "reply_to": row["reply_to"],
+        "quote": _quote(
+            body=row.get("reply_body"),
+            hidden=row.get("reply_hidden_at") is not None,
+            candidate_name=row.get("reply_candidate_name"),
+            staff_name=row.get("reply_staff_name"),
+            staff_email=row.get("reply_staff_email"),
+        )
+        if row["reply_to"]
+        else None,
         "created_at": _iso(row["created_at"]),
         "private": row["private_to"] is not None,
     }
@@ -139,10 +163,16 @@ _EVENTS_SELECT = (
     "m.reply_to AS reply_to, m.created_at AS created_at, m.private_to AS private_to, "
     "m.author_candidate AS author_candidate, m.author_staff AS author_staff, "
     "c.name AS candidate_name, s.name AS staff_name, s.email AS staff_email, "
-    "s.role AS staff_role "
+    "s.role AS staff_role, "
+    # The message replied to, for the quote (a reply is seen by whoever sees its target).
+    "r.body AS reply_body, r.hidden_at AS reply_hidden_at, "
+    "rc.name AS reply_candidate_name, rs.name AS reply_staff_name, rs.email AS reply_staff_email "
     "FROM room_message m "
     "LEFT JOIN candidate c ON c.id = m.author_candidate "
     "LEFT JOIN staff_user s ON s.id = m.author_staff "
+    "LEFT JOIN room_message r ON r.id = m.reply_to "
+    "LEFT JOIN candidate rc ON rc.id = r.author_candidate "
+    "LEFT JOIN staff_user rs ON rs.id = r.author_staff "
 )
 
 
@@ -231,6 +261,10 @@ async def _reply_target(room_id: int, member: Member, reply_to: object) -> dict[
             RoomMessage.private_role,
             RoomMessage.private_to.department.as_alias("private_department"),
             RoomMessage.author_candidate,
+            RoomMessage.body,
+            RoomMessage.author_candidate.name.as_alias("candidate_name"),
+            RoomMessage.author_staff.name.as_alias("staff_name"),
+            RoomMessage.author_staff.email.as_alias("staff_email"),
         )
         .where((RoomMessage.id == reply_to) & (RoomMessage.room == room_id) & _visible_to(member))
         .first()
@@ -452,6 +486,8 @@ async def _store(
             is_private=private_to is not None,
             asked_at=now,
         )
+        # Points for the first question ever asked (once: the ledger's unique source key).
+        await first_question_asked(candidate_id=author.id)
     elif room.is_direct and author.is_staff:
         answered = await thread_questions_answer(
             room_id=room_id, author=author, answer_message_id=message.id, at=now
@@ -483,6 +519,15 @@ async def _store(
         "body": text,
         "author": {"id": author.id, "name": author.name, "role": author.role},
         "reply_to": message.reply_to,
+        "quote": _quote(
+            body=target["body"],
+            hidden=False,
+            candidate_name=target["candidate_name"],
+            staff_name=target["staff_name"],
+            staff_email=target["staff_email"],
+        )
+        if target
+        else None,
         "created_at": _iso(now),
         "private": private_to is not None,
         # Routing for the hub, removed before the frame goes out.

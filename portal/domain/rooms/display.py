@@ -1,0 +1,77 @@
+"""How room messages read on a phone: local times, day separators, quotes of replies.
+
+The server renders these (the page is right before, and without, JavaScript); room.js
+follows the same rules for messages that arrive live, from the ``data-tz`` of the page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_skeleton, format_time
+
+from portal.config import get_settings
+from portal.domain.organisation.tables import Cohort
+from portal.domain.rooms.membership import RoomInfo
+from portal.i18n import get_locale
+from portal.i18n import gettext as _
+
+QUOTE_CHARS = 40
+
+
+def quote_excerpt(body: str | None) -> str:
+    """The first words of a message, on one line, for a reply's quote."""
+    text = " ".join((body or "").split())
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rstrip() + "…"
+
+
+async def room_timezone(room: RoomInfo) -> str:
+    """The cohort's time zone for a cohort's room; the default one for the others."""
+    if room.cohort_id is not None:
+        row = await Cohort.select(Cohort.timezone).where(Cohort.id == room.cohort_id).first()
+        if row and row["timezone"]:
+            return row["timezone"]
+    return get_settings().default_timezone
+
+
+def _parse(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def day_label(day: date, today: date) -> str:
+    locale = get_locale()
+    if day == today:
+        return _("Today")
+    if day == today - timedelta(days=1):
+        return _("Yesterday")
+    if day.year == today.year:
+        return format_skeleton("MMMEd", day, locale=locale)
+    return format_date(day, "medium", locale=locale)
+
+
+def messages_for_display(
+    messages: list[dict[str, Any]], *, timezone: str, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Each message with ``time_label`` (with the date when not today), ``local_iso`` and,
+    on the first message of each local day, ``day_label`` (a separator before it)."""
+    zone = ZoneInfo(timezone)
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
+    locale = get_locale()
+    shown: list[dict[str, Any]] = []
+    previous: date | None = None
+    for message in messages:
+        local = _parse(message["created_at"]).astimezone(zone)
+        clock = format_time(local, "short", locale=locale)
+        label = (
+            clock
+            if local.date() == today
+            else f"{format_skeleton('MMMd', local, locale=locale)} {clock}"
+        )
+        extra: dict[str, Any] = {"time_label": label, "local_iso": local.isoformat()}
+        if local.date() != previous:
+            extra["day_label"] = day_label(local.date(), today)
+            previous = local.date()
+        shown.append({**message, **extra})
+    return shown
