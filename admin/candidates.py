@@ -35,6 +35,7 @@ from portal.domain.candidates.records import (
 )
 from portal.domain.candidates.tables import CANDIDATE_STATUSES, Candidate
 from portal.domain.errors import DomainError, NotFound, ValidationFailed
+from portal.domain.insights.interventions import candidate_interventions
 from portal.domain.organisation.cohort_lists import cohort_choices
 from portal.domain.organisation.stage_choices import stage_choices
 from portal.domain.staff.tables import StaffUser
@@ -129,6 +130,7 @@ async def _detail_page(
         staff,
         status_code=status_code,
         candidate=detail,
+        interventions=await candidate_interventions(detail.id),
         stages=await stage_choices(),
         statuses=CANDIDATE_STATUSES,
         withdrawal_reasons=await reason_choices(),

@@ -25,6 +25,8 @@ from admin.guards import (
     provide_staff,
     redirect_to_staff_login,
 )
+from admin.insights import InsightsController
+from admin.insights_risk import RiskController
 from admin.journeys import JourneyController
 from admin.link_requests import LinkRequestController
 from admin.oidc import oidc_callback, oidc_login
@@ -87,6 +89,8 @@ admin_router = Router(
         JourneyController,
         TalentController,
         TalentSettingsController,
+        InsightsController,
+        RiskController,
     ],
     # Resolved only for handlers that declare them.
     dependencies={"staff": Provide(provide_staff), "candidate": Provide(provide_candidate)},

@@ -21,6 +21,8 @@ from portal.auth.middleware import SessionPrincipalMiddleware
 from portal.auth.stores import ExpiredEntrySweeper, store_for
 from portal.config import STATIC_DIR, Settings, get_settings
 from portal.db import database_start, database_stop
+from portal.domain.insights.activity import activity_writer_start, activity_writer_stop
+from portal.domain.insights.risk_watch import risk_watch_start, risk_watch_stop
 from portal.domain.journeys.evaluation import journeys_start, journeys_stop
 from portal.domain.messaging.relay import outbox_relay_start, outbox_relay_stop
 from portal.domain.sla.watch import sla_watch_start, sla_watch_stop
@@ -122,12 +124,16 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             sweeper.start,
             journeys_start,
             talent_start,
+            activity_writer_start,
+            risk_watch_start,
             freeze_startup_objects,
         ]
         if manage_database
         else [],
         on_shutdown=[
             sweeper.stop,
+            risk_watch_stop,
+            activity_writer_stop,
             journeys_stop,
             talent_stop,
             outbox_relay_stop,

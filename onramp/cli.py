@@ -271,5 +271,62 @@ def token_revoke(key: str) -> None:
         click.echo(f"API token {revoked.prefix} ({revoked.name}) was already revoked on {when}.")
 
 
+@main.group()
+def risk() -> None:
+    """Drop-out risk: recompute the scores, evaluate a fitted model."""
+
+
+@risk.command("recompute")
+def risk_recompute_command() -> None:
+    """Recompute every active candidate's risk now (each process also does it hourly)."""
+    from portal.domain.insights.risk import risk_recompute
+
+    result = _run(risk_recompute())
+    click.echo(f"Scored {result.scored} candidates; {result.written} scores changed.")
+
+
+@risk.command("evaluate")
+@click.option("--save", is_flag=True, help="Save the fitted model if it beats the one in use.")
+def risk_evaluate_command(save: bool) -> None:
+    """Fit a logistic regression on past cohorts and compare it with the model in use."""
+    from portal.domain.insights.evaluation import (
+        evaluation_report,
+        history_samples,
+        risk_evaluate,
+        risk_model_save,
+    )
+    from portal.domain.insights.risk import active_model
+
+    async def evaluate() -> str:
+        model = await active_model()
+        evaluation = risk_evaluate(
+            await history_samples(), lambda inputs: model.score(inputs).score
+        )
+        report = evaluation_report(evaluation, model.version)
+        if not evaluation.enough:
+            return report
+        if not evaluation.fitted_is_better:
+            return report + f"\nThe fitted model does not beat {model.version}: kept."
+        if not save:
+            return report + "\nThe fitted model is better; run with --save to use it."
+        return report + f"\nSaved and in use: {await risk_model_save(evaluation)}."
+
+    click.echo(_run(evaluate()))
+
+
+@main.group()
+def insights() -> None:
+    """The activity record behind the insights."""
+
+
+@insights.command("retention")
+def insights_retention() -> None:
+    """Sum activity older than ONRAMP_ACTIVITY_RETENTION_DAYS per day and cohort; delete it."""
+    from portal.domain.insights.retention import activity_retention_apply
+
+    result = _run(activity_retention_apply())
+    click.echo(f"Summed and deleted {result.deleted} events of {result.days} days.")
+
+
 if __name__ == "__main__":
     main()

@@ -486,6 +486,32 @@ class Settings:
         "how long each process's outbox relay sleeps when nothing is due (`0`: relay off)",
         parse=decimal_number(0),
     )
+    activity_flush_seconds: float = env(
+        "ONRAMP_ACTIVITY_FLUSH_SECONDS",
+        5.0,
+        "how often each process writes its buffered activity events (a crash loses at most "
+        "this long's events; `0`: no background writer)",
+        parse=decimal_number(0),
+    )
+    activity_flush_events: int = env(
+        "ONRAMP_ACTIVITY_FLUSH_EVENTS",
+        500,
+        "buffered activity events that trigger a write before the interval is up",
+        parse=whole_number(),
+    )
+    activity_retention_days: int = env(
+        "ONRAMP_ACTIVITY_RETENTION_DAYS",
+        365,
+        "days activity events are kept; older ones are summed per day and cohort, then deleted",
+        parse=whole_number(),
+    )
+    risk_recompute_minutes: float = env(
+        "ONRAMP_RISK_RECOMPUTE_MINUTES",
+        60.0,
+        "how often each process recomputes every active candidate's drop-out risk "
+        "(`0`: only on events and `onramp risk recompute`)",
+        parse=decimal_number(0),
+    )
     outbox_batch: int = env(
         "ONRAMP_OUTBOX_BATCH",
         100,

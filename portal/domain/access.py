@@ -35,6 +35,8 @@ Staff:
 |                                                  |       |     | messages routed to managers)    |
 | join a group chat                                | all   | all | when a member                   |
 | post an announcement                             | all   | all | no                              |
+| see insights, drop-out risk and its reasons,     | all   | all | own department                  |
+| intervene (message, follow-up task)              |       |     |                                 |
 | see who changed a candidate's personal           | yes   | yes | no                              |
 | information (which fields, never the values)     |       |     |                                 |
 | reveal an ID or bank card number (audited),      | yes   | no  | no                              |
@@ -167,6 +169,12 @@ def sees_cohort(staff: Staff, cohort_department_id: int | None) -> bool:
 
 def may_see_candidate(staff: Staff, *, department_id: int | None) -> bool:
     """Seeing a candidate opens their record, history, profile (masked) and documents."""
+    return sees_department(staff, department_id)
+
+
+def may_see_risk(staff: Staff, *, department_id: int | None) -> bool:
+    """A candidate's drop-out risk, its reasons and interventions: HR, and the manager of
+    the candidate's department. Never the candidate (no candidate route reads it)."""
     return sees_department(staff, department_id)
 
 

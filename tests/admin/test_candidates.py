@@ -97,7 +97,7 @@ async def test_list_is_paginated_by_fifty(client):
     first = await client.get("/admin/candidates", params={"q": "候选人"})
     assert _rows(first.text) == 50
     assert "候选人50" in first.text  # newest first
-    assert "第 1 页,共 2 页" in first.text
+    assert "第 1 页，共 2 页" in first.text
     assert 'href="?q=%E5%80%99%E9%80%89%E4%BA%BA&amp;page=2"' in first.text
     second = await client.get("/admin/candidates", params={"q": "候选人", "page": 2})
     assert _rows(second.text) == 1

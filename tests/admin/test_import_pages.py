@@ -185,7 +185,7 @@ async def test_a_second_confirm_says_the_import_was_already_done(client):
     assert first.status_code == 200
     assert second.status_code == 409
     assert 'data-testid="import-repeated"' in second.text
-    assert "此导入已经完成:已导入 2 名候选人。没有重复导入。" in second.text
+    assert "此导入已经完成：已导入 2 名候选人。没有重复导入。" in second.text
     assert await Candidate.count() == 2
 
 
@@ -215,7 +215,7 @@ async def test_a_stale_preview_shows_the_new_error_and_imports_nothing(client):
         (
             "姓名,邮箱,部门\n张三,a@example.com,生产部\n".encode(),
             "a.csv",
-            "文件缺少以下列:手机号 / phone",
+            "文件缺少以下列：手机号 / phone",
         ),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "photo.csv", "这不是 CSV 文件"),
         (b"PK\x03\x04\x14\x00\x06\x00\x08\x00", "名单.xlsx", "这是 Excel 工作簿"),

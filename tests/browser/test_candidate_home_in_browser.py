@@ -26,7 +26,7 @@ async def test_candidate_signs_in_on_a_phone_and_reads_the_countdown(
     countdown = await phone_page.get_by_test_id("countdown").inner_text()
     assert countdown.strip() == "距离培训还有 12 天"
     heading = await phone_page.locator("h1").inner_text()
-    assert heading == "欢迎你,张三!"
+    assert heading == "欢迎你，张三！"
     assert "你是我们第 123 位加入生产部的伙伴" in await phone_page.inner_text(".hello")
     assert "苏州培训中心 3 楼" in await phone_page.inner_text(".countdown")
     # Usable one-handed on a 390-px-wide phone: nothing wider than the screen.

@@ -31,6 +31,10 @@ OPEN_PAGES = {
     "message-link",
     "message-link-use",
     "cohort-map",
+    # The installable app's files: the browser fetches them outside any page (portal/web/pwa.py).
+    "pwa-manifest",
+    "pwa-service-worker",
+    "favicon",
     # After "I can't join" the session is over; recall messages link to a growth path.
     "left",
     "growth-position",

@@ -22,7 +22,7 @@ async def test_home_shows_welcome_ordinal_and_countdown(client):
     candidate = await make_candidate(department, cohort=cohort, name="张三")
     await sign_in_candidate(client, candidate)
     page = (await client.get("/")).text
-    assert "欢迎你,张三!" in page
+    assert "欢迎你，张三！" in page
     assert "你是我们第 123 位加入生产部的伙伴" in page
     assert "距离培训还有" in page
     assert "苏州工业园区星湖街 328 号" in page

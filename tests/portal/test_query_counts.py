@@ -120,19 +120,20 @@ async def _world() -> dict:
 
 
 CANDIDATE_PAGES = {
-    # page: (path, queries)
-    # The fourth: announcements pinned to the home page (messaging/announcements.py); the
-    # fifth: the daily check-in card (learning/earning.py).
-    "home": (lambda world: "/", 5),
-    "learning": (lambda world: "/learning", 1),
-    "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 3),
-    "checklist": (lambda world: "/checklist", 1),
-    # The fifth: "was this helpful?" on the answered questions (sla/feedback.py).
-    # The sixth: the cohort's time zone, for times and day separators (rooms/display.py).
+    # page: (path, queries); every page with a tab bar has one more query for its badges
+    # (portal/domain/shell/badges.py), whatever the number of unread items.
+    # Home's fifth: announcements pinned to the home page (messaging/announcements.py).
+    # Home's sixth: the daily check-in card (learning/earning.py).
+    "home": (lambda world: "/", 6),
+    "learning": (lambda world: "/learning", 2),
+    "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 4),
+    "checklist": (lambda world: "/checklist", 2),
+    # The room's sixth: "was this helpful?" on the answered questions (sla/feedback.py).
     "room": (lambda world: f"/rooms/{world['room_id']}", 6),
-    "resources": (lambda world: "/resources", 2),
-    "rewards": (lambda world: "/rewards", 3),
-    "inbox": (lambda world: "/inbox", 3),
+    "resources": (lambda world: "/resources", 3),
+    "rewards": (lambda world: "/rewards", 4),
+    "inbox": (lambda world: "/inbox", 4),
+    "me": (lambda world: "/me", 1),
 }
 
 

@@ -163,7 +163,9 @@ async def test_signed_out_visitors_are_sent_to_the_welcome_page(client):
     assert "/welcome" in response.headers["location"]
 
 
-async def test_the_home_page_links_to_the_form(client):
+async def test_the_me_tab_links_to_the_form(client):
+    # Home's tab bar leads to "me", which lists the form and the resources.
     await _signed_in(client)
-    home = await client.get("/")
-    assert 'href="/profile"' in home.text and 'href="/resources"' in home.text
+    assert 'href="/me"' in (await client.get("/")).text
+    me = await client.get("/me")
+    assert 'href="/profile"' in me.text and 'href="/resources"' in me.text

@@ -61,16 +61,16 @@ class HomePage:
 
     home: CandidateHome
     welcome_video: WelcomeVideoView | None
-    inbox_unread: int
 
 
 # The home page's reads, written as SQL built once (as the room handshake's are): building
 # them with Piccolo's query builder, and turning rows into Table objects, cost more CPU
 # than running them. One row: the candidate with department, position, cohort, their
-# department's approved welcome video (at most one: a unique partial index), the unread
-# inbox count and the whole stage list as JSON. The stage list rides along instead of
-# being cached with an invalidation: its text is the cache key (see _stages_from), so an
-# edit made by any process is seen by the next page, with no version to keep.
+# department's approved welcome video (at most one: a unique partial index) and the whole
+# stage list as JSON (the unread inbox count comes with the tab bar's badges). The stage
+# list rides along instead of being cached with an invalidation: its text is the cache key
+# (see _stages_from), so an edit made by any process is seen by the next page, with no
+# version to keep.
 _STAGE_FIELDS = "id, code, name, name_en, next_step, next_step_en, typical_days, sort_order"
 _STAGES_JSON = {
     "sqlite": f"(SELECT json_group_array(json_array({_STAGE_FIELDS})) FROM stage)",
@@ -86,8 +86,6 @@ _HOME_SQL_TEMPLATE = (
     "co.timezone AS cohort_timezone, co.starts_at AS cohort_starts_at, "
     "v.id AS video_id, v.title AS video_title, v.poster_key AS video_poster_key, "
     "v.media_type AS video_media_type, "
-    "(SELECT count(*) FROM outbox_message o WHERE o.candidate = c.id AND o.channel = 'inbox' "
-    "AND o.status = 'sent' AND o.read_at IS NULL) AS inbox_unread, "
     "{stages} AS stages "
     "FROM candidate c "
     "LEFT JOIN department d ON d.id = c.department "
@@ -141,7 +139,7 @@ def _dialect() -> str:
 
 
 async def candidate_home_page(*, candidate_id: int, now: datetime | None = None) -> HomePage:
-    """The home page's candidate, video and unread count in two queries."""
+    """The home page's candidate, stages and welcome video in two queries."""
     now = now or datetime.now(UTC)
     rows = await Candidate.raw(_HOME_SQL[_dialect()], candidate_id).run()
     if not rows:
@@ -180,6 +178,10 @@ async def candidate_home_page(*, candidate_id: int, now: datetime | None = None)
         next_step_by = (entered_current + timedelta(days=current.typical_days)).astimezone(
             ZoneInfo(timezone)
         )
+    if next_step_by is not None and has_cohort and next_step_by > row["cohort_starts_at"]:
+        # A stage's usual length is a typical figure: the promise never reaches past the
+        # first day of training, which is the date that matters to the candidate.
+        next_step_by = row["cohort_starts_at"].astimezone(ZoneInfo(timezone))
     cohort_info = None
     if has_cohort:
         cohort_info = CohortInfo(
@@ -210,4 +212,4 @@ async def candidate_home_page(*, candidate_id: int, now: datetime | None = None)
             has_poster=bool(row["video_poster_key"]),
             media_type=row["video_media_type"],
         )
-    return HomePage(home=home, welcome_video=video, inbox_unread=row["inbox_unread"])
+    return HomePage(home=home, welcome_video=video)

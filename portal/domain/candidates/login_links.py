@@ -10,6 +10,7 @@ from portal.config import get_settings
 from portal.db import write_transaction
 from portal.domain.candidates.tables import Candidate, LoginLink
 from portal.domain.errors import DomainError, NotFound
+from portal.domain.insights.activity import activity_record
 from portal.domain.journeys.events import journey_event
 from portal.domain.messaging.tables import OutboxMessage
 from portal.domain.validation import normalize_email, normalize_phone
@@ -146,6 +147,7 @@ async def login_link_redeem(token: str) -> int:
     now = datetime.now(UTC)
     rows = await LoginLink.raw(_REDEEM_SQL, now, digest, now)
     if rows:
+        activity_record(rows[0]["candidate"], "sign_in")
         return rows[0]["candidate"]
     link = (
         await LoginLink.select(

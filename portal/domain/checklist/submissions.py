@@ -21,6 +21,7 @@ from portal.domain.candidates.tables import Candidate
 from portal.domain.checklist.items import checklist_item_for
 from portal.domain.checklist.tables import ChecklistFile, ChecklistSubmission, ChecklistTemplate
 from portal.domain.errors import Conflict, NotFound
+from portal.domain.insights.activity import activity_record
 from portal.files.storage import get_storage
 from portal.files.uploads import StoredUpload, UploadRefused, discard_stored, store_uploads
 from portal.i18n import gettext as _
@@ -120,6 +121,7 @@ async def checklist_files_add(
     except BaseException:
         await discard_stored(stored)
         raise
+    activity_record(candidate_id, "checklist_upload", subject_id=template_id)
     return stored
 
 

@@ -19,6 +19,7 @@ from portal.config import get_settings
 from portal.db import write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import DomainError
+from portal.domain.insights.activity import activity_record
 from portal.domain.journeys.tables import MessageLink
 
 # The pages a message may lead to, and what HR sees when choosing one.
@@ -159,6 +160,7 @@ async def message_link_redeem(
             if status is None or status["status"] == "withdrawn":
                 # Raising rolls the tap back: a reactivated candidate's link still works.
                 raise TapRefused(TapProblem.WITHDRAWN)
+            activity_record(rows[0]["candidate"], "link_tapped")
             return TapLink(candidate_id=rows[0]["candidate"], target=_safe(rows[0]["target"]))
     row = (
         await MessageLink.select(

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from portal.db import write_transaction
 from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.insights.activity import activity_record
 from portal.domain.learning.catalog import QuestionView, candidate_course, course_questions
 from portal.domain.learning.points import (
     candidate_points_lock,
@@ -153,6 +154,9 @@ async def quiz_submit(
                 QuizAttempt.answers: json.dumps({str(k): sorted(v) for k, v in answers.items()}),
             }
         ).where(QuizAttempt.id == attempt_id)
+    activity_record(
+        candidate_id, "lesson_finished" if passed else "quiz_attempt", subject_id=course.id
+    )
     return token
 
 

@@ -22,6 +22,7 @@ from babel.dates import format_datetime
 from portal.config import get_settings
 from portal.db import current_engine, is_unique_violation, write_transaction
 from portal.domain.access import department_scope, public_role
+from portal.domain.insights.activity import activity_record
 from portal.domain.learning.earning import first_question_asked
 from portal.domain.rooms.direct import (
     direct_reply_to_inbox,
@@ -377,6 +378,12 @@ async def message_send(
             return SendResult(id=existing, duplicate=True)
         raise
 
+    if author.kind == "candidate":
+        activity_record(
+            author.id,
+            "room_question" if event.get("kind") == "question" else "room_message",
+            subject_id=room_id,
+        )
     hub = get_hub()
     private_to = event.pop("private_to")
     manager_department = event.pop("manager_department")

@@ -1,0 +1,32 @@
+"""`onramp risk …` and `onramp insights retention`, run as real subprocesses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from portal.domain.insights.tables import RiskAssessment
+from tests.factories import make_candidate
+from tests.insights.helpers import onramp
+
+
+async def test_risk_recompute_scores_every_active_candidate(database_url):
+    candidate = await make_candidate()
+    await candidate.update_self({"created_at": datetime.now(UTC) - timedelta(days=8)})
+    result = onramp(database_url, "risk", "recompute")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Scored 1 candidates; 1 scores changed."
+    row = await RiskAssessment.select().first()
+    assert row["candidate"] == candidate.id and row["score"] == 35
+
+
+async def test_risk_evaluate_without_history_says_so_and_keeps_the_scorecard(database_url):
+    result = onramp(database_url, "risk", "evaluate", "--save")
+    assert result.returncode == 0, result.stderr
+    assert "Not enough history" in result.stdout
+    assert "The scorecard stays in use." in result.stdout
+
+
+async def test_retention_command_reports_what_it_did(database_url):
+    result = onramp(database_url, "insights", "retention")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Summed and deleted 0 events of 0 days."
