@@ -128,8 +128,9 @@ CANDIDATE_PAGES = {
     "learning": (lambda world: "/learning", 2),
     "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 4),
     "checklist": (lambda world: "/checklist", 2),
-    # The room's sixth: "was this helpful?" on the answered questions (sla/feedback.py).
-    "room": (lambda world: f"/rooms/{world['room_id']}", 6),
+    # The room's sixth: "was this helpful?" on the answered questions (sla/feedback.py);
+    # the seventh: the cohort's time zone, for times and day separators (rooms/display.py).
+    "room": (lambda world: f"/rooms/{world['room_id']}", 7),
     "resources": (lambda world: "/resources", 3),
     "rewards": (lambda world: "/rewards", 4),
     "inbox": (lambda world: "/inbox", 4),
