@@ -44,6 +44,7 @@ from portal.domain.journeys.selectors import (
 from portal.domain.journeys.tables import GOALS, STEP_CATEGORIES, STEP_CHANNELS, TRIGGERS
 from portal.domain.messaging.channels import channels_offered
 from portal.domain.staff.tables import StaffUser
+from portal.domain.surveys.invites import survey_link_targets
 from portal.i18n import gettext as _
 
 PAGE = "/admin/journeys"
@@ -143,7 +144,8 @@ async def _step_page(
         offered=channels_offered(),
         categories=STEP_CATEGORIES,
         goals=GOALS,
-        link_targets=LINK_TARGETS,
+        # A step can also link to an active survey (its candidates are then surveyed).
+        link_targets=[*LINK_TARGETS, *(path for path, _title in await survey_link_targets())],
         variables=variable_help(),
         allowed=allowed_variables(
             f"event:{values.get('event')}"

@@ -9,7 +9,7 @@ seconds and re-ticks the time-left labels; without the script the page works by 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +23,7 @@ from admin.forms import form_text, query_int
 from admin.rendering import admin_page
 from portal.config import get_settings
 from portal.domain.errors import Conflict, ValidationFailed
+from portal.domain.faq.figures import instant_answer_weeks
 from portal.domain.sla.figures import figures_csv, parse_period, sla_figures
 from portal.domain.sla.policy import sla_policy_get
 from portal.domain.sla.question_actions import (
@@ -40,6 +41,7 @@ from portal.domain.sla.tracker import (
     tracker_questions,
 )
 from portal.domain.staff.tables import StaffUser
+from portal.domain.suggestions.sla import suggestion_summary
 from portal.i18n import ngettext
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -111,6 +113,7 @@ async def _page(
         status_code=status_code,
         choices=await tracker_filter_choices(staff),
         events=await recent_sla_events(staff),
+        suggestion_summary=await suggestion_summary(staff, datetime.now(UTC)),
         phrases=time_left_phrases(),
         card_errors=card_errors or {},
         typed=typed or {},
@@ -281,6 +284,9 @@ class QuestionFiguresController(Controller):
             staff,
             status_code=400 if errors else 200,
             figures=figures,
+            instant_weeks=await instant_answer_weeks(staff, start=first, end=last)
+            if figures
+            else [],
             errors=errors,
             values={
                 "start": start or (first.isoformat() if first else ""),

@@ -17,6 +17,7 @@ from admin.cohorts import CohortController
 from admin.course_preview import CoursePreviewController
 from admin.courses import CourseController
 from admin.documents import DocumentsController
+from admin.faq import FaqPromoteController
 from admin.groups import GroupController
 from admin.guards import (
     StaffSignInRequired,
@@ -41,6 +42,8 @@ from admin.rooms import RoomAdminController
 from admin.signin import admin_home, login_page, login_submit, logout
 from admin.sla_settings import SlaSettingsController
 from admin.staff_accounts import StaffAccountsController
+from admin.suggestions import SuggestionController
+from admin.surveys import SurveyController
 from admin.talent import TalentController
 from admin.talent_settings import TalentSettingsController
 from admin.threads import ThreadController
@@ -74,6 +77,9 @@ admin_router = Router(
         ResourceController,
         QuestionTrackerController,
         QuestionFiguresController,
+        FaqPromoteController,
+        SuggestionController,
+        SurveyController,
         RoomAdminController,
         ThreadController,
         GroupController,

@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from litestar.response import File, Template
 
 from portal.domain.errors import NotFound
+from portal.domain.faq.search import faq_suggestions
 from portal.domain.learning.markdown import render_lesson_markdown
 from portal.domain.resources.files import file_size_label
 from portal.domain.resources.library import candidate_library, candidate_resource
@@ -23,11 +24,21 @@ async def resources_page(
     candidate_id: NamedDependency[int], request: Request[Any, Any, Any]
 ) -> Template:
     query = request.query_params.get("q") or ""
-    library = await candidate_library(candidate_id=candidate_id, query=query)
+    found = (
+        await faq_suggestions(candidate_id=candidate_id, query=query[:100], limit=10)
+        if query.strip()
+        else []
+    )
+    library = await candidate_library(
+        candidate_id=candidate_id,
+        query=query,
+        ranked_faq_ids=[m.source_id for m in found if m.source == "faq"],
+    )
     return Template(
         "portal/resources.html",
         context={
             "library": library,
+            "answered_before": [m for m in found if m.source == "question"][:5],
             "faq_answers": {r.id: render_lesson_markdown(r.body) for r in library.faqs},
             "sizes": {r.id: file_size_label(r.file_size) for r in library.files},
         },

@@ -34,6 +34,7 @@ from portal.domain.rooms.moderation import message_report
 from portal.domain.rooms.questions import active_categories
 from portal.domain.sla.feedback import feedback_pending
 from portal.domain.validation import row_id_from
+from portal.web.faq import similar_questions_step
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -116,6 +117,10 @@ async def room_send(
     member = await _member(request)
     await room_for_member(room_id, member)
     kind = "question" if data.get("kind") == "question" else "chat"
+    if kind == "question" and data.get("similar_seen") != "1":  # instant answers first
+        step = await similar_questions_step(candidate_id=candidate_id, room_id=room_id, data=data)
+        if step is not None:
+            return step
     try:
         await message_send(
             room_id=room_id,

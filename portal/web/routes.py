@@ -15,6 +15,7 @@ from portal.web.app_shell import app_shell_load
 from portal.web.checkin import checkin
 from portal.web.checklist import CHECKLIST_PAGES
 from portal.web.contact import CONTACT_PAGES
+from portal.web.faq import FAQ_PAGES
 from portal.web.feedback import FEEDBACK_PAGES
 from portal.web.guards import (
     CandidateSignInRequired,
@@ -41,6 +42,8 @@ from portal.web.signin import (
     set_language,
     welcome,
 )
+from portal.web.suggestions import SUGGESTION_PAGES
+from portal.web.surveys import SURVEY_PAGES
 from portal.web.talent import TALENT_PAGES
 from portal.web.videos import VIDEO_PAGES
 
@@ -97,6 +100,9 @@ candidate_pages = Router(
         *RESOURCE_PAGES,
         *ROOM_PAGES,
         *INBOX_PAGES,
+        *FAQ_PAGES,
+        *SUGGESTION_PAGES,
+        *SURVEY_PAGES,
         *CONTACT_PAGES,
         *FEEDBACK_PAGES,
         message_link_page,

@@ -24,6 +24,7 @@ from portal.domain.journeys.triggers import Due
 from portal.domain.messaging.channels import channels_offered
 from portal.domain.messaging.digests import held_back_fold
 from portal.domain.messaging.enqueue import messages_enqueue
+from portal.domain.surveys.invites import survey_id_from_link, survey_invite_refusal
 
 logger = logging.getLogger("onramp.journeys")
 
@@ -100,6 +101,17 @@ async def step_deliver(
         )
         if send_id is None:
             continue  # another evaluation recorded it first
+        survey_id = survey_id_from_link(step.link_path)
+        if status == "queued" and survey_id:
+            # At most one survey every 14 days, and only while the survey is active.
+            refused = await survey_invite_refusal(
+                survey_id=survey_id, candidate_id=recipient.id, now=now
+            )
+            if refused:
+                await JourneySend.update(
+                    {JourneySend.status: "skipped", JourneySend.reason: refused}
+                ).where(JourneySend.id == send_id)
+                status = "skipped"
         if status == "skipped":
             done.skipped += 1
             continue

@@ -29,6 +29,7 @@ from portal.domain.journeys.tables import (
 from portal.domain.messaging.channels.sms import sms_text
 from portal.domain.messaging.checks import EMAIL_BODY_MAX, INBOX_BODY_MAX, SUBJECT_MAX
 from portal.domain.organisation.tables import Cohort, Department, Position, Stage
+from portal.domain.surveys.invites import survey_link_valid
 from portal.domain.tags.names import tags_resolve
 from portal.i18n import gettext as _
 
@@ -234,7 +235,7 @@ async def step_check(data: StepInput) -> tuple[dict, list[VariantInput]]:
     if category not in STEP_CATEGORIES or category not in allowed_categories:
         errors["category"] = _("This kind of message does not fit the step's trigger.")
     values["category"] = category
-    if data.link_path not in LINK_TARGETS:
+    if data.link_path not in LINK_TARGETS and not await survey_link_valid(data.link_path):
         errors["link_path"] = _("Choose a page of the portal.")
     values["link_path"] = data.link_path
     if data.goal not in GOALS:

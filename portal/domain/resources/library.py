@@ -19,6 +19,7 @@ from piccolo.columns.combination import Or, Where
 from portal.db import write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.faq.index import faq_index_resource
 from portal.domain.organisation.tables import Cohort, Department
 from portal.domain.resources.files import StoredFile, resource_file_delete
 from portal.domain.resources.tables import (
@@ -177,6 +178,7 @@ async def resource_create(
             if "sort_order" not in values:
                 resource.sort_order = await _next_order(data.kind)
             await resource.save()
+            await faq_index_resource(resource.id)
     except BaseException:
         if stored is not None:
             await resource_file_delete(stored.key)
@@ -213,6 +215,7 @@ async def resource_update(
             )
             if not done:
                 raise NotFound(_("This resource does not exist."))
+            await faq_index_resource(resource_id)
     except BaseException:
         if stored is not None:
             await resource_file_delete(stored.key)
@@ -228,6 +231,7 @@ async def resource_delete(*, resource_id: int) -> None:
         gone = (
             await Resource.delete().where(Resource.id == resource_id).returning(Resource.file_key)
         )
+        await faq_index_resource(resource_id)
     if not gone:
         raise NotFound(_("This resource does not exist."))
     await resource_file_delete(gone[0]["file_key"])
@@ -343,8 +347,14 @@ def _matches(resource: Resource, terms: list[str]) -> bool:
     return all(term in haystack for term in terms)
 
 
-async def candidate_library(*, candidate_id: int, query: str = "") -> Library:
-    """The candidate's resources by kind; FAQ entries filtered by every word of ``query``."""
+async def candidate_library(
+    *, candidate_id: int, query: str = "", ranked_faq_ids: list[int] | None = None
+) -> Library:
+    """The candidate's resources by kind; FAQ entries filtered by every word of ``query``.
+
+    ``ranked_faq_ids``: what the full-text search found for ``query``, best first: those
+    entries come first, in that order, then the other entries containing every word.
+    """
     candidate = await _candidate(candidate_id)
     rows = (
         await Resource.objects()
@@ -362,4 +372,9 @@ async def candidate_library(*, candidate_id: int, query: str = "") -> Library:
                 library.faqs.append(resource)
         elif resource.kind in ("guide", "file", "link"):
             getattr(library, resource.kind + "s").append(resource)
+    if terms and ranked_faq_ids:
+        rank = {resource_id: i for i, resource_id in enumerate(ranked_faq_ids)}
+        found = {r.id for r in library.faqs}
+        library.faqs += [r for r in rows if r.kind == "faq" and r.id in rank and r.id not in found]
+        library.faqs.sort(key=lambda r: rank.get(r.id, len(rank)))
     return library

@@ -14,6 +14,7 @@ from typing import Any
 
 from portal.db import write_transaction
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
+from portal.domain.faq.index import faq_index_question
 from portal.domain.journeys.events import journey_event
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import member_for_staff, room_for_member
@@ -114,6 +115,7 @@ async def question_answer_by_reply(
         .run()
     )
     if updated:  # tell the asker (journeys), in the answer's transaction
+        await faq_index_question(updated[0]["id"])
         await journey_event(
             event="question_answered", candidate_id=updated[0]["asker"], ref=f"q{updated[0]['id']}"
         )
@@ -183,6 +185,7 @@ async def message_mark_as_answer(*, question_id: int, message_id: int, staff: St
             .run()
         )
         if updated:
+            await faq_index_question(question_id)
             await journey_event(
                 event="question_answered", candidate_id=question["asker"], ref=f"q{question_id}"
             )

@@ -25,6 +25,7 @@ from portal.domain.sla.events import RecordedEvent
 from portal.domain.sla.policy import sla_policy_get
 from portal.domain.sla.tables import SlaEvent
 from portal.domain.sla.webhook import sla_webhook_send
+from portal.domain.suggestions.sla import suggestion_sla_check
 
 logger = logging.getLogger("onramp.sla")
 
@@ -99,6 +100,7 @@ async def sla_check(now: datetime | None = None) -> list[RecordedEvent]:
         event = await _record(question_id, kind, now)
         if event is not None:
             recorded.append(event)
+    await suggestion_sla_check(now, policy.warning_hours)  # the suggestion box's, the same way
     if recorded and policy.webhook_url:
         await sla_webhook_send(policy.webhook_url, recorded)
     return recorded

@@ -1,0 +1,1 @@
+"""Instant answers: full-text search over published FAQ entries and answered questions."""

@@ -1,0 +1,1 @@
+"""Pulse surveys: short surveys HR sends through the journeys, NPS per cohort/department."""

@@ -1,0 +1,64 @@
+"""Survey messages: a journey step linking to ``/surveys/<id>`` invites its candidates.
+
+The rule "a candidate is surveyed at most once every 14 days" is enforced here, where the
+message is created (``portal/domain/journeys/delivery.py`` asks before queueing): a
+candidate invited to any survey in the last 14 days, or to this survey ever, is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from portal.db import write_transaction
+from portal.domain.surveys.tables import Survey, SurveyInvite
+
+SURVEY_GAP = timedelta(days=14)
+_PATH = re.compile(r"^/surveys/([1-9][0-9]{0,8})$", re.ASCII)
+
+
+def survey_link_path(survey_id: int) -> str:
+    return f"/surveys/{survey_id}"
+
+
+def survey_id_from_link(path: str) -> int | None:
+    match = _PATH.match(path or "")
+    return int(match.group(1)) if match else None
+
+
+async def survey_link_targets() -> list[tuple[str, str]]:
+    """Active surveys as journey link targets: (path, title)."""
+    rows = await Survey.select(Survey.id, Survey.title).where(Survey.status == "active")
+    return [(survey_link_path(row["id"]), row["title"]) for row in rows]
+
+
+async def survey_link_valid(path: str) -> bool:
+    survey_id = survey_id_from_link(path)
+    return bool(
+        survey_id
+        and await Survey.exists().where((Survey.id == survey_id) & (Survey.status == "active"))
+    )
+
+
+async def survey_invite_refusal(*, survey_id: int, candidate_id: int, now: datetime) -> str | None:
+    """Record the invitation and return None; or why not: ``survey_closed`` (no longer
+    active), ``surveyed_recently`` (any survey in the last 14 days, or this one before)."""
+    if not await Survey.exists().where((Survey.id == survey_id) & (Survey.status == "active")):
+        return "survey_closed"
+    recent = await SurveyInvite.exists().where(
+        (SurveyInvite.candidate == candidate_id)
+        & ((SurveyInvite.invited_at > now - SURVEY_GAP) | (SurveyInvite.survey == survey_id))
+    )
+    if recent:
+        return "surveyed_recently"
+    # ON CONFLICT: called inside the journey's transaction, where a unique violation
+    # would abort it on PostgreSQL (two workers evaluating the same step at once).
+    async with write_transaction():
+        rows = await (
+            SurveyInvite.insert(
+                SurveyInvite(survey=survey_id, candidate=candidate_id, invited_at=now)
+            )
+            .on_conflict(target=(SurveyInvite.survey, SurveyInvite.candidate), action="DO NOTHING")
+            .returning(SurveyInvite.id)
+        )
+    return None if rows else "surveyed_recently"
