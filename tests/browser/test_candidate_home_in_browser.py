@@ -46,4 +46,6 @@ async def test_used_link_in_the_browser_explains_how_to_get_a_new_one(live_serve
     await phone_page.context.clear_cookies()
     await phone_page.goto(link)
     assert await phone_page.locator("h1").inner_text() == "该链接已经使用过"
-    assert "索取" in await phone_page.inner_text("main")
+    # No dead end: the page asks for the phone number to send a new link.
+    assert "获取新的登录链接" in await phone_page.inner_text("main")
+    assert await phone_page.locator("input[name=phone]").count() == 1
