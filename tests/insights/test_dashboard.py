@@ -188,3 +188,27 @@ async def test_a_manager_sees_their_department_only(staff_client):
     own_manager = await staff_client("manager", department=department)
     mine = await own_manager.get("/admin/insights")
     assert 'data-figure="total">5<' in mine.text
+
+
+async def test_funnel_counts_the_reason_recorded_with_the_withdrawal():
+    """The talent pool's structured reason wins over the typed note; older withdrawals
+    (no recorded reason) still count their note."""
+    from portal.domain.candidates.records import candidate_set_status
+    from portal.domain.talent.labels import talent_label
+    from portal.domain.talent.tables import TalentReason
+    from portal.domain.talent.withdrawal import WithdrawalInput
+
+    department, cohort, people, _course = await _dataset()
+    for name in "AB":
+        await candidate_set_status(
+            candidate_id=people[name].id,
+            status="withdrawn",
+            withdrawal=WithdrawalInput(reason_code="commute", text="太远了"),
+        )
+    funnel = (await dashboard_figures(_selection(cohort.id))).funnel
+    reasons = dict(funnel.reasons)
+    assert funnel.withdrawn == 3
+    assert reasons["=cmd|' /C calc'!A0"] == 1
+    commute = await TalentReason.select(TalentReason.label).where(TalentReason.code == "commute")
+    assert funnel.reasons[0] == (talent_label(commute[0]["label"]), 2)
+    assert "太远了" not in reasons  # the listed reason is counted, not the free text

@@ -4,9 +4,9 @@ Definitions (also in docs/insights.md):
 
 - **Funnel, now**: candidates of the selection per current stage (active ones), withdrawn,
   started (status ``joined``); withdrawal rate = withdrawn / all candidates of the
-  selection. Reasons are the withdrawal notes HR typed (``candidate.withdraw_reason``),
-  counted as typed — :func:`withdrawal_reason_counts` is the one place to read structured
-  reasons from once they exist.
+  selection. Reasons are those recorded with the withdrawal (the talent pool's list,
+  ``talent_entry.reason``); older withdrawals count the note HR typed
+  (``candidate.withdraw_reason``) as typed.
 - **Planned head-count**: the capacity of the selection's cohorts; **started**: joined.
 - **Days from offer to start**: from the day the candidate was added (the accepted offer)
   to the cohort's first day; median and the longest.
@@ -36,6 +36,7 @@ from portal.config import get_settings
 from portal.domain.candidates.tables import Candidate
 from portal.domain.insights.selection import Selection
 from portal.domain.organisation.stage_choices import stage_choices
+from portal.domain.talent.pool import withdrawal_reason_labels
 from portal.i18n import gettext as _
 
 
@@ -173,15 +174,17 @@ async def dashboard_figures(selection: Selection, *, now: datetime | None = None
     return Dashboard(selection=selection, funnel=funnel, engagement=engagement)
 
 
-def withdrawal_reason_counts(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    """Withdrawal reasons, most frequent first: the notes HR typed, as typed.
+async def withdrawal_reason_counts(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """Withdrawal reasons of the selection, most frequent first.
 
-    The hook for structured reasons: read them here when a reasons table exists.
+    The reason recorded with the withdrawal (the talent pool's list) when there is one;
+    for withdrawals from before reasons were recorded, the note HR typed, as typed.
     """
+    withdrawn = [row for row in rows if row["status"] == "withdrawn"]
+    structured = await withdrawal_reason_labels([row["id"] for row in withdrawn])
     counts = Counter(
-        (row["withdraw_reason"] or "").strip() or _("No reason given")
-        for row in rows
-        if row["status"] == "withdrawn"
+        structured.get(row["id"]) or (row["withdraw_reason"] or "").strip() or _("No reason given")
+        for row in withdrawn
     )
     return counts.most_common(10)
 
@@ -196,7 +199,7 @@ async def _funnel(
     funnel.withdrawn = sum(row["status"] == "withdrawn" for row in candidates)
     funnel.started = sum(row["status"] == "joined" for row in candidates)
     funnel.planned = sum(row["capacity"] or 0 for row in cohorts.values())
-    funnel.reasons = withdrawal_reason_counts(candidates)
+    funnel.reasons = await withdrawal_reason_counts(candidates)
     waits = [
         (
             _moment(cohorts[row["cohort"]]["starts_at"]).date() - _moment(row["created_at"]).date()

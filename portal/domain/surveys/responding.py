@@ -17,6 +17,7 @@ from typing import Any
 from portal.db import is_unique_violation, write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
+from portal.domain.insights.activity import activity_record
 from portal.domain.surveys.building import survey_questions
 from portal.domain.surveys.tables import (
     Survey,
@@ -128,6 +129,9 @@ async def survey_respond(
         if is_unique_violation(error):
             raise Conflict(_("You have already answered this survey. Thank you!")) from None
         raise
+    # The same fact as the participation row (who answered which survey), nothing about
+    # the answers: an anonymous response stays unlinked (it carries only its day).
+    activity_record(candidate_id, "survey_answered", area="inbox", subject_id=None)
 
 
 async def surveys_waiting(candidate_id: int) -> list[dict[str, Any]]:

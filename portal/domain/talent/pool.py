@@ -437,3 +437,23 @@ async def needs_bulk_add(*, entry_ids: list[int], needs: str, department_scope: 
         for start in range(0, len(rows), 1000):
             await TalentNeed.insert(*rows[start : start + 1000])
     return len(rows)
+
+
+async def withdrawal_reason_labels(candidate_ids: list[int]) -> dict[int, str]:
+    """The structured reason of each candidate's latest withdrawal, as a label.
+
+    For the insights funnel, which counts reasons over its own selection of candidates;
+    candidates withdrawn before reasons were recorded are simply absent.
+    """
+    if not candidate_ids:
+        return {}
+    rows = await (
+        TalentEntry.select(
+            TalentEntry.candidate, TalentEntry.round, TalentEntry.reason.label.as_alias("label")
+        )
+        .where(TalentEntry.candidate.is_in(sorted(set(candidate_ids))))
+        .where(TalentEntry.reason.is_not_null())
+        .order_by(TalentEntry.round)
+    )
+    # Ordered by round: the latest withdrawal of a rejoined candidate wins.
+    return {row["candidate"]: talent_label(row["label"]) for row in rows}
