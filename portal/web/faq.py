@@ -1,7 +1,9 @@
 """Instant answers for candidates: suggestions while typing, the "similar questions" step.
 
 - ``GET /faq/suggest?q=…`` (JSON, for ``static/js/faq_suggest.js``): the best published
-  FAQ entries and answered questions of the candidate's cohort or department.
+  FAQ entries and answered questions of the candidate's cohort or department; at most
+  ``SUGGEST_LIMIT`` per candidate in ``SUGGEST_WINDOW_SECONDS`` (429 past it: a script
+  cannot turn it into a search engine over everything answered).
 - The room's question form, without JavaScript, first shows the similar questions
   (:func:`similar_questions_step`, called by ``portal/web/rooms.py``): "this answered it"
   posts to ``/faq/answered``; "post my question anyway" posts the same form again with
@@ -20,6 +22,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Response, Template
 
+from portal.auth.login_throttle import LoginThrottled, ThrottleLimits
+from portal.auth.rate_limits import rate_limit_key, rate_limit_take
 from portal.domain.errors import ValidationFailed
 from portal.domain.faq.instant import instant_answer_record
 from portal.domain.faq.search import MAX_QUERY, Match, faq_suggestions
@@ -30,6 +34,10 @@ from portal.i18n import gettext as _
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MAX_SHOWN_ANSWER = 600
+# The script asks at most once per pause in typing (debounced); a person writing several
+# questions stays far below this, a script crawling the answers does not.
+SUGGEST_LIMIT = 120
+SUGGEST_WINDOW_SECONDS = 600
 
 
 def _shown(match: Match) -> dict[str, str]:
@@ -49,6 +57,24 @@ def _shown(match: Match) -> dict[str, str]:
 async def faq_suggest(
     candidate_id: NamedDependency[int], request: Request[Any, Any, Any]
 ) -> Response[dict[str, Any]]:
+    try:
+        await rate_limit_take(
+            request.app.state.rate_limit_store,
+            {
+                rate_limit_key("faq-suggest", str(candidate_id)): ThrottleLimits(
+                    SUGGEST_LIMIT, SUGGEST_WINDOW_SECONDS
+                )
+            },
+        )
+    except LoginThrottled as throttled:
+        return Response(
+            {"matches": [], "detail": _("Too many requests. Try again later.")},
+            status_code=429,
+            headers={
+                "Retry-After": str(throttled.retry_after_seconds),
+                "Cache-Control": "no-store",
+            },
+        )
     query = (request.query_params.get("q") or "")[:MAX_QUERY]
     matches = await faq_suggestions(candidate_id=candidate_id, query=query)
     return Response(
@@ -65,7 +91,7 @@ async def faq_suggest(
 
 
 async def similar_questions_step(
-    *, candidate_id: int, room_id: int, data: dict[str, Any]
+    *, candidate_id: int, room_id: int, data: dict[str, Any], context: str = "room"
 ) -> Template | None:
     """The similar questions for a question about to be posted; None when there are none."""
     try:
@@ -81,6 +107,9 @@ async def similar_questions_step(
         "portal/faq/similar.html",
         context={
             "room_id": room_id,
+            # Where the question was about to go (the cohort room or the 1:1 thread with
+            # HR), for the "answered instantly" figures.
+            "context": context,
             "matches": [_shown(m) for m in matches],
             "body": body,
             "client_id": str(data.get("client_id", ""))[:64],

@@ -115,10 +115,15 @@ async def room_send(
 ) -> Template | Redirect:
     """Sending without JavaScript; the form's client_id makes a double submit harmless."""
     member = await _member(request)
-    await room_for_member(room_id, member)
+    room = await room_for_member(room_id, member)
     kind = "question" if data.get("kind") == "question" else "chat"
     if kind == "question" and data.get("similar_seen") != "1":  # instant answers first
-        step = await similar_questions_step(candidate_id=candidate_id, room_id=room_id, data=data)
+        step = await similar_questions_step(
+            candidate_id=candidate_id,
+            room_id=room_id,
+            data=data,
+            context="thread" if room.is_direct else "room",
+        )
         if step is not None:
             return step
     try:

@@ -212,3 +212,42 @@ async def test_managers_cannot_promote(client):
     response = await client.post(f"/admin/questions/{question_id}/promote-faq",
                                  data={"_csrf_token": csrf(client)})  # fmt: skip
     assert response.status_code == 403
+
+
+async def test_a_question_to_hr_in_the_1_1_thread_is_answered_instantly_too(client):
+    """The 1:1 thread is a room of kind 'direct': the same step, counted as the thread's."""
+    from tests.contact.helpers import open_thread
+
+    me, _cohort_room = await _room_with_faq(client)
+    thread_id = await open_thread(client)
+    page = await post_question(client, thread_id, "工资几号发", client_id="t-1")
+    assert 'data-testid="similar-match"' in page.text
+    assert 'name="context" value="thread"' in page.text
+    match = re.search(r'name="match" value="([^"]+)"', page.text).group(1)
+    form = {"_csrf_token": csrf(client), "match": match, "context": "thread",
+            "room": str(thread_id), "client_id": "t-1"}  # fmt: skip
+    assert (await client.post("/faq/answered", data=form)).status_code == 200
+    row = await FaqInstantAnswer.select().first()
+    assert (row["candidate"], row["context"]) == (me.id, "thread")
+    assert await RoomQuestion.count() == 0
+    thread_page = await client.get(f"/rooms/{thread_id}")
+    assert 'data-faq-context="thread"' in thread_page.text
+
+
+async def test_suggestions_are_limited_per_candidate(client, monkeypatch):
+    """A script cannot crawl every answer through the suggestions: 429 past the limit,
+    for that candidate only."""
+    import portal.web.faq as faq_pages
+
+    monkeypatch.setattr(faq_pages, "SUGGEST_LIMIT", 5)
+    me, peer, _other, _hr = await two_cohorts()
+    await sign_in_candidate(client, me)
+    for _ in range(5):
+        assert (await client.get("/faq/suggest", params={"q": "工资"})).status_code == 200
+    refused = await client.get("/faq/suggest", params={"q": "工资"})
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert refused.json()["matches"] == []
+    client.cookies.clear()
+    await sign_in_candidate(client, peer)
+    assert (await client.get("/faq/suggest", params={"q": "工资"})).status_code == 200
