@@ -64,6 +64,8 @@ LEASE_MARGIN_SECONDS = 5.0
 # On shutdown, a send under way may finish and record its result for this long: a message
 # the channel accepted must not be left ``sending`` (it would be sent again after its lease).
 SHUTDOWN_GRACE_SECONDS = 10.0
+# Closing the relay's connections (SMTP QUIT, the record connection) at most this long.
+CLOSE_SECONDS = 10.0
 
 
 async def _settle(attempt: asyncio.Task) -> None:
@@ -363,14 +365,22 @@ class Relay:
             self._listener = None
 
     async def close(self) -> None:
+        """Let go of every connection; never longer than ``CLOSE_SECONDS`` (a shutdown must
+        not wait on a channel or a database that stopped answering)."""
         outbox_waiter_drop(self.wake)
         listener, self._listener = self._listener, None
-        if listener is not None:
-            with contextlib.suppress(Exception):
-                await listener.close(timeout=5)
-        await self.smtp.close()
-        await self.sms.close()
-        await self.records.close()
+        try:
+            async with asyncio.timeout(CLOSE_SECONDS):
+                if listener is not None:
+                    with contextlib.suppress(Exception):
+                        await listener.close(timeout=5)
+                await self.smtp.close()
+                await self.sms.close()
+                await self.records.close()
+        except TimeoutError:
+            logger.warning(
+                "outbox relay %s: closing took over %g s; left", self.worker, CLOSE_SECONDS
+            )
 
     async def drain(self, *, timeout: float = 60.0) -> None:
         """Run until nothing is due (tests and the CLI); housekeeping once at the end."""
