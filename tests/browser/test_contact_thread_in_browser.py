@@ -27,6 +27,8 @@ async def test_a_candidate_without_a_cohort_talks_to_hr_live(live_server, phone_
     await phone_page.click("#composer button.primary")
     mine = phone_page.locator("#messages li.msg .body", has_text="试用期")
     await mine.wait_for()
+    # Shown at once as "sending…" (room.js); stored once the server acknowledged it.
+    await expect(phone_page.locator("#messages li.pending")).to_have_count(0)
     assert await mine.inner_text() == "<b>试用期</b>多久？"
     room_id = int(phone_page.url.split("/rooms/")[1].split("?")[0].split("#")[0])
     assert [
