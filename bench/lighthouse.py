@@ -106,8 +106,11 @@ def sign_in(base: str, link: str) -> tuple[str, dict[str, str]]:
     pages = {"home": "/", "learning": "/learning"}
     if course:
         pages["lesson"] = course.group(1) + "/lessons/1"
-    if re.search(r"/rooms/\d+$", str(room.url)):
-        pages["room"] = str(room.url).removeprefix(base)
+    # /rooms sends a candidate in one room straight to it (at #composer: the path only).
+    if re.fullmatch(r"/rooms/\d+", room.url.path):
+        pages["room"] = room.url.path
+    else:
+        print(f"no room page to measure (/rooms ended at {room.url.path})", file=sys.stderr)
     pages["checklist"] = "/checklist"
     pages["inbox"] = "/inbox"
     return cookie, pages

@@ -203,7 +203,6 @@
     if (!after && lastDay() !== dayOf(m.created_at)) {
       // A new day since the last message shown (live ones are today's).
       var separator = el("li", "day-sep");
-      separator.setAttribute("role", "separator");
       separator.setAttribute("data-day", "");
       separator.appendChild(el("span", "", t("today")));
       list.appendChild(separator);
