@@ -24,6 +24,7 @@ from admin.rendering import admin_page
 from portal.domain.errors import Conflict, ValidationFailed
 from portal.domain.sla.policy import sla_policy_get
 from portal.domain.sla.time_left import time_left_label
+from portal.domain.spreadsheets import spreadsheet_cell
 from portal.domain.staff.tables import StaffUser
 from portal.domain.suggestions.box import (
     SuggestionView,
@@ -51,11 +52,6 @@ async def _one(
     )
 
 
-def _cell(value: object) -> str:
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def suggestions_csv(rows: list[SuggestionView]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -69,13 +65,13 @@ def suggestions_csv(rows: list[SuggestionView]) -> bytes:
                 row.id,
                 row.kind_label,
                 row.category_label,
-                _cell(_("Anonymous") if row.is_anonymous else row.author_name),
-                _cell(row.cohort_name),
+                spreadsheet_cell(_("Anonymous") if row.is_anonymous else row.author_name),
+                spreadsheet_cell(row.cohort_name),
                 row.created_at.date().isoformat(),
                 row.status,
-                _cell(row.body),
-                _cell(row.handling),
-                _cell(row.reply),
+                spreadsheet_cell(row.body),
+                spreadsheet_cell(row.handling),
+                spreadsheet_cell(row.reply),
             ]
         )
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")

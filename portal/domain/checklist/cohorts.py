@@ -19,6 +19,7 @@ from portal.domain.checklist.items import (
 from portal.domain.checklist.tables import ChecklistSubmission, ChecklistTemplate
 from portal.domain.errors import NotFound
 from portal.domain.organisation.tables import Cohort, Department, Position
+from portal.domain.spreadsheets import spreadsheet_cell
 from portal.i18n import gettext as _
 
 
@@ -150,18 +151,13 @@ async def cohort_checklist(
     )
 
 
-def _cell(text: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def cohort_checklist_csv(summary: CohortChecklist) -> bytes:
     """One row per candidate, one column per item; UTF-8 with a BOM so Excel reads Chinese."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
         [_("Name"), _("Phone"), _("Department"), _("Position")]
-        + [_cell(t.title) for t in summary.templates]
+        + [spreadsheet_cell(t.title) for t in summary.templates]
         + [_("Approved"), _("Overdue items")]
     )
     for row in summary.rows:
@@ -176,10 +172,10 @@ def cohort_checklist_csv(summary: CohortChecklist) -> bytes:
                 cells.append(item.status_label)
         writer.writerow(
             [
-                _cell(row.candidate.name),
-                _cell(row.candidate.phone),
-                _cell(row.department),
-                _cell(row.position),
+                spreadsheet_cell(row.candidate.name),
+                spreadsheet_cell(row.candidate.phone),
+                spreadsheet_cell(row.department),
+                spreadsheet_cell(row.position),
                 *cells,
                 f"{row.approved}/{len(row.items)}",
                 str(row.overdue),

@@ -8,7 +8,7 @@ import io
 
 from portal.domain.insights.content import Content
 from portal.domain.insights.dashboard import Dashboard
-from portal.domain.sla.figures import _cell as spreadsheet_cell
+from portal.domain.spreadsheets import spreadsheet_cell
 from portal.i18n import gettext as _
 
 

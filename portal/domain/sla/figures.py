@@ -35,6 +35,7 @@ from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.sla.feedback import votes_for
 from portal.domain.sla.policy import sla_policy_get
 from portal.domain.sla.tracker import question_where
+from portal.domain.spreadsheets import spreadsheet_cell
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
@@ -212,12 +213,6 @@ def share_text(share: float | None) -> str:
     return "" if share is None else f"{share * 100:.0f}%"
 
 
-def _cell(value: object) -> str:
-    """Text for a spreadsheet cell; a leading = + - @ would be run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def figures_csv(figures: Figures) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens the Chinese names correctly."""
     buffer = io.StringIO()
@@ -246,7 +241,7 @@ def figures_csv(figures: Figures) -> bytes:
         writer.writerow(
             [
                 kind,
-                _cell(group.name),
+                spreadsheet_cell(group.name),
                 group.asked,
                 group.answered,
                 share_text(group.within_sla_share),

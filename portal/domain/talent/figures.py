@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass
 
 from portal.domain.journeys.statistics import ProportionTest, two_proportion_test
+from portal.domain.spreadsheets import spreadsheet_cell
 from portal.domain.talent.labels import talent_label
 from portal.domain.talent.tables import TalentReason, TalentRecall
 from portal.i18n import gettext as _
@@ -107,11 +108,6 @@ async def recall_funnel(*, department_scope: int | None) -> RecallFunnel:
     )
 
 
-def _cell(value: object) -> str:
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def recall_funnel_csv(funnel: RecallFunnel) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -121,7 +117,14 @@ def recall_funnel_csv(funnel: RecallFunnel) -> bytes:
     for kind, rows in ((_("Reason"), funnel.by_reason), (_("Variant"), funnel.by_variant)):
         for row in rows:
             writer.writerow(
-                [kind, _cell(row.group), row.contacted, row.replied, row.interested, row.rejoined]
+                [
+                    kind,
+                    spreadsheet_cell(row.group),
+                    row.contacted,
+                    row.replied,
+                    row.interested,
+                    row.rejoined,
+                ]
             )
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
