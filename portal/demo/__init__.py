@@ -134,7 +134,9 @@ async def load_demo(now: datetime | None = None) -> DemoResult:
         passwords.append((email, password))
     await load_demo_checklist()
     await load_demo_videos()
-    await load_demo_room()
+    # The backdated questions first: the room lists messages in the order they were
+    # stored, so the conversation of "now" must come after those of yesterday.
     await load_demo_sla()
+    await load_demo_room()
     await load_demo_journeys()
     return DemoResult(links=links, staff_passwords=passwords)
