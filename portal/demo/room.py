@@ -21,7 +21,8 @@ async def load_demo_room() -> None:
     staff = member_for_staff(hr)
     for cohort in await Cohort.select(Cohort.id).run():
         room_id = await cohort_room_ensure(cohort["id"])
-        if await RoomMessage.exists().where(RoomMessage.room == room_id):
+        # Loaded once (the demo's backdated questions may already be in the room).
+        if await RoomMessage.exists().where(RoomMessage.client_id == f"demo-welcome-{room_id}"):
             continue
         people = await Candidate.objects().where(Candidate.cohort == cohort["id"]).limit(2).run()
         await message_send(
