@@ -57,6 +57,11 @@ async def test_candidate_uploads_a_photo_and_sees_it_approved(
     item = page.get_by_test_id(f"item-{template.id}")
     assert "我的照片.jpg" in await item.get_by_test_id("file").inner_text()
     thumbnail = item.locator("img").first
+    # The thumbnail loads lazily: once in view, it must decode to a real picture.
+    await thumbnail.scroll_into_view_if_needed()
+    await thumbnail.evaluate(
+        "img => img.complete ? null : new Promise(done => { img.onload = img.onerror = done; })"
+    )
     assert await thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
     async with page.expect_navigation():
         await item.get_by_test_id("submit").click()
