@@ -18,7 +18,11 @@ from litestar.handlers.base import BaseRouteHandler
 from portal.domain.validation import is_plausible_id
 
 
-def path_ids_plausible(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def path_ids_plausible(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    # async although it awaits nothing: Litestar runs a plain-function guard in a worker
+    # thread, a hand-off and back on every request of every route.
     for value in connection.path_params.values():
         if isinstance(value, int) and not is_plausible_id(value):
             raise NotFoundException()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -108,21 +109,35 @@ async def activity_write(batch: Sequence[Activity]) -> None:
         per_candidate.setdefault(event.candidate, []).append(event)
     async with write_transaction():
         for start in range(0, len(batch), _CHUNK):
-            await ActivityEvent.insert(
+            chunk = batch[start : start + _CHUNK]
+            await ActivityEvent.raw(
+                _events_insert_sql(len(chunk)),
                 *(
-                    ActivityEvent(
-                        candidate=event.candidate,
-                        kind=event.kind,
-                        area=event.area,
-                        subject=event.subject,
-                        occurred_at=event.occurred_at,
+                    value
+                    for event in chunk
+                    for value in (
+                        event.candidate,
+                        event.kind,
+                        event.area,
+                        event.subject,
+                        event.occurred_at,
                     )
-                    for event in batch[start : start + _CHUNK]
-                )
-            ).run()
+                ),
+            )
         await _summaries_update(per_candidate)
         await _interventions_followed(per_candidate)
     _RECENT.update(per_candidate)
+
+
+@functools.cache
+def _events_insert_sql(rows: int) -> str:
+    # Written as SQL once per size: under load the buffer fills every second or so, and
+    # building 500 Table objects and Piccolo's insert from them cost the pages' loop ~5 %.
+    row = "({}, {}, {}, {}, {})"
+    return (
+        "INSERT INTO activity_event (candidate, kind, area, subject, occurred_at) VALUES "
+        + ", ".join([row] * rows)
+    )
 
 
 def activity_candidates_take() -> set[int]:

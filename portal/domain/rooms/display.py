@@ -15,7 +15,7 @@ from babel.dates import format_date, format_skeleton, format_time
 from portal.config import get_settings
 from portal.domain.organisation.tables import Cohort
 from portal.domain.rooms.membership import RoomInfo
-from portal.i18n import get_locale
+from portal.i18n import babel_locale
 from portal.i18n import gettext as _
 
 QUOTE_CHARS = 40
@@ -41,7 +41,7 @@ def _parse(iso: str) -> datetime:
 
 
 def day_label(day: date, today: date) -> str:
-    locale = get_locale()
+    locale = babel_locale()
     if day == today:
         return _("Today")
     if day == today - timedelta(days=1):
@@ -58,7 +58,7 @@ def messages_for_display(
     on the first message of each local day, ``day_label`` (a separator before it)."""
     zone = ZoneInfo(timezone)
     today = (now or datetime.now(UTC)).astimezone(zone).date()
-    locale = get_locale()
+    locale = babel_locale()
     shown: list[dict[str, Any]] = []
     previous: date | None = None
     for message in messages:

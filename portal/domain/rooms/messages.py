@@ -46,7 +46,7 @@ from portal.domain.rooms.questions import (
 from portal.domain.rooms.tables import RoomMessage, RoomMute
 from portal.domain.staff.tables import StaffUser
 from portal.domain.validation import is_plausible_id
-from portal.i18n import get_locale
+from portal.i18n import babel_locale
 from portal.i18n import gettext as _
 from portal.realtime.hub import get_hub
 
@@ -86,7 +86,7 @@ def _iso(moment: datetime) -> str:
 def _local(moment: datetime) -> str:
     """A moment as people read it: short, in the company's time zone and their language."""
     zone = ZoneInfo(get_settings().default_timezone)
-    return format_datetime(moment, "short", tzinfo=zone, locale=get_locale())
+    return format_datetime(moment, "short", tzinfo=zone, locale=babel_locale())
 
 
 def _quote(
