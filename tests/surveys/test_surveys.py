@@ -8,7 +8,7 @@ from portal.domain.journeys.evaluation import journeys_evaluate
 from portal.domain.organisation.tables import Stage
 from portal.domain.surveys.building import QuestionInput, survey_create, survey_set_status
 from portal.domain.surveys.invites import survey_invite_refusal
-from portal.domain.surveys.responding import survey_respond
+from portal.domain.surveys.responding import survey_respond, surveys_waiting
 from portal.domain.surveys.results import survey_results
 from portal.domain.surveys.tables import (
     Survey,
@@ -48,6 +48,11 @@ async def _question_ids(survey_id: int) -> list[int]:
 
     rows = await SurveyQuestion.select(SurveyQuestion.id).where(SurveyQuestion.survey == survey_id)
     return sorted(row["id"] for row in rows)
+
+
+async def _invite(survey_id: int, candidate) -> None:
+    """As a journey step does when it sends the survey: only invited candidates answer."""
+    await SurveyInvite(survey=survey_id, candidate=candidate.id).save()
 
 
 def _csrf(client) -> str:
@@ -90,6 +95,7 @@ async def test_a_candidate_answers_once_and_bad_answers_change_nothing(client):
     survey_id = await _survey()
     score, choice, text = await _question_ids(survey_id)
     candidate = await make_candidate()
+    await _invite(survey_id, candidate)
     await sign_in_candidate(client, candidate)
     page = await client.get(f"/surveys/{survey_id}")
     assert page.status_code == 200 and "你会向朋友推荐我们公司吗" in page.text
@@ -114,6 +120,7 @@ async def test_a_second_response_is_refused_by_the_unique_index_too():
     survey_id = await _survey()
     score, choice, _text = await _question_ids(survey_id)
     candidate = await make_candidate()
+    await _invite(survey_id, candidate)
     answers = {f"q{score}": "8", f"q{choice}": "一般"}
     await survey_respond(candidate_id=candidate.id, survey_id=survey_id, answers=answers,
                          anonymous=True)  # fmt: skip
@@ -133,12 +140,28 @@ async def test_an_anonymous_response_holds_no_candidate(client):
     survey_id = await _survey()
     score, choice, _text = await _question_ids(survey_id)
     candidate = await make_candidate(name="匿名者")
+    await _invite(survey_id, candidate)
     await sign_in_candidate(client, candidate)
     await client.post(f"/surveys/{survey_id}", data={"_csrf_token": _csrf(client),
                       f"q{score}": "3", f"q{choice}": "不清楚", "anonymous": "1"})  # fmt: skip
     row = await SurveyResponse.select().first()
     assert row["candidate"] is None and row["is_anonymous"]
     assert set(row) == {"id", "survey", "candidate", "is_anonymous", "cohort", "department", "day"}
+
+
+async def test_a_candidate_not_sent_the_survey_cannot_open_or_answer_it(client):
+    survey_id = await _survey()
+    score, choice, _text = await _question_ids(survey_id)
+    invited, guesser = await make_candidate(), await make_candidate()
+    await _invite(survey_id, invited)
+    await sign_in_candidate(client, guesser)
+    assert (await client.get(f"/surveys/{survey_id}")).status_code == 404
+    posted = await client.post(f"/surveys/{survey_id}", data={"_csrf_token": _csrf(client),
+                               f"q{score}": "0", f"q{choice}": "不清楚"})  # fmt: skip
+    assert posted.status_code == 404
+    assert await SurveyResponse.count() == 0 and await SurveyParticipation.count() == 0
+    assert [s["id"] for s in await surveys_waiting(guesser.id)] == []
+    assert [s["id"] for s in await surveys_waiting(invited.id)] == [survey_id]
 
 
 async def test_draft_and_unknown_surveys_are_not_found(client):
@@ -159,11 +182,13 @@ async def test_results_compute_nps_and_hide_groups_under_five():
     scores_big = [10, 9, 9, 7, 3, 0]  # 3 promoters, 2 detractors of 6: +16.7
     for value in scores_big:
         c = await make_candidate(production, cohort=big)
+        await _invite(survey_id, c)
         await survey_respond(candidate_id=c.id, survey_id=survey_id, anonymous=True,
                              answers={f"q{score}": str(value), f"q{choice}": "清楚",
                                       f"q{text}": "很好"})  # fmt: skip
     for value in (10, 10):
         c = await make_candidate(stores, cohort=small)
+        await _invite(survey_id, c)
         await survey_respond(candidate_id=c.id, survey_id=survey_id, anonymous=False,
                              answers={f"q{score}": str(value), f"q{choice}": "一般"})  # fmt: skip
     results = await survey_results(survey_id)
@@ -227,6 +252,7 @@ async def test_the_results_page_shows_nps_hides_small_groups_and_names_nobody(cl
     cohort = await make_cohort(production, name="大批次")
     for number, value in enumerate((10, 10, 9, 5, 8)):
         c = await make_candidate(production, cohort=cohort, name=f"答卷人{number}")
+        await _invite(survey_id, c)
         await survey_respond(candidate_id=c.id, survey_id=survey_id, anonymous=number % 2 == 0,
                              answers={f"q{score}": str(value), f"q{choice}": "清楚",
                                       f"q{text}": "<b>谢谢</b>"})  # fmt: skip
@@ -235,6 +261,7 @@ async def test_the_results_page_shows_nps_hides_small_groups_and_names_nobody(cl
     from portal.domain.candidates.tables import Candidate
 
     await Candidate.update({Candidate.cohort: lonely.id}).where(Candidate.id == c.id)
+    await _invite(survey_id, c)
     await survey_respond(candidate_id=c.id, survey_id=survey_id, anonymous=True,
                          answers={f"q{score}": "0", f"q{choice}": "不清楚"})  # fmt: skip
     await sign_in_as(client, "hr")

@@ -22,6 +22,7 @@ from portal.domain.surveys.building import survey_questions
 from portal.domain.surveys.tables import (
     Survey,
     SurveyAnswer,
+    SurveyInvite,
     SurveyParticipation,
     SurveyResponse,
 )
@@ -40,10 +41,23 @@ class SurveyForm:
 
 
 async def survey_for_candidate(*, candidate_id: int, survey_id: int) -> SurveyForm:
-    """An active survey (NotFound otherwise), and whether this candidate answered it."""
+    """An active survey this candidate was sent (NotFound otherwise, the same answer as for a
+    closed or unknown one), and whether they answered it.
+
+    Only invited candidates answer: a survey's results are read per cohort and department,
+    so a candidate who guessed another survey's id must not add to them.
+    """
     row = (
         await Survey.select(Survey.id, Survey.title)
-        .where((Survey.id == survey_id) & (Survey.status == "active"))
+        .where(
+            (Survey.id == survey_id)
+            & (Survey.status == "active")
+            & Survey.id.is_in(
+                SurveyInvite.select(SurveyInvite.survey).where(
+                    (SurveyInvite.survey == survey_id) & (SurveyInvite.candidate == candidate_id)
+                )
+            )
+        )
         .first()
         if 0 < survey_id < 2**31
         else None
