@@ -10,10 +10,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.errors import ValidationFailed
 from portal.domain.learning.catalog import (
     candidate_course,
     candidate_learning_home,
+    candidate_lesson,
     course_lessons,
     course_progress,
     course_questions,
@@ -23,7 +24,6 @@ from portal.domain.learning.markdown import render_lesson_markdown
 from portal.domain.learning.media_urls import media_kind
 from portal.domain.learning.quizzes import QuizForm, quiz_result, quiz_start, quiz_submit
 from portal.domain.validation import row_id_from
-from portal.i18n import gettext as _
 
 
 def _page(template: str, *, status_code: int = 200, **context: Any) -> Template:
@@ -71,18 +71,15 @@ async def course_page(candidate_id: NamedDependency[int], course_id: FromPath[in
 async def lesson_page(
     candidate_id: NamedDependency[int], course_id: FromPath[int], number: FromPath[int]
 ) -> Template:
-    course = await candidate_course(candidate_id=candidate_id, course_id=course_id)
-    lessons = await course_lessons(course_id=course.id)
-    if not 1 <= number <= len(lessons):
-        raise NotFound(_("This lesson does not exist."))
+    lesson = await candidate_lesson(candidate_id=candidate_id, course_id=course_id, number=number)
     return _page(
         "portal/learning/lesson.html",
-        course=course,
-        lesson=lessons[number - 1],
-        body=render_lesson_markdown(lessons[number - 1].body),
-        media=media_kind(lessons[number - 1].media_url),
+        course={"id": lesson.course_id, "title": lesson.course_title},
+        lesson=lesson,
+        body=render_lesson_markdown(lesson.body),
+        media=media_kind(lesson.media_url),
         number=number,
-        count=len(lessons),
+        count=lesson.count,
     )
 
 

@@ -128,6 +128,27 @@ async def test_a_course_not_assigned_to_me_is_not_found(client):
     assert await QuizAttempt.count() == 0
 
 
+async def test_a_lesson_is_found_only_by_its_number_in_a_course_meant_for_me(client):
+    from portal.domain.learning.courses import lesson_create
+
+    await _signed_in(client)
+    course = await make_course()
+    await lesson_create(course_id=course.id, title="第二课：工装", body="穿好工装。")
+    second = await client.get(f"/learning/courses/{course.id}/lessons/2")
+    assert second.status_code == 200 and "第二课：工装" in second.text
+    assert "穿好工装。" in second.text and "/lessons/1" in second.text
+    assert "/lessons/3" not in second.text  # the last one: no "next"
+    for number in (0, 3, 2**31 - 1):
+        page = await client.get(f"/learning/courses/{course.id}/lessons/{number}")
+        assert page.status_code == 404, number
+    elsewhere = await make_course(
+        title="别的部门", audience="department", target_id=(await make_department("仓储部")).id
+    )
+    draft = await make_course(title="草稿", published=False)
+    for other in (elsewhere, draft):
+        assert (await client.get(f"/learning/courses/{other.id}/lessons/1")).status_code == 404
+
+
 async def test_courses_for_my_department_are_listed(client):
     candidate = await _signed_in(client)
     course = await make_course(

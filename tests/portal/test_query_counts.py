@@ -126,7 +126,7 @@ CANDIDATE_PAGES = {
     # Home's sixth: the daily check-in card (learning/earning.py).
     "home": (lambda world: "/", 6),
     "learning": (lambda world: "/learning", 2),
-    "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 4),
+    "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 2),
     "checklist": (lambda world: "/checklist", 2),
     # The room's sixth: "was this helpful?" on the answered questions (sla/feedback.py);
     # the seventh: the cohort's time zone, for times and day separators (rooms/display.py).

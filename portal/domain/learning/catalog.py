@@ -216,8 +216,63 @@ async def candidate_learning_home(*, candidate_id: int) -> LearningHome:
     return LearningHome(cards=cards, balance=int(rows[0]["balance"] or 0))
 
 
+@dataclass(frozen=True, slots=True)
+class LessonView:
+    """One lesson as the candidate's lesson page shows it, with its course and position."""
+
+    course_id: int
+    course_title: str
+    number: int
+    count: int
+    title: str
+    body: str
+    media_url: str
+
+
+# A lesson page in one query, SQL built once: the course only when it is published and meant
+# for the candidate (the rule of _audience_filter, as on the learning page), its lesson count,
+# and its lesson at ``number`` (1-based, in the course's order).
+_LESSON_SQL = (
+    "SELECT co.id AS course_id, co.title AS course_title, "
+    "(SELECT count(*) FROM lesson n WHERE n.course = co.id) AS count, "
+    "l.title AS title, l.body AS body, l.media_url AS media_url "
+    "FROM candidate c "
+    "JOIN course co ON co.id = {} AND co.status = 'published' AND (co.audience = 'everyone' "
+    "OR (co.audience = 'department' AND co.department = c.department) "
+    "OR (co.audience = 'position' AND co.position = c.position) "
+    "OR (co.audience = 'cohort' AND co.cohort = c.cohort)) "
+    "LEFT JOIN lesson l ON l.id = (SELECT o.id FROM lesson o WHERE o.course = co.id "
+    "ORDER BY o.sort_order, o.id LIMIT 1 OFFSET {}) "
+    "WHERE c.id = {}"
+)
+
+
+async def candidate_lesson(*, candidate_id: int, course_id: int, number: int) -> LessonView:
+    """Lesson ``number`` of a published course meant for this candidate; NotFound otherwise
+    (the course's message for another course, the lesson's for a number it does not have)."""
+    rows = await Lesson.raw(_LESSON_SQL, course_id, max(number - 1, 0), candidate_id).run()
+    if not rows:
+        raise NotFound(_("This course does not exist."))
+    row = rows[0]
+    if number < 1 or row["title"] is None:
+        raise NotFound(_("This lesson does not exist."))
+    return LessonView(
+        course_id=row["course_id"],
+        course_title=row["course_title"],
+        number=number,
+        count=row["count"],
+        title=row["title"],
+        body=row["body"],
+        media_url=row["media_url"],
+    )
+
+
 async def course_lessons(*, course_id: int) -> list[Lesson]:
-    return await Lesson.objects().where(Lesson.course == course_id).order_by(Lesson.sort_order)
+    return (
+        await Lesson.objects()
+        .where(Lesson.course == course_id)
+        .order_by(Lesson.sort_order, Lesson.id)
+    )
 
 
 async def course_questions(*, course_id: int) -> list[QuestionView]:
