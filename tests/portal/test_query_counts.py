@@ -131,7 +131,7 @@ CANDIDATE_PAGES = {
     # The room's sixth: "was this helpful?" on the answered questions (sla/feedback.py);
     # the seventh: the cohort's time zone, for times and day separators (rooms/display.py).
     "room": (lambda world: f"/rooms/{world['room_id']}", 7),
-    "resources": (lambda world: "/resources", 3),
+    "resources": (lambda world: "/resources", 2),
     "rewards": (lambda world: "/rewards", 4),
     "inbox": (lambda world: "/inbox", 4),
     "me": (lambda world: "/me", 1),

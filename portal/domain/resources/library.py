@@ -328,12 +328,27 @@ async def candidate_resource(*, candidate_id: int, resource_id: int) -> Resource
     return resource
 
 
+@dataclass(frozen=True, slots=True)
+class LibraryItem:
+    """A resource as the candidate's library lists it (a row of SQL, not a Table object)."""
+
+    id: int
+    kind: str
+    title: str
+    body: str
+    url: str
+    file_key: str | None
+    file_name: str
+    file_type: str
+    file_size: int
+
+
 @dataclass
 class Library:
-    guides: list[Resource] = field(default_factory=list)
-    faqs: list[Resource] = field(default_factory=list)
-    files: list[Resource] = field(default_factory=list)
-    links: list[Resource] = field(default_factory=list)
+    guides: list[LibraryItem] = field(default_factory=list)
+    faqs: list[LibraryItem] = field(default_factory=list)
+    files: list[LibraryItem] = field(default_factory=list)
+    links: list[LibraryItem] = field(default_factory=list)
     query: str = ""
     faq_total: int = 0
 
@@ -342,9 +357,25 @@ class Library:
         return not (self.guides or self.faq_total or self.files or self.links)
 
 
-def _matches(resource: Resource, terms: list[str]) -> bool:
+def _matches(resource: LibraryItem, terms: list[str]) -> bool:
     haystack = f"{resource.title}\n{resource.body}".casefold()
     return all(term in haystack for term in terms)
+
+
+# The library in one query, SQL built once: the candidate (a row even without resources, so
+# an unknown candidate is told apart) and every published resource aimed at everyone, their
+# department or their cohort (the rule of _visible_to, as the join condition).
+_LIBRARY_SQL = (
+    "SELECT c.id AS candidate, r.id AS id, r.kind AS kind, r.title AS title, r.body AS body, "
+    "r.url AS url, r.file_key AS file_key, r.file_name AS file_name, "
+    "r.file_type AS file_type, r.file_size AS file_size "
+    "FROM candidate c "
+    "LEFT JOIN resource r ON r.status = 'published' AND (r.audience = 'everyone' "
+    "OR (r.audience = 'department' AND r.department = c.department) "
+    "OR (r.audience = 'cohort' AND r.cohort = c.cohort)) "
+    "WHERE c.id = {} "
+    "ORDER BY r.sort_order, r.id"
+)
 
 
 async def candidate_library(
@@ -355,13 +386,14 @@ async def candidate_library(
     ``ranked_faq_ids``: what the full-text search found for ``query``, best first: those
     entries come first, in that order, then the other entries containing every word.
     """
-    candidate = await _candidate(candidate_id)
-    rows = (
-        await Resource.objects()
-        .where(_visible_to(candidate))
-        .order_by(Resource.sort_order)
-        .order_by(Resource.id)
-    )
+    found_rows = await Resource.raw(_LIBRARY_SQL, candidate_id).run()
+    if not found_rows:
+        raise NotFound(_("Not found."))
+    rows = [
+        LibraryItem(**{key: value for key, value in row.items() if key != "candidate"})
+        for row in found_rows
+        if row["id"] is not None
+    ]
     query = " ".join((query or "").split())[:MAX_QUERY]
     terms = query.casefold().split()
     library = Library(query=query)
