@@ -9,17 +9,17 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from portal.domain.errors import Conflict
-from portal.domain.learning.points import points_balance
-from portal.domain.learning.rewards import redemptions_list, reward_redeem, rewards_catalogue
+from portal.domain.learning.rewards import candidate_rewards, reward_redeem
 
 
 async def _rewards_page(candidate_id: int, *, error: str = "", status_code: int = 200) -> Template:
+    page = await candidate_rewards(candidate_id=candidate_id)
     return Template(
         "portal/learning/rewards.html",
         context={
-            "rewards": await rewards_catalogue(active_only=True),
-            "balance": await points_balance(candidate_id=candidate_id),
-            "mine": await redemptions_list(candidate_id=candidate_id),
+            "rewards": page.rewards,
+            "balance": page.balance,
+            "mine": page.mine,
             "error": error,
         },
         status_code=status_code,

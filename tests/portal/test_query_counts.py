@@ -132,8 +132,8 @@ CANDIDATE_PAGES = {
     # the seventh: the cohort's time zone, for times and day separators (rooms/display.py).
     "room": (lambda world: f"/rooms/{world['room_id']}", 7),
     "resources": (lambda world: "/resources", 2),
-    "rewards": (lambda world: "/rewards", 4),
-    "inbox": (lambda world: "/inbox", 4),
+    "rewards": (lambda world: "/rewards", 3),
+    "inbox": (lambda world: "/inbox", 2),
     "me": (lambda world: "/me", 1),
 }
 

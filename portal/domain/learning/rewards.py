@@ -103,6 +103,64 @@ async def rewards_catalogue(*, active_only: bool) -> list[Reward]:
     return await query
 
 
+@dataclass(frozen=True, slots=True)
+class CatalogueReward:
+    """An active reward as the candidate's catalogue shows it."""
+
+    id: int
+    name: str
+    description: str
+    picture_url: str
+    price: int
+    stock: int
+
+
+@dataclass(frozen=True, slots=True)
+class MyRedemption:
+    reward_name: str
+    points: int
+    status: str
+
+
+@dataclass(frozen=True)
+class CandidateRewards:
+    rewards: list[CatalogueReward]
+    balance: int
+    mine: list[MyRedemption]
+
+
+# The rewards page in two queries, SQL built once: the active rewards, cheapest first, with
+# the candidate's balance on every row (one row without rewards: the balance still comes);
+# then their last 200 redemptions with each reward's name.
+_CATALOGUE_SQL = (
+    "SELECT (SELECT sum(pe.amount) FROM point_entry pe WHERE pe.candidate = {}) AS balance, "
+    "r.id AS id, r.name AS name, r.description AS description, "
+    "r.picture_url AS picture_url, r.price AS price, r.stock AS stock "
+    "FROM (SELECT 1 AS one) page LEFT JOIN reward r ON r.is_active = {} "
+    "ORDER BY r.price, r.id"
+)
+_MY_REDEMPTIONS_SQL = (
+    "SELECT r.name AS reward_name, x.points AS points, x.status AS status "
+    "FROM redemption x JOIN reward r ON r.id = x.reward "
+    "WHERE x.candidate = {} ORDER BY x.id DESC LIMIT 200"
+)
+
+
+async def candidate_rewards(*, candidate_id: int) -> CandidateRewards:
+    """What the candidate's rewards page shows: the catalogue, their balance, their requests."""
+    rows = await Reward.raw(_CATALOGUE_SQL, candidate_id, True).run()
+    mine = await Redemption.raw(_MY_REDEMPTIONS_SQL, candidate_id).run()
+    return CandidateRewards(
+        rewards=[
+            CatalogueReward(**{key: value for key, value in row.items() if key != "balance"})
+            for row in rows
+            if row["id"] is not None
+        ],
+        balance=int(rows[0]["balance"] or 0),
+        mine=[MyRedemption(**row) for row in mine],
+    )
+
+
 async def reward_redeem(*, candidate_id: int, reward_id: int) -> Redemption:
     """Spend points on one item; Conflict with a message when it cannot be done."""
     async with write_transaction():
