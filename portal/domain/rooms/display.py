@@ -30,10 +30,13 @@ def quote_excerpt(body: str | None) -> str:
 async def room_timezone(room: RoomInfo) -> str:
     """The cohort's time zone for a cohort's room; the default one for the others."""
     if room.cohort_id is not None:
-        row = await Cohort.select(Cohort.timezone).where(Cohort.id == room.cohort_id).first()
-        if row and row["timezone"]:
-            return row["timezone"]
+        rows = await Cohort.raw(_COHORT_ZONE_SQL, room.cohort_id).run()
+        if rows and rows[0]["timezone"]:
+            return rows[0]["timezone"]
     return get_settings().default_timezone
+
+
+_COHORT_ZONE_SQL = "SELECT timezone FROM cohort WHERE id = {}"
 
 
 def _parse(iso: str) -> datetime:

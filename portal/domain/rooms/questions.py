@@ -41,14 +41,15 @@ def category_label(row: dict[str, Any]) -> str:
     return row["name"]
 
 
+# Every room page and question reads them: SQL built once, not the query builder.
+_ACTIVE_CATEGORIES_SQL = (
+    "SELECT id, name, name_en, responder_role, sort_order, is_active FROM question_category "
+    "WHERE is_active = {} ORDER BY sort_order, id"
+)
+
+
 async def active_categories() -> list[dict[str, Any]]:
-    rows = (
-        await QuestionCategory.select()
-        .where(QuestionCategory.is_active == True)  # noqa: E712
-        .order_by(QuestionCategory.sort_order)
-        .order_by(QuestionCategory.id)
-        .run()
-    )
+    rows = await QuestionCategory.raw(_ACTIVE_CATEGORIES_SQL, True).run()
     return [{**row, "label": category_label(row)} for row in rows]
 
 
