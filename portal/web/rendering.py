@@ -26,12 +26,21 @@ def _template_gettext(message: str, **variables: Any) -> Markup:
     """``{{ _("…") }}`` in a template: what Jinja's new-style ``_`` does, in one call.
 
     Jinja's own ``_`` reaches the translation through three context calls (alias, wrapper,
-    callable), each looking up how to pass arguments; pages make thirty to sixty of them.
-    The result is the same: the translation marked safe (a translator's markup stays), the
-    variables escaped into it by ``%``, which also turns ``%%`` into ``%`` as Jinja does.
+    callable), each looking up how to pass arguments; pages make thirty to a hundred of
+    them. The result is the same: the translation marked safe (a translator's markup
+    stays), the variables escaped into it by ``%``, which also turns ``%%`` into ``%`` as
+    Jinja does. Most calls have no variables: those are kept per language and message.
     """
+    if not variables:
+        return _constant_text(i18n.get_locale(), message)
     translation = i18n.translations_for(i18n.get_locale()).gettext(message)
     return Markup(translation) % variables  # noqa: S704 - translators' text, as Jinja's own _
+
+
+@functools.lru_cache(maxsize=8192)
+def _constant_text(locale: str, message: str) -> Markup:
+    translation = i18n.translations_for(locale).gettext(message)
+    return Markup(translation) % {}  # noqa: S704 - translators' text, as Jinja's own _
 
 
 def _tabbar_drawer(env: Environment) -> Any:
