@@ -10,7 +10,6 @@ from litestar.response import Template
 
 from portal.domain.candidates.home import candidate_home_page
 from portal.domain.checklist.items import candidate_checklist
-from portal.domain.learning.earning import daily_checkin_state
 from portal.domain.messaging.announcements import pinned_announcements
 from portal.domain.shell.badges import Badges
 from portal.domain.shell.next_step import next_step_pick
@@ -36,6 +35,6 @@ async def home(request: Request[Any, Any, Any], candidate_id: NamedDependency[in
             "inbox_unread": badges.inbox,
             "next_step": next_step_pick(checklist=checklist, badges=badges),
             "pinned_announcements": await pinned_announcements(candidate_id=candidate_id),
-            "checkin": await daily_checkin_state(candidate_id=candidate_id),
+            "checkin": page.checkin,
         },
     )

@@ -101,3 +101,34 @@ async def test_script_in_a_name_is_escaped(client):
     page = (await client.get("/")).text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page
+
+
+async def test_each_stage_shows_when_it_was_last_entered(client):
+    from portal.domain.candidates.home import candidate_home_page
+    from portal.domain.candidates.tables import StageChange
+
+    candidate = await make_candidate()
+    for code in ("background_check", "offer_sent", "background_check", "offer_sent"):
+        await candidate_move_stage(candidate_id=candidate.id, stage_id=await _stage_id(code))
+    offer = await _stage_id("offer_sent")
+    first, second = [
+        row["id"]
+        for row in await StageChange.select(StageChange.id)
+        .where((StageChange.candidate == candidate.id) & (StageChange.to_stage == offer))
+        .order_by(StageChange.id)
+    ]
+    # The history is read by time, not by row order: the later time wins whichever row has it.
+    later = datetime(2026, 2, 10, 3, 0, tzinfo=UTC)
+    await StageChange.update({StageChange.changed_at: later}).where(StageChange.id == first)
+    await StageChange.update(
+        {StageChange.changed_at: datetime(2026, 1, 5, 3, 0, tzinfo=UTC)}
+    ).where(StageChange.id == second)
+    home = (await candidate_home_page(candidate_id=candidate.id)).home
+    current = next(step for step in home.steps if step.state == "current")
+    assert current.reached_at == later
+    assert current.reached_at.utcoffset() is not None
+    untouched = [step for step in home.steps if step.state == "todo"]
+    assert untouched and all(step.reached_at is None for step in untouched)
+    await sign_in_candidate(client, candidate)
+    page = (await client.get("/")).text
+    assert "2026年2月10日" in page.split('aria-current="step"')[1].split("</li>")[0]

@@ -124,7 +124,7 @@ CANDIDATE_PAGES = {
     # (portal/domain/shell/badges.py), whatever the number of unread items.
     # Home's fifth: announcements pinned to the home page (messaging/announcements.py).
     # Home's sixth: the daily check-in card (learning/earning.py).
-    "home": (lambda world: "/", 6),
+    "home": (lambda world: "/", 4),
     "learning": (lambda world: "/learning", 2),
     "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 2),
     "checklist": (lambda world: "/checklist", 2),

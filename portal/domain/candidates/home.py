@@ -12,8 +12,9 @@ from piccolo.engine.sqlite import SQLiteEngine
 from portal.config import get_settings
 from portal.db import current_engine
 from portal.domain.candidates.countdown import Countdown, countdown_to
-from portal.domain.candidates.tables import Candidate, StageChange
+from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound
+from portal.domain.learning.earning import CHECKIN_COLUMNS_SQL, CheckinState, checkin_state_from
 from portal.domain.organisation.stage_choices import stage_label
 from portal.domain.videos.watch import WelcomeVideoView
 from portal.i18n import gettext as _
@@ -61,6 +62,7 @@ class HomePage:
 
     home: CandidateHome
     welcome_video: WelcomeVideoView | None
+    checkin: CheckinState
 
 
 # The home page's reads, written as SQL built once (as the room handshake's are): building
@@ -78,6 +80,17 @@ _STAGES_JSON = {
         f"(SELECT json_agg(json_build_array({_STAGE_FIELDS}) ORDER BY id) FROM stage)::text"
     ),
 }
+# The candidate's own stage history rides along the same way (as JSON: [stage, time]...).
+_CHANGES_JSON = {
+    "sqlite": (
+        "(SELECT json_group_array(json_array(to_stage, changed_at)) "
+        "FROM stage_change WHERE candidate = c.id)"
+    ),
+    "postgres": (
+        "(SELECT json_agg(json_build_array(to_stage, changed_at)) "
+        "FROM stage_change WHERE candidate = c.id)::text"
+    ),
+}
 _HOME_SQL_TEMPLATE = (
     "SELECT c.id AS id, c.name AS name, c.stage AS stage, c.status AS status, "
     "c.ordinal AS ordinal, c.created_at AS created_at, "
@@ -86,7 +99,8 @@ _HOME_SQL_TEMPLATE = (
     "co.timezone AS cohort_timezone, co.starts_at AS cohort_starts_at, "
     "v.id AS video_id, v.title AS video_title, v.poster_key AS video_poster_key, "
     "v.media_type AS video_media_type, "
-    "{stages} AS stages "
+    "{stages} AS stages, {changes} AS changes, "
+    f"{CHECKIN_COLUMNS_SQL} "
     "FROM candidate c "
     "LEFT JOIN department d ON d.id = c.department "
     'LEFT JOIN "position" p ON p.id = c.position '
@@ -95,11 +109,9 @@ _HOME_SQL_TEMPLATE = (
     "WHERE c.id = {{}}"
 )
 _HOME_SQL = {
-    dialect: _HOME_SQL_TEMPLATE.format(stages=stages) for dialect, stages in _STAGES_JSON.items()
+    dialect: _HOME_SQL_TEMPLATE.format(stages=stages, changes=_CHANGES_JSON[dialect])
+    for dialect, stages in _STAGES_JSON.items()
 }
-_STAGE_CHANGES_SQL = (
-    "SELECT to_stage, changed_at FROM stage_change WHERE candidate = {} ORDER BY changed_at"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,18 +151,20 @@ def _dialect() -> str:
 
 
 async def candidate_home_page(*, candidate_id: int, now: datetime | None = None) -> HomePage:
-    """The home page's candidate, stages and welcome video in two queries."""
+    """The home page's candidate, stages, stage history, welcome video and check-in card,
+    in one query."""
     now = now or datetime.now(UTC)
     rows = await Candidate.raw(_HOME_SQL[_dialect()], candidate_id).run()
     if not rows:
         raise NotFound(_("This candidate does not exist."))
     row = rows[0]
     stages = _stages_from(row["stages"])
-    changes = await StageChange.raw(_STAGE_CHANGES_SQL, candidate_id).run()
     # The latest time each stage was entered (a candidate can be moved back and forth).
     reached: dict[int, datetime] = {}
-    for change in changes:
-        reached[change["to_stage"]] = change["changed_at"]
+    for stage_id, changed_at in json.loads(row["changes"] or "[]"):
+        moment = _moment(changed_at)
+        if stage_id not in reached or moment > reached[stage_id]:
+            reached[stage_id] = moment
 
     current = next(stage for stage in stages if stage.id == row["stage"])
     steps = []
@@ -212,4 +226,18 @@ async def candidate_home_page(*, candidate_id: int, now: datetime | None = None)
             has_poster=bool(row["video_poster_key"]),
             media_type=row["video_media_type"],
         )
-    return HomePage(home=home, welcome_video=video)
+    checkin = checkin_state_from(
+        amount=row["checkin_amount"],
+        enabled=row["checkin_enabled"],
+        days=row["checkin_days"],
+        latest=row["checkin_latest"],
+        timezone=row["cohort_timezone"],
+        now=now,
+    )
+    return HomePage(home=home, welcome_video=video, checkin=checkin)
+
+
+def _moment(text: str) -> datetime:
+    """A time stamp as JSON carries it (ISO 8601 from either database), always aware."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -141,18 +141,51 @@ _CHECKIN_STATE_SQL = (
 )
 
 
+# The same four figures as columns of a query that already reads the candidate as ``c``
+# (the home page's one row, portal/domain/candidates/home.py), read by checkin_state_from.
+CHECKIN_COLUMNS_SQL = (
+    "(SELECT amount FROM point_rule WHERE kind = 'checkin') AS checkin_amount, "
+    "(SELECT enabled FROM point_rule WHERE kind = 'checkin') AS checkin_enabled, "
+    "(SELECT COUNT(*) FROM point_entry WHERE candidate = c.id "
+    "AND source_key LIKE 'checkin:%') AS checkin_days, "
+    "(SELECT MAX(source_key) FROM point_entry WHERE candidate = c.id "
+    "AND source_key LIKE 'checkin:%') AS checkin_latest"
+)
+
+
 async def daily_checkin_state(*, candidate_id: int, now: datetime | None = None) -> CheckinState:
     [row] = await PointRule.raw(_CHECKIN_STATE_SQL, candidate_id, candidate_id, candidate_id)
+    return checkin_state_from(
+        amount=row["amount"],
+        enabled=row["enabled"],
+        days=row["days"],
+        latest=row["latest"],
+        timezone=row["timezone"],
+        now=now,
+    )
+
+
+def checkin_state_from(
+    *,
+    amount: int | None,
+    enabled: object,
+    days: int | None,
+    latest: str | None,
+    timezone: str | None,
+    now: datetime | None = None,
+) -> CheckinState:
+    """The card's state from the rule (None: not set, the default), the check-ins so far,
+    the latest one's key and the candidate's time zone (None: the default zone)."""
     default = EARNING_KINDS["checkin"][0]
-    amount = default if row["amount"] is None else row["amount"]
-    enabled = True if row["enabled"] is None else bool(row["enabled"])
-    zone = row["timezone"] or get_settings().default_timezone
+    amount = default if amount is None else amount
+    is_enabled = True if enabled is None else bool(enabled)
+    zone = timezone or get_settings().default_timezone
     today = (now or datetime.now(UTC)).astimezone(ZoneInfo(zone)).date()
     return CheckinState(
-        enabled=enabled and amount > 0,
+        enabled=is_enabled and amount > 0,
         amount=amount,
-        done_today=row["latest"] == checkin_source_key(today),
-        days=int(row["days"] or 0),
+        done_today=latest == checkin_source_key(today),
+        days=int(days or 0),
     )
 
 
