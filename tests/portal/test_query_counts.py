@@ -130,7 +130,7 @@ CANDIDATE_PAGES = {
     "checklist": (lambda world: "/checklist", 2),
     # The room's sixth: "was this helpful?" on the answered questions (sla/feedback.py);
     # the seventh: the cohort's time zone, for times and day separators (rooms/display.py).
-    "room": (lambda world: f"/rooms/{world['room_id']}", 7),
+    "room": (lambda world: f"/rooms/{world['room_id']}", 6),
     "resources": (lambda world: "/resources", 2),
     "rewards": (lambda world: "/rewards", 3),
     "inbox": (lambda world: "/inbox", 2),

@@ -29,6 +29,8 @@ def quote_excerpt(body: str | None) -> str:
 
 async def room_timezone(room: RoomInfo) -> str:
     """The cohort's time zone for a cohort's room; the default one for the others."""
+    if room.cohort_timezone:
+        return room.cohort_timezone  # read with the room (membership.room_for_member)
     if room.cohort_id is not None:
         rows = await Cohort.raw(_COHORT_ZONE_SQL, room.cohort_id).run()
         if rows and rows[0]["timezone"]:

@@ -75,6 +75,8 @@ class RoomInfo:
     direct_candidate_id: int | None = None
     # The direct thread's candidate's department (managers of it may answer).
     direct_department_id: int | None = None
+    # The cohort's time zone for a cohort's room (read with the room, see room_timezone).
+    cohort_timezone: str | None = None
 
     @property
     def is_direct(self) -> bool:
@@ -110,8 +112,10 @@ _STAFF_MEMBER_SQL = (
 _ROOM_SQL = (
     "SELECT r.id AS id, r.name AS name, r.cohort AS cohort, r.department AS department, "
     "r.pinned_message_id AS pinned_message_id, r.kind AS kind, "
-    "r.direct_candidate AS direct_candidate, dc.department AS direct_department "
+    "r.direct_candidate AS direct_candidate, dc.department AS direct_department, "
+    "rc.timezone AS cohort_timezone "
     "FROM room r LEFT JOIN candidate dc ON dc.id = r.direct_candidate "
+    "LEFT JOIN cohort rc ON rc.id = r.cohort "
     "WHERE r.id = {} AND r.is_archived = {}"
 )
 
@@ -150,6 +154,7 @@ def _room_info(row: dict) -> RoomInfo:
         kind=row.get("kind") or "room",
         direct_candidate_id=row.get("direct_candidate"),
         direct_department_id=row.get("direct_department"),
+        cohort_timezone=row.get("cohort_timezone"),
     )
 
 
@@ -162,6 +167,7 @@ _ROOM_COLUMNS = (
     Room.kind,
     Room.direct_candidate,
     Room.direct_candidate.department.as_alias("direct_department"),
+    Room.cohort.timezone.as_alias("cohort_timezone"),
 )
 
 
