@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
 from portal import i18n
 from portal.config import TEMPLATES_DIR
+from portal.web.template_languages import LanguageTemplateEngine
 from portal.web.text_links import linkify
 
 
@@ -62,8 +62,12 @@ def _tabbar_drawer(env: Environment) -> Any:
     return tabbar
 
 
-def configure_environment(engine: JinjaTemplateEngine) -> None:
-    env: Environment = engine.engine
+def configure_environment(engine: LanguageTemplateEngine) -> None:
+    for env in engine.environments.values():
+        _configure(env)
+
+
+def _configure(env: Environment) -> None:
     # Templates ship with the code (a deploy restarts the server): without this, Jinja
     # stats every template file, and each one it extends or includes, on every render.
     env.auto_reload = False
@@ -76,7 +80,8 @@ def configure_environment(engine: JinjaTemplateEngine) -> None:
         newstyle=True,
     )
     # Every template environment here escapes (Litestar's engine sets autoescape=True),
-    # which _template_gettext's Markup assumes.
+    # which _template_gettext's Markup assumes. The calls left for it are those the
+    # environment could not translate when compiling (portal/web/template_languages.py).
     assert env.autoescape is True
     env.globals["_"] = _template_gettext
     env.globals.update(
@@ -96,6 +101,6 @@ def configure_environment(engine: JinjaTemplateEngine) -> None:
 def template_config() -> TemplateConfig[Any]:
     return TemplateConfig(
         directory=TEMPLATES_DIR,
-        engine=JinjaTemplateEngine,
+        engine=LanguageTemplateEngine,
         engine_callback=configure_environment,
     )

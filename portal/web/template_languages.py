@@ -1,0 +1,113 @@
+"""One Jinja environment per language; each template's ``_("…")`` is translated when compiled.
+
+A page calls ``_()`` thirty to a hundred and twenty times (the SLA tracker's cards), and each
+call went through Jinja's context machinery at every render: the largest part of a page's
+rendering after the markup itself. The text of ``_("a literal")`` cannot change while the
+process runs (the catalogs are compiled at start-up, ``portal/i18n.py``), so an environment
+that belongs to one language replaces such a call in the template's syntax tree by its
+translation, as a constant:
+
+- ``_("Send")`` becomes the translation marked safe, exactly what the call returned (Jinja's
+  new-style gettext: the translation as ``Markup``, ``%%`` turned into ``%``);
+- ``_("Welcome, %(name)s!", name=x)`` becomes ``Markup(translation) % {"name": x}``, which
+  escapes ``x`` as the call did.
+
+Anything else (``_(a_variable)``, ``{% trans %}`` blocks) still calls the translation at
+render time, in the request's language. Templates are compiled once per language and
+process; the page renderer picks the environment of the request's language.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, nodes, pass_context
+from jinja2.visitor import NodeTransformer
+from litestar.exceptions import TemplateNotFoundException
+from litestar.plugins.jinja import JinjaTemplateEngine
+from markupsafe import Markup
+
+from portal import i18n
+
+
+class _TranslatedAtCompile(NodeTransformer):
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:  # noqa: N802 - Jinja's visitor naming
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        if not (
+            isinstance(node.node, nodes.Name)
+            and node.node.name == "_"
+            and len(node.args) == 1
+            and isinstance(node.args[0], nodes.Const)
+            and isinstance(node.args[0].value, str)
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+        ):
+            return node
+        text = i18n.translations_for(self.language).gettext(node.args[0].value)
+        if node.kwargs:
+            variables = nodes.Dict(
+                [nodes.Pair(nodes.Const(kw.key), kw.value) for kw in node.kwargs],
+                lineno=node.lineno,
+            )
+            return nodes.Mod(nodes.MarkSafe(nodes.Const(text)), variables, lineno=node.lineno)
+        try:
+            constant = str(Markup(text) % {})  # noqa: S704 - translators' text, as Jinja's _
+        except (KeyError, TypeError, ValueError):
+            return node  # a placeholder without its value: fails at render, as before
+        return nodes.MarkSafe(nodes.Const(constant), lineno=node.lineno)
+
+
+class LanguageEnvironment(Environment):
+    """A Jinja environment whose templates are compiled for one language."""
+
+    def __init__(self, language: str, **options: Any) -> None:
+        super().__init__(**options)
+        self.language = language
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        return _TranslatedAtCompile(self.language).visit(tree)  # type: ignore[no-any-return]
+
+
+class LanguageTemplateEngine(JinjaTemplateEngine):
+    """Litestar's Jinja engine with an environment per supported language.
+
+    ``engine`` (what Litestar and ``engine_callback`` see) is the default language's;
+    ``environments`` holds all of them, and each template is fetched from the one of the
+    request's language.
+    """
+
+    def __init__(
+        self, directory: Path | list[Path] | None = None, engine_instance: Environment | None = None
+    ) -> None:
+        if engine_instance is not None or directory is None:
+            raise ValueError("LanguageTemplateEngine builds its own environments from a directory")
+        loader = FileSystemLoader(searchpath=directory)
+        self.environments = {
+            language: LanguageEnvironment(language, loader=loader, autoescape=True)
+            for language in i18n.SUPPORTED_LOCALES
+        }
+        super().__init__(engine_instance=self.environments[i18n.DEFAULT_LOCALE])
+
+    def environment(self) -> Environment:
+        """The environment of the request's language."""
+        return self.environments.get(i18n.get_locale(), self.engine)
+
+    def get_template(self, template_name: str) -> Any:
+        try:
+            return self.environment().get_template(name=template_name)
+        except Exception as error:
+            if type(error).__name__ == "TemplateNotFound":
+                raise TemplateNotFoundException(template_name=template_name) from error
+            raise
+
+    def register_template_callable(self, key: str, template_callable: Any) -> None:
+        for environment in self.environments.values():
+            environment.globals[key] = pass_context(template_callable)
+
+    def render_string(self, template_string: str, context: Any) -> str:
+        return self.environment().from_string(template_string).render(context)

@@ -1,0 +1,72 @@
+"""Templates compiled per language: ``_("…")`` baked in, and the same output as the call."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import i18n
+from portal.config import TEMPLATES_DIR
+from portal.web.rendering import _template_gettext, configure_environment
+from portal.web.template_languages import LanguageTemplateEngine
+
+pytestmark = pytest.mark.one_database
+
+SOURCE = (
+    '<b title="{{ _("Home") }}">{{ _("Welcome, %(name)s!", name=who) }}</b>'
+    "{{ _(dynamic) }}|{{ _('Home')|upper }}"
+)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    engine = LanguageTemplateEngine(directory=TEMPLATES_DIR)
+    configure_environment(engine)
+    return engine
+
+
+def _render(engine, language: str, **context) -> str:
+    token = i18n.set_locale(language)
+    try:
+        return engine.render_string(SOURCE, context)
+    finally:
+        i18n.reset_locale(token)
+
+
+def _called(language: str, message: str, **variables) -> str:
+    token = i18n.set_locale(language)
+    try:
+        return str(_template_gettext(message, **variables))
+    finally:
+        i18n.reset_locale(token)
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_compiled_translations_render_what_the_call_returned(engine, language):
+    who = "<script>alert(1)</script>"
+    page = _render(engine, language, who=who, dynamic="Home")
+    home = _called(language, "Home")
+    welcome = _called(language, "Welcome, %(name)s!", name=who)
+    assert page == f'<b title="{home}">{welcome}</b>{home}|{home.upper()}'
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert (home == "首页") == (language == "zh_CN")
+
+
+def test_literal_calls_are_constants_in_the_compiled_code_and_others_stay_calls(engine):
+    code = engine.environments["zh_CN"].compile(SOURCE, raw=True)
+    assert "首页" in code and "欢迎你" in code
+    assert "'Home'" not in code  # the literal call is gone...
+    assert "l_0_dynamic" in code or "dynamic" in code  # ...the variable one is still a call
+    english = engine.environments["en"].compile(SOURCE, raw=True)
+    assert "首页" not in english and "Home" in english
+
+
+def test_each_request_gets_the_template_of_its_language(engine):
+    pages = {}
+    for language in ("zh_CN", "en"):
+        token = i18n.set_locale(language)
+        try:
+            pages[language] = engine.get_template("portal/welcome.html")
+        finally:
+            i18n.reset_locale(token)
+    assert pages["zh_CN"] is not pages["en"]
+    assert pages["zh_CN"].environment.language == "zh_CN"
