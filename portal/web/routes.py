@@ -26,6 +26,7 @@ from portal.web.health import healthz
 from portal.web.home import home
 from portal.web.inbox import INBOX_PAGES
 from portal.web.learning import LEARNING_PAGES
+from portal.web.light_reads import light_reads_in_loop
 from portal.web.me import me_page
 from portal.web.message_links import cohort_map, message_link_page, message_link_use
 from portal.web.profile import profile_page, profile_submit
@@ -114,7 +115,10 @@ candidate_pages = Router(
     # Resolved only for handlers that declare it.
     dependencies={"candidate_id": Provide(provide_candidate_id, sync_to_thread=False)},
     exception_handlers={CandidateSignInRequired: redirect_to_welcome},
-    middleware=[page_views_record],
+    middleware=[page_views_record, light_reads_in_loop],
+    # Candidate pages read a few short, indexed rows: in the loop's thread on SQLite
+    # (portal/web/light_reads.py). A handler that reads more sets it to False.
+    opt={"light_reads": True},
     # The tab bar's badges, for pages that have a tab (portal/web/app_shell.py).
     before_request=app_shell_load,
     include_in_schema=False,

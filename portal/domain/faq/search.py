@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from portal.db import page_reads_in_loop
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound
 from portal.domain.faq.tables import FaqDoc
@@ -116,7 +117,18 @@ async def _substring(text: str, reader: Reader, limit: int) -> list[Match]:
 async def faq_search(
     query: str, reader: Reader, *, limit: int = 3, min_coverage: float = 0.0
 ) -> list[Match]:
-    """The best ``limit`` documents for ``query`` that ``reader`` may see, best first."""
+    """The best ``limit`` documents for ``query`` that ``reader`` may see, best first.
+
+    The ranking reads thousands of term rows: it runs off the event loop's thread even
+    on a page that reads in it (page_reads_in_loop), so it never holds other requests.
+    """
+    with page_reads_in_loop(False):
+        return await _faq_search(query, reader, limit=limit, min_coverage=min_coverage)
+
+
+async def _faq_search(
+    query: str, reader: Reader, *, limit: int, min_coverage: float
+) -> list[Match]:
     query = (query or "")[:MAX_QUERY]
     wanted = list(dict.fromkeys(terms_of(query)))[:60]
     if not wanted:
