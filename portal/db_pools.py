@@ -54,7 +54,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiosqlite
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.engine.sqlite import (
+    SQLiteEngine,
+    SQLiteTransaction,
+    TransactionType,
+    convert_int_out,
+    dict_factory,
+)
 from piccolo.querystring import QueryString
 
 logger = logging.getLogger("onramp.db")
@@ -65,6 +71,24 @@ class PoolTimeout(TimeoutError):
 
 
 # Set inside reads_together() on SQLite: SELECTs run in the loop's thread (see above).
+def _integer_out(value: bytes) -> int:
+    """Piccolo's converter for INTEGER columns, without its detour for a plain integer.
+
+    Piccolo registers one for every INTEGER column value SQLite returns (ids, foreign keys,
+    counts): bytes decoded to text, then ``int(Decimal(text))``, so that a stray ``1.0``
+    still reads as 1. That costs ~1.5 µs a value, a tenth of a page's reads. An integer's
+    bytes go straight to ``int``; anything else still takes Piccolo's path, so the results
+    are the same (tests/portal/test_sqlite_integers.py).
+    """
+    try:
+        return int(value)
+    except ValueError:
+        return convert_int_out(value)  # type: ignore[no-any-return]
+
+
+# Process-wide, like Piccolo's own registration (this module is imported after Piccolo's).
+sqlite3.register_converter("INTEGER", _integer_out)
+
 _inline_reads: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "onramp_inline_reads", default=False
 )
