@@ -85,8 +85,12 @@ async def test_expected_by_never_falls_after_the_training_start():
     stage_id = (await Candidate.select(Candidate.stage).where(Candidate.id == candidate.id))[0][
         "stage"
     ]
+    seeded = (await Stage.select(Stage.typical_days).where(Stage.id == stage_id))[0]
     await Stage.update({Stage.typical_days: 30}).where(Stage.id == stage_id)
-    home = await candidate_home(candidate_id=candidate.id)
+    try:
+        home = await candidate_home(candidate_id=candidate.id)
+    finally:  # stages are seed data kept between tests
+        await Stage.update({Stage.typical_days: seeded["typical_days"]}).where(Stage.id == stage_id)
     assert home.next_step_by is not None
     assert home.next_step_by == starts_at.astimezone(home.next_step_by.tzinfo)
 
@@ -98,7 +102,11 @@ async def test_expected_by_before_the_start_is_kept():
     stage_id = (await Candidate.select(Candidate.stage).where(Candidate.id == candidate.id))[0][
         "stage"
     ]
+    seeded = (await Stage.select(Stage.typical_days).where(Stage.id == stage_id))[0]
     await Stage.update({Stage.typical_days: 3}).where(Stage.id == stage_id)
-    home = await candidate_home(candidate_id=candidate.id)
+    try:
+        home = await candidate_home(candidate_id=candidate.id)
+    finally:  # stages are seed data kept between tests
+        await Stage.update({Stage.typical_days: seeded["typical_days"]}).where(Stage.id == stage_id)
     assert home.next_step_by is not None
     assert home.next_step_by < cohort.starts_at

@@ -24,13 +24,11 @@ async def restore_stages():
     before = await Stage.select().order_by(Stage.sort_order)
     yield
     await Stage.delete().where(Stage.id.not_in([row["id"] for row in before]))
+    # Every column: a test that renames a stage also clears its next step (the form's
+    # default), which a later test on this database (GET /api/v1/me) reads.
     for row in before:
         await Stage.update(
-            {
-                Stage.sort_order: row["sort_order"],
-                Stage.name: row["name"],
-                Stage.typical_days: row["typical_days"],
-            }
+            {column: row[column._meta.name] for column in Stage._meta.non_default_columns}
         ).where(Stage.id == row["id"])
 
 
