@@ -6,10 +6,12 @@ follows the same rules for messages that arrive live, from the ``data-tz`` of th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 
 from portal.config import get_settings
@@ -52,8 +54,20 @@ def day_label(day: date, today: date) -> str:
     if day == today - timedelta(days=1):
         return _("Yesterday")
     if day.year == today.year:
-        return format_skeleton("MMMEd", day, locale=locale)
+        return _day_format(locale, "MMMEd", day)
     return format_date(day, "medium", locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _day_format(locale: Locale, skeleton: str, day: date) -> str:
+    # Babel matches a skeleton against every pattern the locale has on each call; a room
+    # page shows the same few days over and over.
+    return format_skeleton(skeleton, day, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _clock(locale: Locale, hour: int, minute: int) -> str:
+    return format_time(time(hour, minute), "short", locale=locale)
 
 
 def messages_for_display(
@@ -68,11 +82,11 @@ def messages_for_display(
     previous: date | None = None
     for message in messages:
         local = _parse(message["created_at"]).astimezone(zone)
-        clock = format_time(local, "short", locale=locale)
+        clock = _clock(locale, local.hour, local.minute)
         label = (
             clock
             if local.date() == today
-            else f"{format_skeleton('MMMd', local, locale=locale)} {clock}"
+            else f"{_day_format(locale, 'MMMd', local.date())} {clock}"
         )
         extra: dict[str, Any] = {"time_label": label, "local_iso": local.isoformat()}
         if local.date() != previous:
