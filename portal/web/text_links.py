@@ -14,6 +14,8 @@ _TRAILING = ".,;:!?)]}。，；：！？）"
 def linkify(text: str | None) -> Markup:
     if not text:
         return Markup("")
+    if "://" not in text:
+        return escape(text)  # most messages: nothing to link
     parts: list[str] = []
     position = 0
     for match in _LINK.finditer(text):
