@@ -27,7 +27,6 @@ import pytest
 
 from portal.domain.staff.api_tokens import api_token_create
 from tests.factories import make_candidate, make_department
-from tests.live_servers import onramp_server
 from tests.room.helpers import candidate_cookie
 
 MAX_EXAMPLES = 15
@@ -44,10 +43,9 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "404", "409",
 """
 
 
-@pytest.fixture(scope="module")
-def api_server(database_url: str):
-    with onramp_server(database_url) as base_url:
-        yield base_url
+@pytest.fixture
+def api_server(live_server: str) -> str:
+    return live_server
 
 
 async def test_schemathesis_finds_no_server_error_and_no_schema_violation(api_server, tmp_path):
