@@ -101,4 +101,4 @@ def _wait_healthy(
             pass
         if time.monotonic() > deadline:
             raise RuntimeError("onramp serve did not become healthy within 60 s")
-        time.sleep(0.2)
+        time.sleep(0.05)
