@@ -30,15 +30,21 @@ def python(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-# The app's start-up builds the database engine (SQLite's or PostgreSQL's): on both. The
-# command's help and settings table touch no database: once.
+# What a worker imports builds the database engine (SQLite's or PostgreSQL's): on both.
+# The rest once: the command's help and settings table touch no database, and the app
+# alone is part of what a worker imports.
 @pytest.mark.parametrize(
     "start",
     [
         # What each uvicorn worker imports.
         pytest.param(["-c", "import onramp.asgi"], id="asgi"),
         # The admin app's single sign-on (authlib's OAuth client) and every other module.
-        pytest.param(["-c", "from onramp.app import create_app; create_app()"], id="create_app"),
+        # (Also part of the line above; once is enough for its own sake.)
+        pytest.param(
+            ["-c", "from onramp.app import create_app; create_app()"],
+            id="create_app",
+            marks=pytest.mark.one_database,
+        ),
         pytest.param(["-m", "onramp.cli", "--help"], id="cli", marks=pytest.mark.one_database),
         pytest.param(
             ["-m", "onramp.cli", "settings"], id="cli-settings", marks=pytest.mark.one_database
