@@ -48,6 +48,19 @@ def idle_and_listening(relay: relay_module.Relay) -> asyncio.Event:
     return ready
 
 
+def entering_wait(relay: relay_module.Relay) -> asyncio.Event:
+    """Set each time ``relay`` starts waiting for work (its round done, SMTP let go)."""
+    entered = asyncio.Event()
+    original = relay.wait_for_work
+
+    async def marked(interval: float) -> None:
+        entered.set()
+        await original(interval)
+
+    relay.wait_for_work = marked  # type: ignore[method-assign]
+    return entered
+
+
 @pytest.mark.parametrize("queued_by", ["this process", "another process"])
 async def test_an_idle_relay_wakes_when_a_message_is_queued(channels, queued_by):
     smtp, _http = channels
@@ -56,12 +69,14 @@ async def test_an_idle_relay_wakes_when_a_message_is_queued(channels, queued_by)
     if queued_by == "another process":
         outbox_waiter_drop(relay.wake)
     ready = idle_and_listening(relay)
+    idle_again = entering_wait(relay)
     task = asyncio.create_task(relay_module._relay_forever(relay, POLL_SECONDS))
     try:
         # The relay found nothing and went idle. (A relay that never listens is not waited
         # for past 10 s: the message is queued and the assertion below says what failed.)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ready.wait(), 10)
+        idle_again.clear()  # set again once the round that sends the message is over
         key = "wake:" + queued_by.replace(" ", "-")
         await message_enqueue(message=email_to(candidate, key=key))
         started = time.monotonic()
@@ -73,9 +88,8 @@ async def test_an_idle_relay_wakes_when_a_message_is_queued(channels, queued_by)
         # aiosmtplib awaits every reply with) loses the cancellation when the reply lands
         # in the same instant (CPython gh-86296, fixed in 3.12): the relay then ran on
         # through its 30 s poll and the wait below failed (the "hang" seen on this test).
-        ready.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ready.wait(), 10)
+            await asyncio.wait_for(idle_again.wait(), 10)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
