@@ -25,6 +25,9 @@ os.environ.update(
         "ONRAMP_OUTBOX_RELAY_SECONDS": "0",
         # And the journey evaluator: the journey tests run the evaluation themselves.
         "ONRAMP_JOURNEY_EVALUATE_SECONDS": "0",
+        # And the full risk recompute (a minute after start-up, then hourly): the session's
+        # shared servers live that long, and it raced the insights tests' own recomputes.
+        "ONRAMP_RISK_RECOMPUTE_MINUTES": "0",
         # Redis pub/sub ignores database numbers: runs sharing one Redis keep apart by name.
         "ONRAMP_REDIS_NAMESPACE": f"onramp-test-{uuid.uuid4().hex[:8]}",
     }
