@@ -25,6 +25,9 @@ os.environ.update(
         "ONRAMP_OUTBOX_RELAY_SECONDS": "0",
         # And the journey evaluator: the journey tests run the evaluation themselves.
         "ONRAMP_JOURNEY_EVALUATE_SECONDS": "0",
+        # And the full risk recompute (a minute after start-up, then hourly): the session's
+        # shared servers live that long, and it raced the insights tests' own recomputes.
+        "ONRAMP_RISK_RECOMPUTE_MINUTES": "0",
         # Redis pub/sub ignores database numbers: runs sharing one Redis keep apart by name.
         "ONRAMP_REDIS_NAMESPACE": f"onramp-test-{uuid.uuid4().hex[:8]}",
     }
@@ -162,6 +165,34 @@ async def app():
     from onramp.app import create_app
 
     return create_app(manage_database=False)
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str):
+    """``onramp serve`` on the test database; yields its base URL.
+
+    One per worker and database for the whole session (starting one costs 2 to 8 s on a
+    loaded machine): the browser, room, 1:1 thread and API tests share it, as the tests of
+    one module always did. Tests that need a server configured otherwise start their own.
+    """
+    from tests.live_servers import onramp_server
+
+    with onramp_server(database_url) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def live_redis_server(database_url: str):
+    """Like :func:`live_server`, fanning out through Redis like a multi-worker deployment."""
+    from tests.live_servers import onramp_server
+    from tests.room.helpers import REDIS_URL, redis_running
+
+    if not redis_running():
+        if os.environ.get("CI"):
+            pytest.fail("Redis is required in CI but is not reachable on 127.0.0.1:6379")
+        pytest.skip("Redis is not running (required in CI)")
+    with onramp_server(database_url, env={"ONRAMP_REDIS_URL": REDIS_URL}) as base_url:
+        yield base_url
 
 
 @pytest.fixture

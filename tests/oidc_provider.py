@@ -20,7 +20,7 @@ import secrets
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
@@ -106,6 +106,17 @@ class LoopbackOidcProvider:
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
         )
         self._thread.start()
+        return self
+
+    def reset(self) -> LoopbackOidcProvider:
+        """Back to a new provider's user, knobs and records; the server keeps running."""
+        for item in fields(self):
+            if item.name in ("port", "_server", "_thread", "_socket"):
+                continue
+            if item.default_factory is not MISSING:
+                setattr(self, item.name, item.default_factory())
+            else:
+                setattr(self, item.name, item.default)
         return self
 
     def stop(self) -> None:

@@ -27,11 +27,18 @@ CALLBACK = "http://testserver.local/admin/oidc/callback"
 REFUSED = "/admin/login?error=sso"
 
 
-@pytest.fixture
-def provider():
+@pytest.fixture(scope="session")
+def running_provider():
+    """One provider server for the session (a start and stop cost ~0.3 s a test)."""
     running = LoopbackOidcProvider().start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def provider(running_provider: LoopbackOidcProvider) -> LoopbackOidcProvider:
+    """The provider as new: its user, knobs and records reset for each test."""
+    return running_provider.reset()
 
 
 def _configure(monkeypatch: pytest.MonkeyPatch, issuer: str, **variables: str) -> None:

@@ -1,8 +1,11 @@
 """Schemathesis over /api/v1 against a real loopback server: every generated request, valid
 or not, gets an answer the OpenAPI document allows, and never a 5xx.
 
-Bounded so it stays well under a minute per database: a fixed seed, a few dozen examples
-per operation, a time budget. The document must tell the truth for this to pass: extra
+Bounded: a fixed seed and one pass of every phase (the coverage phase's boundary values,
+then 15 generated examples per operation: ~300 requests, ~4 s) on both databases, which is
+where a database-specific failure shows (an integer PostgreSQL cannot store, say); on
+PostgreSQL, the stricter of the two, fuzzing then repeats until a 15 s budget is spent
+(~1,000 requests more). The document must tell the truth for this to pass: extra
 fields forbidden (``additionalProperties: false``) and empty strings refused (``minLength``,
 a pattern) where the API refuses them. What no schema can say (a department that does not
 exist, a stage code nobody configured, a phone number that is no mobile number) is
@@ -27,11 +30,11 @@ import pytest
 
 from portal.domain.staff.api_tokens import api_token_create
 from tests.factories import make_candidate, make_department
-from tests.live_servers import onramp_server
 from tests.room.helpers import candidate_cookie
 
 MAX_EXAMPLES = 15
-TIME_BUDGET_SECONDS = 25
+# Fuzzing repeats until this budget is spent, on PostgreSQL (one pass on SQLite).
+TIME_BUDGET_SECONDS = 15
 # A stage code nobody configured: 422.
 CONFIG = """
 [[operations]]
@@ -44,13 +47,14 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "404", "409",
 """
 
 
-@pytest.fixture(scope="module")
-def api_server(database_url: str):
-    with onramp_server(database_url) as base_url:
-        yield base_url
+@pytest.fixture
+def api_server(live_server: str) -> str:
+    return live_server
 
 
-async def test_schemathesis_finds_no_server_error_and_no_schema_violation(api_server, tmp_path):
+async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
+    api_server, tmp_path, database
+):
     token = await api_token_create(name="schemathesis")
     department = await make_department("生产部")
     # /me answers a signed-in candidate; ATS-1 gives the stage and link operations a hit.
@@ -75,8 +79,7 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_violation(api_se
             f"Cookie: {cookie}",
             "--max-examples",
             str(MAX_EXAMPLES),
-            "--max-time",
-            str(TIME_BUDGET_SECONDS),
+            *(["--max-time", str(TIME_BUDGET_SECONDS)] if database == "postgres" else []),
             "--seed",
             "20261129",
             # Not the stateful phase: it feeds values between operations by guessing links

@@ -13,14 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, PHONE
-from tests.live_servers import onramp_server
 
-
-@pytest.fixture(scope="session")
-def live_server(database_url: str):
-    """``onramp serve`` in a subprocess on the test database; yields its base URL."""
-    with onramp_server(database_url) as base_url:
-        yield base_url
+# ``live_server`` (tests/conftest.py): ``onramp serve`` on the test database, one per session.
 
 
 @pytest.fixture(scope="session")

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.live_servers import onramp_server
 
-
-@pytest.fixture(scope="module")
-def contact_server(database_url: str):
-    """One server per test module (on SQLite and on PostgreSQL in turn)."""
-    with onramp_server(database_url) as base_url:
-        yield base_url
+@pytest.fixture(scope="session")
+def contact_server(live_server: str) -> str:
+    """The session's server (tests/conftest.py), on SQLite and on PostgreSQL in turn."""
+    return live_server
 
 
 @pytest.fixture
@@ -28,16 +25,7 @@ def push_channels(monkeypatch):
     get_settings.cache_clear()
 
 
-@pytest.fixture(scope="module")
-def contact_redis_server(database_url: str):
-    """A server fanning out through Redis, like a multi-worker deployment."""
-    import os
-
-    from tests.room.helpers import REDIS_URL, redis_running
-
-    if not redis_running():
-        if os.environ.get("CI"):
-            pytest.fail("Redis is required in CI but is not reachable on 127.0.0.1:6379")
-        pytest.skip("Redis is not running (required in CI)")
-    with onramp_server(database_url, env={"ONRAMP_REDIS_URL": REDIS_URL}) as base_url:
-        yield base_url
+@pytest.fixture(scope="session")
+def contact_redis_server(live_redis_server: str) -> str:
+    """The session's server fanning out through Redis, like a multi-worker deployment."""
+    return live_redis_server

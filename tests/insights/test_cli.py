@@ -1,18 +1,18 @@
-"""`onramp risk …` and `onramp insights retention`, run as real subprocesses."""
+"""`onramp risk …` and `onramp insights retention` (in this process; once as a subprocess)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from portal.domain.insights.tables import RiskAssessment
+from tests.cli import onramp, onramp_subprocess
 from tests.factories import make_candidate
-from tests.insights.helpers import onramp
 
 
 async def test_risk_recompute_scores_every_active_candidate(database_url):
     candidate = await make_candidate()
     await candidate.update_self({"created_at": datetime.now(UTC) - timedelta(days=8)})
-    result = onramp(database_url, "risk", "recompute")
+    result = onramp_subprocess(database_url, "risk", "recompute")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Scored 1 candidates; 1 scores changed."
     row = await RiskAssessment.select().first()

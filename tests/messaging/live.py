@@ -28,6 +28,10 @@ class LiveServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LiveServer:
+        return self.launch().wait_healthy()
+
+    def launch(self) -> LiveServer:
+        """Start the process without waiting for it (several can start side by side)."""
         command = [sys.executable, "-m", "onramp.cli", "serve", "--port", str(self.port)]
         self.process = subprocess.Popen(
             command,
@@ -36,6 +40,10 @@ class LiveServer:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
+        return self
+
+    def wait_healthy(self) -> LiveServer:
+        assert self.process is not None
         deadline = time.monotonic() + 60
         while True:
             if self.process.poll() is not None:

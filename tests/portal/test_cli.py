@@ -1,33 +1,22 @@
-"""The ``onramp`` command, run as a real subprocess against the test database."""
+"""The ``onramp`` command against the test database.
+
+In this process (tests/cli.py); each command family also runs once as a real subprocess.
+"""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
 
 from portal.domain.candidates.tables import Candidate
 from portal.domain.staff.api_tokens import api_token_authenticate
 from portal.domain.staff.tables import StaffUser
+from tests.cli import onramp, onramp_subprocess
 from tests.factories import make_candidate, tap_login_link
-
-
-def onramp(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ONRAMP_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "onramp.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 async def test_login_link_prints_exactly_one_working_url(client, database_url):
     candidate = await make_candidate(phone="13900001111", email="li@example.com")
-    for contact in ("139 0000 1111", "LI@example.com"):
-        result = onramp(database_url, "login-link", contact)
+    # The first through a real subprocess: its one line on stdout is the whole interface.
+    for contact, run in (("139 0000 1111", onramp_subprocess), ("LI@example.com", onramp)):
+        result = run(database_url, "login-link", contact)
         assert result.returncode == 0, result.stderr
         lines = result.stdout.splitlines()
         assert len(lines) == 1
@@ -48,7 +37,7 @@ async def test_login_link_for_unknown_contact_fails_clearly(database_url):
 
 
 async def test_token_create_prints_one_token_that_authenticates(database_url):
-    result = onramp(database_url, "token", "create", "--name", "ATS")
+    result = onramp_subprocess(database_url, "token", "create", "--name", "ATS")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1
@@ -56,7 +45,10 @@ async def test_token_create_prints_one_token_that_authenticates(database_url):
 
 
 async def test_create_staff_generates_a_password_and_refuses_duplicates(database_url):
-    result = onramp(database_url, "create-staff", "--email", "HR@Example.com", "--role", "hr")
+    # A real subprocess, its stdin no terminal: the password is generated, not asked for.
+    result = onramp_subprocess(
+        database_url, "create-staff", "--email", "HR@Example.com", "--role", "hr"
+    )
     assert result.returncode == 0, result.stderr
     assert "Password:" in result.stdout
     staff = await StaffUser.objects().get(StaffUser.email == "hr@example.com")
@@ -73,7 +65,7 @@ async def test_create_staff_rejects_unknown_role(database_url):
 
 
 async def test_demo_is_idempotent_and_prints_links(database_url):
-    first = onramp(database_url, "demo")
+    first = onramp_subprocess(database_url, "demo")
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("/login/") == 5
     count = await Candidate.count()
@@ -102,16 +94,12 @@ def test_serve_links_point_at_the_port_it_listens_on():
     assert local_base_url("::1", 8000) == "http://[::1]:8000"
 
 
-def test_serve_refuses_several_workers_without_redis(database_url):
-    """Each worker would hold part of a room: without Redis their members would not meet."""
-    env = {k: v for k, v in os.environ.items() if k != "ONRAMP_REDIS_URL"}
-    env["ONRAMP_DATABASE_URL"] = database_url
-    result = subprocess.run(
-        [sys.executable, "-m", "onramp.cli", "serve", "--workers", "2", "--port", "1"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+def test_serve_refuses_several_workers_without_redis(database_url, monkeypatch):
+    """Each worker would hold part of a room: without Redis their members would not meet.
+
+    (``onramp serve`` itself runs as a subprocess for every live server: tests/live_servers.py.)
+    """
+    monkeypatch.delenv("ONRAMP_REDIS_URL", raising=False)
+    result = onramp(database_url, "serve", "--workers", "2", "--port", "1")
     assert result.returncode == 2
     assert "ONRAMP_REDIS_URL" in result.stderr

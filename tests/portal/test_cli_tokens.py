@@ -1,4 +1,4 @@
-"""``onramp token list`` and ``onramp token revoke``, run as real subprocesses."""
+"""``onramp token list`` and ``onramp token revoke`` (in this process; once as a subprocess)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from portal.domain.staff.api_tokens import (
     api_token_revoke_by_key,
 )
 from portal.domain.staff.tables import ApiToken
-from tests.portal.test_cli import onramp
+from tests.cli import onramp, onramp_subprocess
 
 
 async def stored(token: str) -> ApiToken:
@@ -21,7 +21,7 @@ async def test_revoke_by_prefix_stops_the_token_working(database_url):
     token = await api_token_create(name="ATS")
     other = await api_token_create(name="Payroll")
 
-    result = onramp(database_url, "token", "revoke", token[:12])
+    result = onramp_subprocess(database_url, "token", "revoke", token[:12])
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"Revoked API token {token[:12]} (ATS).\n"

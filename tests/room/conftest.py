@@ -6,18 +6,16 @@ import os
 
 import pytest
 
-from tests.live_servers import onramp_server
 from tests.room.helpers import (
     REDIS_URL,
     redis_running,
 )
 
 
-@pytest.fixture(scope="module")
-def room_server(database_url: str):
-    """One server per test module (on SQLite and on PostgreSQL in turn)."""
-    with onramp_server(database_url) as base_url:
-        yield base_url
+@pytest.fixture(scope="session")
+def room_server(live_server: str) -> str:
+    """The session's server (tests/conftest.py), on SQLite and on PostgreSQL in turn."""
+    return live_server
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +27,10 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-@pytest.fixture(scope="module")
-def redis_room_server(database_url: str, redis_url: str):
-    """A server fanning out through Redis, like a multi-worker deployment."""
-    with onramp_server(database_url, env={"ONRAMP_REDIS_URL": redis_url}) as base_url:
-        yield base_url
+@pytest.fixture(scope="session")
+def redis_room_server(live_redis_server: str) -> str:
+    """The session's server fanning out through Redis, like a multi-worker deployment."""
+    return live_redis_server
 
 
 @pytest.fixture

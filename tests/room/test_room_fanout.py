@@ -12,7 +12,7 @@ import websockets
 
 from portal.domain.rooms.membership import cohort_room_ensure
 from tests.factories import make_candidate, make_cohort, make_department
-from tests.live_servers import free_port, onramp_server
+from tests.live_servers import free_port, onramp_server, onramp_servers
 from tests.room.helpers import candidate_cookie, connect, quiet, receive, receive_until, send
 
 
@@ -24,12 +24,12 @@ async def _members(base_url: str, count: int):
     return room_id, [await candidate_cookie(base_url, person.id) for person in people]
 
 
-async def test_two_instances_deliver_each_others_messages(database_url, redis_url):
-    env = {"ONRAMP_REDIS_URL": redis_url}
-    with (
-        onramp_server(database_url, env=env) as first,
-        onramp_server(database_url, env=env) as second,
-    ):
+async def test_two_instances_deliver_each_others_messages(
+    database_url, redis_url, redis_room_server
+):
+    # The session's Redis server (tests/conftest.py) and a second instance beside it.
+    first = redis_room_server
+    with onramp_server(database_url, env={"ONRAMP_REDIS_URL": redis_url}) as second:
         room_id, (alice, bob) = await _members(first, 2)
         async with (
             await connect(first, room_id, alice) as a,
@@ -79,10 +79,7 @@ async def test_a_restarted_redis_loses_no_message(database_url, redis_url, tmp_p
     redis = _start_redis(port, str(tmp_path))
     env = {"ONRAMP_REDIS_URL": f"redis://127.0.0.1:{port}/0"}
     try:
-        with (
-            onramp_server(database_url, env=env) as first,
-            onramp_server(database_url, env=env) as second,
-        ):
+        with onramp_servers(database_url, 2, env=env) as (first, second):
             room_id, (alice, bob) = await _members(first, 2)
             b = await connect(second, room_id, bob)
             last_seen = 0

@@ -6,6 +6,8 @@ managers of the asker's department (as the SLA tracker shows them), no other man
 
 from __future__ import annotations
 
+import asyncio
+
 from portal.domain.rooms.membership import cohort_room_ensure
 from portal.domain.rooms.tables import QuestionCategory
 from tests.factories import (
@@ -79,14 +81,21 @@ async def test_a_private_question_for_hr_never_reaches_a_manager(room_server):
         # HR answers in the thread: still private to the asker, HR and admins.
         await send(hr, "we will call you", reply_to=question["id"])
         await receive_until(hr, "ack")
-        assert "we will call you" in _bodies(await quiet(alice, 1.0))
-        assert await quiet(manager, 1.0) == []
-    # Nor in a catch-up, from the start or from just before it.
-    for after in (0, question["id"] - 1):
-        async with await connect(room_server, r["room"], r["production_manager"], after=after) as m:
-            assert _bodies(await quiet(m, 1.0)) == []
-    async with await connect(room_server, r["room"], r["hr"], after=0) as hr:
-        assert _bodies(await quiet(hr, 1.0)) == ["my salary?", "we will call you"]
+        # Both sockets listened to over the same second.
+        to_alice, to_manager = await asyncio.gather(quiet(alice, 1.0), quiet(manager, 1.0))
+        assert "we will call you" in _bodies(to_alice)
+        assert to_manager == []
+    # Nor in a catch-up, from the start or from just before it (three catch-ups at once).
+    async with (
+        await connect(room_server, r["room"], r["production_manager"], after=0) as m,
+        await connect(
+            room_server, r["room"], r["production_manager"], after=question["id"] - 1
+        ) as m_later,
+        await connect(room_server, r["room"], r["hr"], after=0) as hr,
+    ):
+        caught_up = await asyncio.gather(quiet(m, 1.0), quiet(m_later, 1.0), quiet(hr, 1.0))
+        assert _bodies(caught_up[0]) == [] and _bodies(caught_up[1]) == []
+        assert _bodies(caught_up[2]) == ["my salary?", "we will call you"]
 
 
 async def test_a_private_question_for_managers_reaches_only_the_askers_manager(room_server):
@@ -105,12 +114,17 @@ async def test_a_private_question_for_managers_reaches_only_the_askers_manager(r
         # Her manager answers; the answer stays within the same people.
         await send(sales_manager, "packing, mostly", reply_to=question["id"])
         await receive_until(sales_manager, "ack")
-        assert "packing, mostly" in _bodies(await quiet(carol, 1.0))
-        assert await quiet(production_manager, 1.0) == []
-    async with await connect(room_server, r["room"], r["sales_manager"], after=0) as m:
-        assert _bodies(await quiet(m, 1.0)) == ["what will I do?", "packing, mostly"]
-    async with await connect(room_server, r["room"], r["production_manager"], after=0) as m:
-        assert _bodies(await quiet(m, 1.0)) == []
+        # Both sockets listened to over the same second.
+        to_carol, to_other = await asyncio.gather(quiet(carol, 1.0), quiet(production_manager, 1.0))
+        assert "packing, mostly" in _bodies(to_carol)
+        assert to_other == []
+    async with (
+        await connect(room_server, r["room"], r["sales_manager"], after=0) as m,
+        await connect(room_server, r["room"], r["production_manager"], after=0) as other,
+    ):
+        caught_up, other_caught_up = await asyncio.gather(quiet(m, 1.0), quiet(other, 1.0))
+        assert _bodies(caught_up) == ["what will I do?", "packing, mostly"]
+        assert _bodies(other_caught_up) == []
 
 
 async def test_a_manager_cannot_reply_into_a_thread_routed_to_hr(room_server):
