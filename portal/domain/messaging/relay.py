@@ -425,9 +425,30 @@ async def outbox_relay_start() -> None:
         _RELAY["task"] = asyncio.create_task(_relay_forever(Relay(), interval), name="outbox")
 
 
-async def outbox_relay_stop() -> None:
+# How often a stop repeats its cancellation, and how long it waits for the relay at most.
+_STOP_RETRY_SECONDS = 0.5
+STOP_TIMEOUT_SECONDS = 15.0
+
+
+async def outbox_relay_stop(*, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+    """Stop this process's relay (the app's on_shutdown), within ``timeout`` seconds.
+
+    The cancellation is repeated until the relay ends: on Python 3.11, ``asyncio.wait_for``
+    (which aiosmtplib uses for every SMTP reply) can swallow a cancellation that arrives
+    with the reply, and the relay would carry on; a single cancel then left shut-down
+    waiting for ever. Past ``timeout`` the stop gives up with a warning rather than hang
+    (a message it was sending stays claimed and is retried when its claim expires).
+    """
     task = _RELAY.pop("task", None)
-    if task is not None:
+    if task is None:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not task.done():
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await asyncio.wait({task}, timeout=min(_STOP_RETRY_SECONDS, timeout))
+        if not task.done() and loop.time() >= deadline:
+            logger.warning("outbox relay did not stop within %.0f s; leaving it", timeout)
+            return
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        task.result()
