@@ -23,7 +23,8 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from portal.config import get_settings
-from portal.db_pools import PooledSQLiteEngine, _page_reads_in_loop, start_postgres_pool
+from portal.db_pools import PooledSQLiteEngine, start_postgres_pool
+from portal.db_pools import page_reads_in_loop as page_reads_in_loop  # re-exported for pages
 
 logger = logging.getLogger("onramp.db")
 
@@ -199,24 +200,6 @@ async def reads_together() -> AsyncIterator[None]:
         return
     async with engine.transaction():
         yield
-
-
-@contextlib.contextmanager
-def page_reads_in_loop(enabled: bool = True) -> Iterator[None]:
-    """A light page's reads outside a transaction, in the event loop's thread (SQLite).
-
-    For pages whose reads are a few short, indexed queries (the candidate pages opt in with
-    ``opt={"light_reads": True}``, see ``portal/web/light_reads.py``): on SQLite each read
-    then runs on a query-only connection in the loop's thread instead of a hand-off to a
-    reader's thread and back. Writes and transactions are not affected. A query that can
-    take milliseconds (a full-text ranking) opts out with ``page_reads_in_loop(False)``:
-    in a thread, SQLite runs it without holding the loop. PostgreSQL ignores this.
-    """
-    token = _page_reads_in_loop.set(enabled)
-    try:
-        yield
-    finally:
-        _page_reads_in_loop.reset(token)
 
 
 @contextlib.contextmanager

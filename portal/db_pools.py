@@ -50,7 +50,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiosqlite
@@ -71,6 +71,24 @@ class PoolTimeout(TimeoutError):
 
 
 # Set inside reads_together() on SQLite: SELECTs run in the loop's thread (see above).
+@contextlib.contextmanager
+def page_reads_in_loop(enabled: bool = True) -> Iterator[None]:
+    """A light page's reads outside a transaction, in the event loop's thread (SQLite).
+
+    For pages whose reads are a few short, indexed queries (the candidate pages opt in with
+    ``opt={"light_reads": True}``, see ``portal/web/light_reads.py``): on SQLite each read
+    then runs on a query-only connection in the loop's thread instead of a hand-off to a
+    reader's thread and back. Writes and transactions are not affected. A query that can
+    take milliseconds (a full-text ranking) opts out with ``page_reads_in_loop(False)``:
+    in a thread, SQLite runs it without holding the loop. PostgreSQL ignores this.
+    """
+    token = _page_reads_in_loop.set(enabled)
+    try:
+        yield
+    finally:
+        _page_reads_in_loop.reset(token)
+
+
 def _integer_out(value: bytes) -> int:
     """Piccolo's converter for INTEGER columns, without its detour for a plain integer.
 
@@ -381,11 +399,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         transaction = self.current_transaction.get()
         if transaction is not None:
             response = await transaction.connection.execute_fetchall(query, args)
-        elif _inline_reads.get():
+        elif _inline_reads.get() or (_page_reads_in_loop.get() and _is_read(query)):
             if not _is_read(query):
                 raise RuntimeError("reads_together() is for reads; write in write_transaction().")
-            response = self._inline_connection().execute(query, args).fetchall()
-        elif _page_reads_in_loop.get() and _is_read(query):
             response = self._inline_connection().execute(query, args).fetchall()
         elif _is_read(query):
             connection = await self.reader_checkout()

@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, nodes, pass_context
+from jinja2 import Environment, FileSystemLoader, TemplateNotFound, nodes, pass_context
 from jinja2.visitor import NodeTransformer
 from litestar.exceptions import TemplateNotFoundException
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -100,10 +100,8 @@ class LanguageTemplateEngine(JinjaTemplateEngine):
     def get_template(self, template_name: str) -> Any:
         try:
             return self.environment().get_template(name=template_name)
-        except Exception as error:
-            if type(error).__name__ == "TemplateNotFound":
-                raise TemplateNotFoundException(template_name=template_name) from error
-            raise
+        except TemplateNotFound as error:
+            raise TemplateNotFoundException(template_name=template_name) from error
 
     def register_template_callable(self, key: str, template_callable: Any) -> None:
         for environment in self.environments.values():
