@@ -98,6 +98,21 @@ async def test_a_tag_audience(staff_client):
     assert await _inbox_rows(untagged.id) == []
 
 
+async def test_the_list_names_each_audience(staff_client):
+    department = await make_department("仓储部")
+    cohort = await make_cohort(department, name="12 月第 2 期")
+    member = await make_candidate(department, cohort=cohort)
+    await candidate_tags_set(candidate_id=member.id, tags="夜班")
+    tag = await Tag.select(Tag.id).first()
+    hr = await staff_client("hr")
+    for audience in (f"department:{department.id}", f"cohort:{cohort.id}", f"tag:{tag['id']}"):
+        assert (await _post(hr, audience=audience, client_id=uuid.uuid4().hex)).status_code == 303
+    listed = (await hr.get("/admin/announcements")).text
+    assert "部门 · 仓储部" in listed and "批次 · 12 月第 2 期" in listed
+    assert "标签 · 夜班" in listed
+    assert f"#{department.id}" not in listed.split("<table")[-1]
+
+
 async def test_a_double_submit_posts_once(staff_client):
     me = await make_candidate()
     hr = await staff_client("hr")

@@ -191,7 +191,9 @@ async def pinned_announcements(*, candidate_id: int, now: datetime | None = None
 
 
 async def announcements_list(limit: int = 50) -> list[dict[str, Any]]:
-    return await (
+    """The latest announcements, each with ``audience_name``: the department's, cohort's or
+    tag's name as HR knows it ("" for everybody, or for one since deleted)."""
+    rows = await (
         Announcement.select(
             Announcement.all_columns(),
             Announcement.created_by.name.as_alias("staff_name"),
@@ -200,3 +202,18 @@ async def announcements_list(limit: int = 50) -> list[dict[str, Any]]:
         .order_by(Announcement.id, ascending=False)
         .limit(limit)
     )
+    names = await _audience_names(rows)
+    for row in rows:
+        row["audience_name"] = names.get((row["audience_kind"], row["audience_id"]), "")
+    return rows
+
+
+async def _audience_names(rows: list[dict[str, Any]]) -> dict[tuple[str, int], str]:
+    """One query per kind of audience the rows name (at most three)."""
+    names: dict[tuple[str, int], str] = {}
+    for kind, table in (("department", Department), ("cohort", Cohort), ("tag", Tag)):
+        ids = sorted({row["audience_id"] for row in rows if row["audience_kind"] == kind})
+        if ids:
+            found = await table.select(table.id, table.name).where(table.id.is_in(ids))
+            names.update({(kind, item["id"]): item["name"] for item in found})
+    return names
