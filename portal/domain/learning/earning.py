@@ -127,22 +127,9 @@ class CheckinState:
     days: int  # check-ins so far
 
 
-# The home page's card in one query: the rule, the candidate's time zone, the check-ins
-# so far and the latest (ISO dates sort as text).
-_CHECKIN_STATE_SQL = (
-    "SELECT (SELECT amount FROM point_rule WHERE kind = 'checkin') AS amount, "
-    "(SELECT enabled FROM point_rule WHERE kind = 'checkin') AS enabled, "
-    "(SELECT co.timezone FROM candidate c JOIN cohort co ON co.id = c.cohort "
-    "WHERE c.id = {}) AS timezone, "
-    "(SELECT COUNT(*) FROM point_entry WHERE candidate = {} "
-    "AND source_key LIKE 'checkin:%') AS days, "
-    "(SELECT MAX(source_key) FROM point_entry WHERE candidate = {} "
-    "AND source_key LIKE 'checkin:%') AS latest"
-)
-
-
-# The same four figures as columns of a query that already reads the candidate as ``c``
-# (the home page's one row, portal/domain/candidates/home.py), read by checkin_state_from.
+# The check-in card's figures (the rule, the check-ins so far and the latest: ISO dates
+# sort as text) as columns of a query that reads the candidate as ``c``: the home page's
+# one row (portal/domain/candidates/home.py) and daily_checkin_state below.
 CHECKIN_COLUMNS_SQL = (
     "(SELECT amount FROM point_rule WHERE kind = 'checkin') AS checkin_amount, "
     "(SELECT enabled FROM point_rule WHERE kind = 'checkin') AS checkin_enabled, "
@@ -153,13 +140,21 @@ CHECKIN_COLUMNS_SQL = (
 )
 
 
+# One row even for an unknown candidate (the rule's defaults, no check-ins).
+_CHECKIN_STATE_SQL = (
+    f"SELECT co.timezone AS timezone, {CHECKIN_COLUMNS_SQL} "
+    "FROM (SELECT 1 AS one) card LEFT JOIN candidate c ON c.id = {} "
+    "LEFT JOIN cohort co ON co.id = c.cohort"
+)
+
+
 async def daily_checkin_state(*, candidate_id: int, now: datetime | None = None) -> CheckinState:
-    [row] = await PointRule.raw(_CHECKIN_STATE_SQL, candidate_id, candidate_id, candidate_id)
+    [row] = await PointRule.raw(_CHECKIN_STATE_SQL, candidate_id)
     return checkin_state_from(
-        amount=row["amount"],
-        enabled=row["enabled"],
-        days=row["days"],
-        latest=row["latest"],
+        amount=row["checkin_amount"],
+        enabled=row["checkin_enabled"],
+        days=row["checkin_days"],
+        latest=row["checkin_latest"],
         timezone=row["timezone"],
         now=now,
     )
