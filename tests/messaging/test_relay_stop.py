@@ -34,7 +34,7 @@ async def test_the_stop_repeats_a_lost_cancellation():
     task = asyncio.create_task(_swallows_cancellations(2, stopped))
     relay_module._RELAY["task"] = task
     await asyncio.sleep(0)
-    await asyncio.wait_for(relay_module.outbox_relay_stop(timeout=5), timeout=10)
+    await asyncio.wait_for(relay_module.outbox_relay_stop_within(5), timeout=10)
     assert task.done() and stopped == ["stopped"]
     assert "task" not in relay_module._RELAY
 
@@ -46,7 +46,7 @@ async def test_a_relay_that_never_stops_is_left_after_the_timeout(caplog):
     relay_module._RELAY["task"] = task
     await asyncio.sleep(0)
     started = asyncio.get_running_loop().time()
-    await relay_module.outbox_relay_stop(timeout=1.2)
+    await relay_module.outbox_relay_stop_within(1.2)
     assert asyncio.get_running_loop().time() - started < 3
     assert "did not stop" in caplog.text
     release.set()  # the test's own clean-up: this fake ignores cancels

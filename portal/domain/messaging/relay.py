@@ -430,8 +430,17 @@ _STOP_RETRY_SECONDS = 0.5
 STOP_TIMEOUT_SECONDS = 15.0
 
 
-async def outbox_relay_stop(*, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
-    """Stop this process's relay (the app's on_shutdown), within ``timeout`` seconds.
+async def outbox_relay_stop() -> None:
+    """Stop this process's relay: the app's on_shutdown hook.
+
+    It takes no parameters on purpose: Litestar passes the app to a hook whose signature
+    has any parameter at all, keyword-only ones included.
+    """
+    await outbox_relay_stop_within(STOP_TIMEOUT_SECONDS)
+
+
+async def outbox_relay_stop_within(timeout: float) -> None:
+    """Stop this process's relay within ``timeout`` seconds.
 
     The cancellation is repeated until the relay ends: on Python 3.11, ``asyncio.wait_for``
     (which aiosmtplib uses for every SMTP reply) can swallow a cancellation that arrives
