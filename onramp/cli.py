@@ -106,6 +106,11 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
 # How ``onramp serve`` runs uvicorn (bench/page_rps.py serves its reference app the same way).
 UVICORN_OPTIONS: dict[str, object] = {
     "proxy_headers": True,
+    # asyncio's loop, not uvloop: libuv accepts one connection per loop iteration (libuv
+    # #3696), so when a cohort opens its link at once, each new connection waited for a
+    # whole iteration of other people's pages: 32 phones took 0.5 s to be accepted, the
+    # p99 tail of every page under load. asyncio accepts all waiting connections at once.
+    "loop": "asyncio",
     "log_level": "info",
     # Request headers (and websocket handshakes) must arrive within
     # ONRAMP_HEADER_TIMEOUT_SECONDS: half-open connections are closed.
