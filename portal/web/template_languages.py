@@ -61,12 +61,32 @@ class _TranslatedAtCompile(NodeTransformer):
         return nodes.MarkSafe(nodes.Const(constant), lineno=node.lineno)
 
 
+# What ``getattr`` finds on a plain dict: its class's attributes (a dict has no others).
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class LanguageEnvironment(Environment):
     """A Jinja environment whose templates are compiled for one language."""
 
     def __init__(self, language: str, **options: Any) -> None:
         super().__init__(**options)
         self.language = language
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``obj.attribute`` in a template, with the same result as Jinja's, faster for rows.
+
+        Jinja tries ``getattr`` first and the item second. Pages pass rows as dicts (a
+        room page's thirty messages, ~25 look-ups each), so almost every look-up raised
+        and caught an AttributeError first. On a plain dict that ``getattr`` can only
+        succeed for the names ``dir(dict)`` lists, so any other name goes to the item
+        straight away: the same answer without the exception.
+        """
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)

@@ -70,3 +70,32 @@ def test_each_request_gets_the_template_of_its_language(engine):
             i18n.reset_locale(token)
     assert pages["zh_CN"] is not pages["en"]
     assert pages["zh_CN"].environment.language == "zh_CN"
+
+
+def test_attribute_look_ups_on_rows_answer_as_jinjas_own():
+    """The dict fast path in LanguageEnvironment.getattr changes no answer (only speed)."""
+    from jinja2 import Environment, StrictUndefined
+
+    from portal.web.template_languages import LanguageEnvironment
+
+    class Row:
+        kind = "attribute"
+
+        def __getitem__(self, key):
+            return f"item {key}"
+
+    source = (
+        "{{ m.kind }}|{{ m.author.name }}|{{ m.missing }}|{{ m.items()|list|length }}|"
+        "{{ m.get('kind') }}|{{ m.keys is defined }}|{{ r.kind }}|{{ r.other }}|{{ n.real }}"
+    )
+    context = {
+        "m": {"kind": "question", "author": {"name": "张三"}, "items": "shadowed", "keys": 1},
+        "r": Row(),
+        "n": 5,
+    }
+    ours = LanguageEnvironment("en", autoescape=True).from_string(source).render(context)
+    jinjas = Environment(autoescape=True).from_string(source).render(context)
+    assert ours == jinjas == "question|张三||4|question|True|attribute|item other|5"
+    strict = LanguageEnvironment("en", undefined=StrictUndefined).from_string("{{ m.missing }}")
+    with pytest.raises(Exception, match="missing"):
+        strict.render(m={"kind": "question"})
