@@ -2,15 +2,16 @@
 
 A router middleware: for a GET (or HEAD) of a route whose handler says
 ``opt={"light_reads": True}`` (the candidate router sets it for all its handlers; a route
-that reads more says ``False``), the request runs inside :func:`portal.db.page_reads_in_loop`.
-See that function for what changes (SQLite only) and ``portal/db_pools.py`` for why.
+that reads more says ``False``), the request runs inside :func:`portal.db.page_reads`: its
+reads in the loop's thread on SQLite, its statements on one pooled connection on PostgreSQL
+(``portal/db_pools.py`` says why).
 """
 
 from __future__ import annotations
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from portal.db import page_reads_in_loop
+from portal.db import page_reads
 
 
 def light_reads_in_loop(app: ASGIApp) -> ASGIApp:
@@ -21,7 +22,7 @@ def light_reads_in_loop(app: ASGIApp) -> ASGIApp:
             and handler is not None
             and handler.opt.get("light_reads")
         ):
-            with page_reads_in_loop():
+            async with page_reads():
                 await app(scope, receive, send)
             return
         await app(scope, receive, send)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import portal.db as portal_db
 from portal.db import current_engine
 from portal.domain.checklist.templates import TemplateInput, template_create
 from portal.domain.learning.rewards import RewardInput, reward_create
@@ -50,11 +51,19 @@ def queries_captured() -> Iterator[list[str]]:
             captured.append(str(querystring))
         return await original(self, querystring, in_pool=in_pool)
 
+    original_prepared = portal_db.run_prepared
+
+    async def counting_prepared(statement, args):  # type: ignore[no-untyped-def]
+        captured.append(statement.text)
+        return await original_prepared(statement, args)
+
     engine_class.run_querystring = counting  # type: ignore[method-assign]
+    portal_db.run_prepared = counting_prepared
     try:
         yield captured
     finally:
         engine_class.run_querystring = original  # type: ignore[method-assign]
+        portal_db.run_prepared = original_prepared
 
 
 async def _world() -> dict:

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 from piccolo.engine.sqlite import SQLiteEngine
 
 from portal.config import get_settings
-from portal.db import current_engine
+from portal.db import PreparedSQL, current_engine
 from portal.domain.candidates.countdown import Countdown, countdown_to
-from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound
 from portal.domain.learning.earning import CHECKIN_COLUMNS_SQL, CheckinState, checkin_state_from
 from portal.domain.organisation.stage_choices import stage_label
@@ -109,7 +108,7 @@ _HOME_SQL_TEMPLATE = (
     "WHERE c.id = {{}}"
 )
 _HOME_SQL = {
-    dialect: _HOME_SQL_TEMPLATE.format(stages=stages, changes=_CHANGES_JSON[dialect])
+    dialect: PreparedSQL(_HOME_SQL_TEMPLATE.format(stages=stages, changes=_CHANGES_JSON[dialect]))
     for dialect, stages in _STAGES_JSON.items()
 }
 
@@ -154,7 +153,7 @@ async def candidate_home_page(*, candidate_id: int, now: datetime | None = None)
     """The home page's candidate, stages, stage history, welcome video and check-in card,
     in one query."""
     now = now or datetime.now(UTC)
-    rows = await Candidate.raw(_HOME_SQL[_dialect()], candidate_id).run()
+    rows = await _HOME_SQL[_dialect()].rows(candidate_id)
     if not rows:
         raise NotFound(_("This candidate does not exist."))
     row = rows[0]

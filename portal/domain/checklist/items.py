@@ -8,12 +8,14 @@ days before the cohort's first day, counted in the cohort's time zone.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.config import get_settings
+from portal.db import PreparedSQL
 from portal.domain.candidates.tables import Candidate
 from portal.domain.checklist.tables import ChecklistFile, ChecklistSubmission, ChecklistTemplate
 from portal.domain.checklist.templates import template_families
@@ -342,6 +344,12 @@ def _item_of(
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _checklists_read(count: int) -> PreparedSQL:
+    """The checklists query for ``count`` candidates, built once per count."""
+    return PreparedSQL(_CHECKLISTS_SQL.replace("{ids}", ", ".join("{}" for _ in range(count))))
+
+
 async def candidates_checklists(
     candidate_ids: list[int], *, now: datetime | None = None
 ) -> dict[int, Checklist]:
@@ -351,9 +359,7 @@ async def candidates_checklists(
     ids = list(dict.fromkeys(candidate_ids))
     if not ids:
         return {}
-    rows = await Candidate.raw(
-        _CHECKLISTS_SQL.replace("{ids}", ", ".join("{}" for _ in ids)), *ids
-    ).run()
+    rows = await _checklists_read(len(ids)).rows(*ids)
     # Rows come grouped by candidate, then template (files in id order).
     grouped: dict[int, tuple[_CohortRow | None, list[tuple[_TemplateRow, dict | None, list]]]]
     grouped = {}

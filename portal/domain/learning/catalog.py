@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from piccolo.columns.combination import Or
 from piccolo.query.functions.aggregate import Count
 
+from portal.db import PreparedSQL
 from portal.domain.candidates.records import candidate_get
 from portal.domain.errors import NotFound
 from portal.domain.learning.points import course_source_key, points_for_attempt
@@ -176,11 +177,12 @@ _LEARNING_HOME_SQL = (
     "WHERE c.id = {} "
     "ORDER BY co.id"
 )
+_LEARNING_HOME_READ = PreparedSQL(_LEARNING_HOME_SQL)
 
 
 async def candidate_learning_home(*, candidate_id: int) -> LearningHome:
     """The candidate's course cards and points balance, in one query."""
-    rows = await Course.raw(_LEARNING_HOME_SQL, candidate_id).run()
+    rows = await _LEARNING_HOME_READ.rows(candidate_id)
     if not rows:
         raise NotFound(_("This candidate does not exist."))
     cards = []
@@ -245,12 +247,13 @@ _LESSON_SQL = (
     "ORDER BY o.sort_order, o.id LIMIT 1 OFFSET {}) "
     "WHERE c.id = {}"
 )
+_LESSON_READ = PreparedSQL(_LESSON_SQL)
 
 
 async def candidate_lesson(*, candidate_id: int, course_id: int, number: int) -> LessonView:
     """Lesson ``number`` of a published course meant for this candidate; NotFound otherwise
     (the course's message for another course, the lesson's for a number it does not have)."""
-    rows = await Lesson.raw(_LESSON_SQL, course_id, max(number - 1, 0), candidate_id).run()
+    rows = await _LESSON_READ.rows(course_id, max(number - 1, 0), candidate_id)
     if not rows:
         raise NotFound(_("This course does not exist."))
     row = rows[0]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from portal.config import get_settings
+from portal.db import PreparedSQL
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound
 from portal.domain.messaging.tables import OutboxMessage
@@ -98,14 +99,13 @@ _INBOX_PAGE_SQL = (
     "WHERE c.id = {} "
     "ORDER BY o.sent_at DESC, o.id DESC"
 )
+_INBOX_PAGE_READ = PreparedSQL(_INBOX_PAGE_SQL)
 _ITEM_FIELDS = ("id", "subject", "body", "link", "category", "sent_at", "read_at")
 
 
 async def inbox_page(*, candidate_id: int, page: int = 1) -> InboxPage:
     page = max(1, min(page, 10_000))
-    rows = await OutboxMessage.raw(
-        _INBOX_PAGE_SQL, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE, candidate_id
-    ).run()
+    rows = await _INBOX_PAGE_READ.rows(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE, candidate_id)
     if not rows:
         raise NotFound(_("Not found."))
     items = [

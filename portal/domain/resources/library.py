@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from piccolo.columns.combination import Or, Where
 
-from portal.db import write_transaction
+from portal.db import PreparedSQL, write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.faq.index import faq_index_resource
@@ -376,6 +376,7 @@ _LIBRARY_SQL = (
     "WHERE c.id = {} "
     "ORDER BY r.sort_order, r.id"
 )
+_LIBRARY_READ = PreparedSQL(_LIBRARY_SQL)
 
 
 async def candidate_library(
@@ -386,7 +387,7 @@ async def candidate_library(
     ``ranked_faq_ids``: what the full-text search found for ``query``, best first: those
     entries come first, in that order, then the other entries containing every word.
     """
-    found_rows = await Resource.raw(_LIBRARY_SQL, candidate_id).run()
+    found_rows = await _LIBRARY_READ.rows(candidate_id)
     if not found_rows:
         raise NotFound(_("Not found."))
     rows = [

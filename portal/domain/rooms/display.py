@@ -15,7 +15,7 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 
 from portal.config import get_settings
-from portal.domain.organisation.tables import Cohort
+from portal.db import PreparedSQL
 from portal.domain.rooms.membership import RoomInfo
 from portal.i18n import babel_locale
 from portal.i18n import gettext as _
@@ -34,13 +34,13 @@ async def room_timezone(room: RoomInfo) -> str:
     if room.cohort_timezone:
         return room.cohort_timezone  # read with the room (membership.room_for_member)
     if room.cohort_id is not None:
-        rows = await Cohort.raw(_COHORT_ZONE_SQL, room.cohort_id).run()
+        rows = await _COHORT_ZONE_READ.rows(room.cohort_id)
         if rows and rows[0]["timezone"]:
             return rows[0]["timezone"]
     return get_settings().default_timezone
 
 
-_COHORT_ZONE_SQL = "SELECT timezone FROM cohort WHERE id = {}"
+_COHORT_ZONE_READ = PreparedSQL("SELECT timezone FROM cohort WHERE id = {}")
 
 
 def _parse(iso: str) -> datetime:

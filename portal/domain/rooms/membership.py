@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from portal.auth.sessions import Principal
-from portal.db import after_commit, is_unique_violation, write_transaction
+from portal.db import PreparedSQL, after_commit, is_unique_violation, write_transaction
 from portal.domain.access import (
     StaffRef,
     candidate_may_join_direct_thread,
@@ -106,9 +106,11 @@ def _staff_member(
 _CANDIDATE_MEMBER_SQL = (
     "SELECT id, name, department, cohort FROM candidate WHERE id = {} AND status != 'withdrawn'"
 )
+_CANDIDATE_MEMBER_READ = PreparedSQL(_CANDIDATE_MEMBER_SQL)
 _STAFF_MEMBER_SQL = (
     "SELECT id, name, email, role, department, is_active FROM staff_user WHERE id = {}"
 )
+_STAFF_MEMBER_READ = PreparedSQL(_STAFF_MEMBER_SQL)
 _ROOM_SQL = (
     "SELECT r.id AS id, r.name AS name, r.cohort AS cohort, r.department AS department, "
     "r.pinned_message_id AS pinned_message_id, r.kind AS kind, "
@@ -118,6 +120,7 @@ _ROOM_SQL = (
     "LEFT JOIN cohort rc ON rc.id = r.cohort "
     "WHERE r.id = {} AND r.is_archived = {}"
 )
+_ROOM_READ = PreparedSQL(_ROOM_SQL)
 
 
 async def member_for_principal(principal: Principal | None) -> Member | None:
@@ -125,7 +128,7 @@ async def member_for_principal(principal: Principal | None) -> Member | None:
     if principal is None:
         return None
     if principal.kind == "candidate":
-        rows = await Candidate.raw(_CANDIDATE_MEMBER_SQL, principal.id).run()
+        rows = await _CANDIDATE_MEMBER_READ.rows(principal.id)
         if not rows:
             return None
         row = rows[0]
@@ -137,7 +140,7 @@ async def member_for_principal(principal: Principal | None) -> Member | None:
             department_id=row["department"],
             cohort_id=row["cohort"],
         )
-    rows = await StaffUser.raw(_STAFF_MEMBER_SQL, principal.id).run()
+    rows = await _STAFF_MEMBER_READ.rows(principal.id)
     if not rows or not rows[0]["is_active"]:
         return None
     row = rows[0]
@@ -225,7 +228,7 @@ async def may_join(member: Member, room: RoomInfo) -> bool:
 
 async def room_for_member(room_id: int, member: Member) -> RoomInfo:
     """The room if ``member`` may join it; NotFound otherwise (no hint that it exists)."""
-    rows = await Room.raw(_ROOM_SQL, room_id, False).run()
+    rows = await _ROOM_READ.rows(room_id, False)
     if not rows:
         raise NotFound(_("This room does not exist or is not yours."))
     room = _room_info(rows[0])

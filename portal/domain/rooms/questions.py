@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from portal.db import write_transaction
+from portal.db import PreparedSQL, write_transaction
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.faq.index import faq_index_question
 from portal.domain.journeys.events import journey_event
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import member_for_staff, room_for_member
-from portal.domain.rooms.tables import QuestionCategory, RoomMessage, RoomQuestion
+from portal.domain.rooms.tables import RoomMessage, RoomQuestion
 from portal.domain.sla.deadlines import question_deadline
 from portal.domain.staff.tables import StaffUser
 from portal.domain.validation import row_id_from
@@ -46,10 +46,11 @@ _ACTIVE_CATEGORIES_SQL = (
     "SELECT id, name, name_en, responder_role, sort_order, is_active FROM question_category "
     "WHERE is_active = {} ORDER BY sort_order, id"
 )
+_ACTIVE_CATEGORIES_READ = PreparedSQL(_ACTIVE_CATEGORIES_SQL)
 
 
 async def active_categories() -> list[dict[str, Any]]:
-    rows = await QuestionCategory.raw(_ACTIVE_CATEGORIES_SQL, True).run()
+    rows = await _ACTIVE_CATEGORIES_READ.rows(True)
     return [{**row, "label": category_label(row)} for row in rows]
 
 

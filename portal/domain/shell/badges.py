@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from portal.db import PreparedSQL
 from portal.domain.shell.tables import CandidateSeen
 
 _UNSEEN_ANSWERS = (
@@ -39,10 +40,12 @@ _BADGES_SQL = (
     "{course} FROM candidate c WHERE c.id = {{}}"
 )
 _SQL = {
-    False: _BADGES_SQL.format(course=""),
-    True: _BADGES_SQL.format(
-        course=f", (SELECT co.id {_NEXT_COURSE}) AS course_id, "
-        f"(SELECT co.title {_NEXT_COURSE}) AS course_title"
+    False: PreparedSQL(_BADGES_SQL.format(course="")),
+    True: PreparedSQL(
+        _BADGES_SQL.format(
+            course=f", (SELECT co.id {_NEXT_COURSE}) AS course_id, "
+            f"(SELECT co.title {_NEXT_COURSE}) AS course_title"
+        )
     ),
 }
 
@@ -64,7 +67,7 @@ class Badges:
 
 async def candidate_badges(*, candidate_id: int, with_course: bool = False) -> Badges:
     """The counts (and, for home, the next course) in one query."""
-    rows = await CandidateSeen.raw(_SQL[with_course], candidate_id).run()
+    rows = await _SQL[with_course].rows(candidate_id)
     row = rows[0] if rows else {}
     return Badges(
         inbox=row.get("inbox") or 0,
