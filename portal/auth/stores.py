@@ -40,6 +40,8 @@ SWEEP_INTERVAL_SECONDS = 15 * 60
 ABANDONED_FILE_SECONDS = 3600
 
 _redis_stores: dict[tuple[str, str], RedisStore] = {}
+# Sessions are a few hundred bytes: one read takes the whole entry.
+_READ_AT_ONCE = 64 * 1024
 
 
 class LocalFileStore(FileStore):
@@ -83,10 +85,17 @@ class LocalFileStore(FileStore):
         if renew_for:
             return await super().get(key, renew_for)
         try:
-            with open(self._file_of(key), "rb") as handle:
-                storage_obj = StorageObject.from_bytes(handle.read())
+            # os.open and os.read: no buffered file object for a hundred bytes.
+            descriptor = os.open(self._file_of(key), os.O_RDONLY)
         except FileNotFoundError:
             return None
+        try:
+            raw = os.read(descriptor, _READ_AT_ONCE)
+            while len(raw) % _READ_AT_ONCE == 0 and (more := os.read(descriptor, _READ_AT_ONCE)):
+                raw += more  # an entry larger than one read (not a session)
+        finally:
+            os.close(descriptor)
+        storage_obj = StorageObject.from_bytes(raw)
         if storage_obj.expired:
             await self.delete(key)
             return None

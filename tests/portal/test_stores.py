@@ -35,3 +35,15 @@ async def test_an_expired_entry_reads_as_absent_and_is_removed(tmp_path):
     await store.set("old", b"x", expires_in=-1)
     assert await store.get("old") is None
     assert not os.path.exists(store._file_of("old"))
+
+
+async def test_entries_of_any_size_read_whole(tmp_path):
+    """One read takes a session; an entry of exactly one read's size, or larger, still
+    comes back whole."""
+    from portal.auth import stores
+
+    store, theirs = LocalFileStore(tmp_path), FileStore(tmp_path)
+    for size in (0, 1, 300, stores._READ_AT_ONCE - 40, stores._READ_AT_ONCE * 2 + 7):
+        value = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+        await theirs.set(f"entry-{size}", value, expires_in=60)
+        assert await store.get(f"entry-{size}") == value, size
