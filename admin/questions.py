@@ -43,6 +43,7 @@ from portal.domain.sla.tracker import (
 from portal.domain.staff.tables import StaffUser
 from portal.domain.suggestions.sla import suggestion_summary
 from portal.i18n import ngettext
+from portal.web.light_reads import light_reads_in_loop
 
 NO_STORE = {"Cache-Control": "no-store"}
 FILTER_NAMES = ("room", "cohort", "category", "mine", "answered")
@@ -136,8 +137,11 @@ def _back(filters: TrackerFilters, question_id: int | None = None) -> Redirect:
 
 class QuestionTrackerController(Controller):
     path = "/questions"
+    # The tracker's reads grow with the open questions: one pooled connection on
+    # PostgreSQL, but not SQLite's reads in the loop's thread (portal/web/light_reads.py).
+    middleware = [light_reads_in_loop]
 
-    @get("/", name="admin-questions")
+    @get("/", name="admin-questions", opt={"one_connection": True})
     async def tracker(
         self,
         staff: NamedDependency[StaffUser],
@@ -149,7 +153,7 @@ class QuestionTrackerController(Controller):
     ) -> Template:
         return await _page(staff, _filters(room, cohort, category, mine, answered))
 
-    @get("/live", name="admin-questions-live")
+    @get("/live", name="admin-questions-live", opt={"one_connection": True})
     async def live(
         self,
         staff: NamedDependency[StaffUser],

@@ -80,14 +80,14 @@ class PoolTimeout(TimeoutError):
 
 
 @contextlib.asynccontextmanager
-async def page_reads() -> AsyncIterator[None]:
-    """A candidate page's request: its reads in the loop's thread (SQLite, see
-    :func:`page_reads_in_loop`) and its statements on one pooled connection (PostgreSQL,
-    see the module's docstring)."""
+async def page_reads(*, in_loop: bool = True) -> AsyncIterator[None]:
+    """A page's request: its statements on one pooled connection (PostgreSQL, see the
+    module's docstring) and, with ``in_loop``, its reads in the loop's thread (SQLite, see
+    :func:`page_reads_in_loop`)."""
     page = _PageConnection(asyncio.current_task())
     token = _page_connection.set(page)
     try:
-        with page_reads_in_loop():
+        with page_reads_in_loop(in_loop):
             yield
     finally:
         _page_connection.reset(token)

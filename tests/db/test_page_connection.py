@@ -134,3 +134,33 @@ async def test_no_connection_within_the_timeout_is_a_pool_timeout(small_pool):
     await asyncio.gather(*holders)
     assert _free(engine) == 2
     assert await Department.count().run() >= 0
+
+
+async def test_a_candidate_page_and_the_sla_tracker_take_one_connection_each(
+    database, client, monkeypatch
+):
+    if database != "postgres":
+        pytest.skip("PostgreSQL's connection pool")
+    from portal.db_pools import QueueingPool
+    from tests.factories import make_candidate, sign_in_as, sign_in_candidate
+
+    taken: list[int] = []
+    original = QueueingPool._acquire_from_pool
+
+    async def counting(self):  # type: ignore[no-untyped-def]
+        connection = await original(self)
+        taken.append(id(connection))
+        return connection
+
+    monkeypatch.setattr(QueueingPool, "_acquire_from_pool", counting)
+    await sign_in_candidate(client, await make_candidate())
+    for path in ("/", "/checklist", "/inbox"):
+        taken.clear()
+        assert (await client.get(path)).status_code == 200, path
+        assert len(taken) == 1, path  # several statements, one connection
+    client.cookies.clear()
+    await sign_in_as(client, "hr")
+    for path in ("/admin/questions", "/admin/questions/live"):
+        taken.clear()
+        assert (await client.get(path)).status_code == 200, path
+        assert len(taken) == 1, path
