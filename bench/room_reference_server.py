@@ -3,8 +3,9 @@
 The same JSON frames as Onramp's ``/ws/rooms/{room_id}`` (``send`` in; ``ack`` to the
 sender and ``message`` to every member out) with none of the product: no sign-in, no
 database, one room, ids from a counter. It runs the ``websockets`` asyncio server on
-uvloop (as uvicorn does for Onramp), with the library's default ping interval and
-queue sizes. Listens on 127.0.0.1 only.
+uvloop, with the library's default ping interval and queue sizes. (Onramp serves on
+asyncio's loop since round 4, docs/benchmarks.md says why; the reference keeps uvloop,
+which can only flatter it.) Listens on 127.0.0.1 only.
 
 Run: python bench/room_reference_server.py --port 8765   (prints "ready" when listening)
 ``--out FILE`` writes how long each ``broadcast()`` call took (ms, JSON) at exit.

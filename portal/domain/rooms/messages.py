@@ -10,6 +10,7 @@ wherever they are shown.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 
 from portal.config import get_settings
-from portal.db import current_engine, is_unique_violation, write_transaction
+from portal.db import PreparedSQL, current_engine, is_unique_violation, write_transaction
 from portal.domain.access import department_scope, public_role
 from portal.domain.insights.activity import activity_record
 from portal.domain.learning.earning import first_question_asked
@@ -195,14 +196,21 @@ async def _events(
     room_id: int, member: Member, *, after: int | None, newest_first: bool, limit: int
 ) -> list[dict[str, Any]]:
     join, condition, args = _visible_sql(member)
-    sql = _EVENTS_SELECT + join + "WHERE m.room = {} AND m.hidden_at IS NULL " + condition
     values: list[Any] = [room_id, *args]
     if after is not None:
-        sql += "AND m.id > {} "
         values.append(after)
-    sql += ("ORDER BY m.id DESC " if newest_first else "ORDER BY m.id ") + "LIMIT {}"
     values.append(limit)
-    return await RoomMessage.raw(sql, *values).run()
+    return await _events_read(join, condition, after is not None, newest_first).rows(*values)
+
+
+@functools.lru_cache(maxsize=32)
+def _events_read(join: str, condition: str, after: bool, newest_first: bool) -> PreparedSQL:
+    """The events query of one shape (who reads, catch-up or latest), built once."""
+    sql = _EVENTS_SELECT + join + "WHERE m.room = {} AND m.hidden_at IS NULL " + condition
+    if after:
+        sql += "AND m.id > {} "
+    sql += ("ORDER BY m.id DESC " if newest_first else "ORDER BY m.id ") + "LIMIT {}"
+    return PreparedSQL(sql)
 
 
 async def message_events_after(

@@ -11,13 +11,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from portal.db import write_transaction
+from portal.db import PreparedSQL, write_transaction
 from portal.domain.errors import NotFound
 from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.sla.tables import AnswerFeedback
 from portal.i18n import gettext as _
 
 PENDING_SHOWN = 3
+_PENDING_READ = PreparedSQL(
+    "SELECT q.id AS id, m.body AS body FROM room_question q "
+    "JOIN room_message m ON m.id = q.message "
+    "WHERE q.asker = {} AND q.room = {} AND q.status = 'answered' "
+    "AND m.hidden_at IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM answer_feedback f WHERE f.question = q.id) "
+    "ORDER BY q.answered_at DESC LIMIT {}"
+)
 
 
 @dataclass(frozen=True)
@@ -28,17 +36,7 @@ class PendingFeedback:
 
 async def feedback_pending(*, candidate_id: int, room_id: int) -> list[PendingFeedback]:
     """The asker's latest answered questions in this room not yet rated (one query)."""
-    rows = await RoomQuestion.raw(
-        "SELECT q.id AS id, m.body AS body FROM room_question q "
-        "JOIN room_message m ON m.id = q.message "
-        "WHERE q.asker = {} AND q.room = {} AND q.status = 'answered' "
-        "AND m.hidden_at IS NULL "
-        "AND NOT EXISTS (SELECT 1 FROM answer_feedback f WHERE f.question = q.id) "
-        "ORDER BY q.answered_at DESC LIMIT {}",
-        candidate_id,
-        room_id,
-        PENDING_SHOWN,
-    )
+    rows = await _PENDING_READ.rows(candidate_id, room_id, PENDING_SHOWN)
     return [PendingFeedback(question_id=row["id"], body=row["body"]) for row in rows]
 
 
