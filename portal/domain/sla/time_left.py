@@ -6,10 +6,11 @@ the same wording (:func:`time_left_phrases` hands it the translated templates).
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime, timedelta
 
-from portal.i18n import ngettext
+from portal.i18n import get_locale, ngettext
 
 URGENCIES = ("plenty", "soon", "overdue")
 
@@ -52,8 +53,15 @@ def time_left_label(deadline_at: datetime, now: datetime) -> str:
 
 
 def time_left_phrases() -> dict[str, dict[str, list[str]]]:
-    """Translated templates for the script: {"left"|"over": {unit: [one, other]}}, ``{n}``."""
+    """Translated templates for the script: {"left"|"over": {unit: [one, other]}}, ``{n}``.
 
+    The same for every page in a language: made once per language (twelve translations).
+    """
+    return _phrases_in(get_locale())
+
+
+@functools.lru_cache(maxsize=8)
+def _phrases_in(language: str) -> dict[str, dict[str, list[str]]]:
     def template(overdue: bool, unit: str, number: int) -> str:
         return _phrase(overdue, unit, number).replace(str(number), "{n}", 1)
 
