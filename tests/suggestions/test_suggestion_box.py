@@ -226,3 +226,27 @@ async def test_staff_accounts_and_signed_out_visitors_cannot_post(client):
     assert await Suggestion.count() == 0
     staff = await make_staff("hr")
     assert staff
+
+
+async def test_the_trackers_suggestion_line_counts_open_ones_in_scope():
+    from portal.domain.suggestions.sla import suggestion_summary
+
+    now = datetime.now(UTC)
+    ours, theirs = await make_department(), await make_department()
+    rows = [
+        (ours.id, now - timedelta(hours=2), "open"),
+        (ours.id, now + timedelta(hours=5), "open"),
+        (theirs.id, now + timedelta(hours=1), "open"),
+        (ours.id, now - timedelta(hours=9), "handled"),
+    ]
+    for department, deadline, status in rows:
+        await Suggestion(
+            kind="idea", category="other", body="…", department=department,
+            deadline_at=deadline, status=status,
+        ).save()  # fmt: skip
+    everyone = await suggestion_summary(await make_staff("hr"), now)
+    assert (everyone.open, everyone.overdue) == (3, 1)
+    assert everyone.next_deadline == rows[0][1]
+    manager = await make_staff("manager", department=ours)
+    mine = await suggestion_summary(manager, now)
+    assert (mine.open, mine.overdue, mine.next_deadline) == (2, 1, rows[0][1])
