@@ -14,7 +14,13 @@ async def test_risk_recompute_scores_every_active_candidate(database_url):
     await candidate.update_self({"created_at": datetime.now(UTC) - timedelta(days=8)})
     result = onramp_subprocess(database_url, "risk", "recompute")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "Scored 1 candidates; 1 scores changed."
+    # "1 changed", or "0" when another process on this database scored the candidate first:
+    # the worker's session-long `onramp serve` rescores candidates with recent activity every
+    # few seconds (seen once in CI). Either way the score must be there, and right.
+    assert result.stdout.strip() in (
+        "Scored 1 candidates; 1 scores changed.",
+        "Scored 1 candidates; 0 scores changed.",
+    )
     row = await RiskAssessment.select().first()
     assert row["candidate"] == candidate.id and row["score"] == 35
 
