@@ -137,11 +137,12 @@ def _back(filters: TrackerFilters, question_id: int | None = None) -> Redirect:
 
 class QuestionTrackerController(Controller):
     path = "/questions"
-    # The tracker's reads grow with the open questions: one pooled connection on
-    # PostgreSQL, but not SQLite's reads in the loop's thread (portal/web/light_reads.py).
+    # Every read of the tracker is bounded (TRACKER_LIMIT cards; the summary is counted by
+    # the database), so its pages read like a candidate page: in the loop's thread on
+    # SQLite, on one pooled connection on PostgreSQL (portal/web/light_reads.py).
     middleware = [light_reads_in_loop]
 
-    @get("/", name="admin-questions", opt={"one_connection": True})
+    @get("/", name="admin-questions", opt={"light_reads": True})
     async def tracker(
         self,
         staff: NamedDependency[StaffUser],
@@ -153,7 +154,7 @@ class QuestionTrackerController(Controller):
     ) -> Template:
         return await _page(staff, _filters(room, cohort, category, mine, answered))
 
-    @get("/live", name="admin-questions-live", opt={"one_connection": True})
+    @get("/live", name="admin-questions-live", opt={"light_reads": True})
     async def live(
         self,
         staff: NamedDependency[StaffUser],

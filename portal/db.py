@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import io
 import logging
 import os
@@ -237,6 +238,16 @@ class PreparedSQL:
 
     async def rows(self, *args: object) -> list[dict]:
         return await run_prepared(self, args)
+
+
+@functools.lru_cache(maxsize=256)
+def prepared(text: str) -> PreparedSQL:
+    """The :class:`PreparedSQL` of ``text``, built once per distinct text.
+
+    For a read assembled from a few fixed parts (a list's optional filters, a staff
+    member's scope): there are only so many combinations, each compiled once.
+    """
+    return PreparedSQL(text)
 
 
 async def run_prepared(statement: PreparedSQL, args: tuple[object, ...]) -> list[dict]:

@@ -301,3 +301,31 @@ async def test_tracker_requires_a_signed_in_staff_member(client):
     assert "/admin/login" in response.headers["location"]
     response = await client.get("/admin/questions/live", follow_redirects=False)
     assert "/admin/login" in response.headers["location"]
+
+
+async def test_summary_counts_at_the_urgency_boundaries(client):
+    """The summary is counted by the database: the same boundaries as each card's urgency."""
+    from portal.domain.sla.policy import sla_policy_get
+    from portal.domain.sla.time_left import urgency
+    from portal.domain.sla.tracker import TrackerFilters, sla_summary, tracker_questions
+
+    _department, _cohort, asker, room = await _setup()
+    now = datetime.now(UTC).replace(microsecond=0)
+    warning = timedelta(hours=(await sla_policy_get()).warning_hours)
+    deadlines = [
+        now,  # overdue at the very second
+        now - timedelta(days=3, microseconds=1),
+        now + timedelta(microseconds=1),  # soon
+        now + warning,  # still soon
+        now + warning + timedelta(microseconds=1),  # plenty
+        now + timedelta(days=5),
+    ]
+    for deadline in deadlines:
+        await make_question(room, asker, deadline_at=deadline)
+    await make_question(room, asker, deadline_at=now - timedelta(hours=1), status="answered")
+    hr = await make_staff("hr")
+    summary = await sla_summary(hr, now=now)
+    cards = await tracker_questions(hr, TrackerFilters(), now=now)
+    states = [urgency(card.deadline_at, now, summary.warning_hours) for card in cards]
+    assert (summary.open, summary.overdue, summary.soon) == (6, 2, 2)
+    assert (states.count("overdue"), states.count("soon")) == (2, 2)

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from portal.config import get_settings
-from portal.db import write_transaction
+from portal.db import PreparedSQL, write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import ValidationFailed
 from portal.domain.journeys.manual import ManualInput, manual_send
@@ -165,28 +165,30 @@ async def announcement_post(
         return announcement.id
 
 
+# Read on every home page: built once (portal.db.PreparedSQL).
+_PINNED_READ = PreparedSQL(
+    "SELECT a.id AS id, a.title AS title, COALESCE(o.body, a.body) AS body, "
+    "o.id AS item_id, a.pinned_until AS pinned_until "
+    "FROM announcement a JOIN candidate c ON c.id = {} "
+    "LEFT JOIN outbox_message o ON o.dedupe_key = "
+    "('manual:' || CAST(a.manual_send_id AS TEXT) || ':' || CAST(c.id AS TEXT) || ':inbox') "
+    "WHERE a.pinned_until > {} AND ("
+    "a.audience_kind = 'all' "
+    "OR (a.audience_kind = 'department' AND a.audience_id = c.department) "
+    "OR (a.audience_kind = 'cohort' AND a.audience_id = c.cohort) "
+    "OR (a.audience_kind = 'tag' AND a.audience_id IN "
+    "(SELECT t.tag FROM candidate_tag t WHERE t.candidate = c.id))) "
+    "ORDER BY a.id DESC LIMIT 3"
+)
+
+
 async def pinned_announcements(*, candidate_id: int, now: datetime | None = None) -> list[Pinned]:
     """The announcements pinned to this candidate's home page now, newest first."""
     now = now or datetime.now(UTC)
     # The text as this candidate's inbox item has it ({name} and the other variables
     # filled in), found by its dedupe key (journeys/manual.py: manual:<send>:<candidate>:
     # <channel>); the announcement's own text for a candidate who joined the audience later.
-    rows = await Announcement.raw(
-        "SELECT a.id AS id, a.title AS title, COALESCE(o.body, a.body) AS body, "
-        "o.id AS item_id, a.pinned_until AS pinned_until "
-        "FROM announcement a JOIN candidate c ON c.id = {} "
-        "LEFT JOIN outbox_message o ON o.dedupe_key = "
-        "('manual:' || CAST(a.manual_send_id AS TEXT) || ':' || CAST(c.id AS TEXT) || ':inbox') "
-        "WHERE a.pinned_until > {} AND ("
-        "a.audience_kind = 'all' "
-        "OR (a.audience_kind = 'department' AND a.audience_id = c.department) "
-        "OR (a.audience_kind = 'cohort' AND a.audience_id = c.cohort) "
-        "OR (a.audience_kind = 'tag' AND a.audience_id IN "
-        "(SELECT t.tag FROM candidate_tag t WHERE t.candidate = c.id))) "
-        "ORDER BY a.id DESC LIMIT 3",
-        candidate_id,
-        now,
-    )
+    rows = await _PINNED_READ.rows(candidate_id, now)
     return [Pinned(**row) for row in rows]
 
 

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-from portal.db import unique_violation_raises, write_transaction
+from portal.db import PreparedSQL, unique_violation_raises, write_transaction
 from portal.domain.errors import ValidationFailed
 from portal.domain.sla.tables import SlaPolicy
 from portal.domain.staff.tables import StaffUser
@@ -117,14 +117,14 @@ def _policy_from_row(row: dict[str, Any]) -> Policy:
 
 # Read by every tracker page and deadline, written as SQL built once (the query builder
 # cost more CPU than the read).
-_POLICY_SQL = (
+_POLICY_READ = PreparedSQL(
     "SELECT deadline_hours, warning_hours, business_hours_only, timezone, weekly_schedule, "
     "webhook_url FROM sla_policy WHERE key = {}"
 )
 
 
 async def sla_policy_get() -> Policy:
-    rows = await SlaPolicy.raw(_POLICY_SQL, POLICY_KEY).run()
+    rows = await _POLICY_READ.rows(POLICY_KEY)
     return _policy_from_row(rows[0]) if rows else Policy()
 
 

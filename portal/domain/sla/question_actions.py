@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from portal.db import write_transaction
+from portal.db import PreparedSQL, write_transaction
 from portal.domain.access import Staff, may_answer_question
 from portal.domain.errors import Conflict, ValidationFailed
 from portal.domain.rooms.errors import SendRefused
@@ -81,7 +81,7 @@ class Assignee:
     department: int | None
 
 
-_ASSIGNEES_SQL = (
+_ASSIGNEES_READ = PreparedSQL(
     "SELECT id, name, email, role, department FROM staff_user WHERE is_active = {} ORDER BY name"
 )
 
@@ -90,7 +90,7 @@ async def assignee_choices(questions: list[TrackerQuestion]) -> dict[int, list[A
     """Eligible assignees per question, read with one query for the whole page."""
     if not questions:
         return {}
-    rows = [Assignee(**row) for row in await StaffUser.raw(_ASSIGNEES_SQL, True).run()]
+    rows = [Assignee(**row) for row in await _ASSIGNEES_READ.rows(True)]
     return {
         question.id: [row for row in rows if _may_answer(row, question)] for question in questions
     }

@@ -10,12 +10,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from portal.db import PreparedSQL, prepared
 from portal.domain.access import department_scope, question_scope, sees_cohort, sees_department
 from portal.domain.checklist.status import ChecklistStatus, checklist_statuses
 from portal.domain.errors import NotFound
-from portal.domain.rooms.tables import Room, RoomQuestion
+from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.sla.policy import Policy, sla_policy_get
-from portal.domain.sla.tables import SlaEvent
 from portal.domain.sla.time_left import time_left_label, urgency
 from portal.domain.staff.tables import StaffUser
 from portal.i18n import get_locale
@@ -243,24 +243,15 @@ async def tracker_questions(
     now = now or datetime.now(UTC)
     policy = policy or await sla_policy_get()
     where, args = _where_sql(staff, filters)
-    rows = await RoomQuestion.raw(
-        _QUESTIONS_SELECT
-        + "WHERE q.status = 'open' "
-        + where
-        + "ORDER BY q.deadline_at, q.id LIMIT {}",
-        *args,
-        TRACKER_LIMIT,
-    ).run()
+    rows = await prepared(
+        f"{_QUESTIONS_SELECT}WHERE q.status = 'open' {where}ORDER BY q.deadline_at, q.id LIMIT {{}}"
+    ).rows(*args, TRACKER_LIMIT)
     items = [_item(row, now, policy.warning_hours) for row in rows]
     if filters.include_answered and len(items) < TRACKER_LIMIT:
-        done_rows = await RoomQuestion.raw(
-            _QUESTIONS_SELECT
-            + "WHERE q.status != 'open' "
-            + where
-            + "ORDER BY q.updated_at DESC LIMIT {}",
-            *args,
-            TRACKER_LIMIT - len(items),
-        ).run()
+        done_rows = await prepared(
+            f"{_QUESTIONS_SELECT}WHERE q.status != 'open' {where}"
+            "ORDER BY q.updated_at DESC LIMIT {}"
+        ).rows(*args, TRACKER_LIMIT - len(items))
         items += [_item(row, now, policy.warning_hours) for row in done_rows]
     return await _with_checklists(items, now)
 
@@ -289,23 +280,31 @@ async def tracker_question(
 async def sla_summary(
     staff: StaffUser, *, now: datetime | None = None, policy: Policy | None = None
 ) -> SlaSummary:
+    """How many open questions ``staff`` sees, and how many of them are due soon or overdue.
+
+    Counted by the database (the same boundaries as :func:`urgency`): the tracker's reads
+    stay the same size however many questions are open."""
     now = now or datetime.now(UTC)
     policy = policy or await sla_policy_get()
     where, args = _where_sql(staff, None)
     join = "LEFT JOIN candidate a ON a.id = q.asker " if where else ""
-    rows = await RoomQuestion.raw(
-        "SELECT q.deadline_at AS deadline_at FROM room_question q "
-        + join
-        + "WHERE q.status = 'open' "
-        + where,
+    rows = await prepared(
+        "SELECT COUNT(*) AS open_count, "
+        "COALESCE(SUM(CASE WHEN q.deadline_at <= {} THEN 1 ELSE 0 END), 0) AS overdue, "
+        "COALESCE(SUM(CASE WHEN q.deadline_at > {} AND q.deadline_at <= {} "
+        "THEN 1 ELSE 0 END), 0) AS soon "
+        "FROM room_question q " + join + "WHERE q.status = 'open' " + where
+    ).rows(
+        now,
+        now,
+        now + timedelta(hours=policy.warning_hours),
         *args,
-    ).run()
-    deadlines = [row["deadline_at"] for row in rows]
-    states = [urgency(deadline, now, policy.warning_hours) for deadline in deadlines]
+    )
+    counts = rows[0]
     return SlaSummary(
-        open=len(deadlines),
-        soon=states.count("soon"),
-        overdue=states.count("overdue"),
+        open=int(counts["open_count"]),
+        soon=int(counts["soon"]),
+        overdue=int(counts["overdue"]),
         warning_hours=policy.warning_hours,
     )
 
@@ -326,16 +325,13 @@ async def recent_sla_events(
     """The latest warnings and breaches (of questions ``staff`` sees), newest first."""
     since = (now or datetime.now(UTC)) - timedelta(days=days)
     where, args = _where_sql(staff, None)
-    rows = await SlaEvent.raw(
+    rows = await prepared(
         "SELECT e.id AS id, e.kind AS kind, e.created_at AS created_at, e.question AS question, "
         "a.name AS asker_name, q.status AS status FROM sla_event e "
         "LEFT JOIN room_question q ON q.id = e.question "
         "LEFT JOIN candidate a ON a.id = q.asker "
-        "WHERE e.created_at >= {} " + where + "ORDER BY e.id DESC LIMIT {}",
-        since,
-        *args,
-        limit,
-    ).run()
+        "WHERE e.created_at >= {} " + where + "ORDER BY e.id DESC LIMIT {}"
+    ).rows(since, *args, limit)
     return [
         RecentEvent(
             id=row["id"],
@@ -351,7 +347,7 @@ async def recent_sla_events(
 
 # The filter selects' rooms, cohorts and categories in one round trip (was three built
 # queries), each numbered in its own order.
-_CHOICES_SQL = (
+_CHOICES_READ = PreparedSQL(
     "SELECT 'r' AS kind, row_number() OVER (ORDER BY name) AS n, id, name, "
     "NULL AS name_en, department, cohort FROM room WHERE kind != 'direct' "
     "UNION ALL SELECT 'c', row_number() OVER (ORDER BY starts_at DESC), id, name, NULL, "
@@ -364,7 +360,7 @@ _CHOICES_SQL = (
 
 async def tracker_filter_choices(staff: StaffUser) -> dict[str, list[dict[str, Any]]]:
     """Rooms, cohorts and categories for the filter selects."""
-    rows = await Room.raw(_CHOICES_SQL).run()
+    rows = await _CHOICES_READ.rows()
     rooms = [row for row in rows if row["kind"] == "r"]
     cohorts = [row for row in rows if row["kind"] == "c"]
     categories = [row for row in rows if row["kind"] == "q"]
