@@ -73,7 +73,7 @@ def test_each_request_gets_the_template_of_its_language(engine):
 
 
 def test_attribute_look_ups_on_rows_answer_as_jinjas_own():
-    """The dict fast path in LanguageEnvironment.getattr changes no answer (only speed)."""
+    """LanguageEnvironment.getattr's own paths (rows, other objects) answer as Jinja's."""
     from jinja2 import Environment, StrictUndefined
 
     from portal.web.template_languages import LanguageEnvironment
@@ -86,16 +86,54 @@ def test_attribute_look_ups_on_rows_answer_as_jinjas_own():
 
     source = (
         "{{ m.kind }}|{{ m.author.name }}|{{ m.missing }}|{{ m.items()|list|length }}|"
-        "{{ m.get('kind') }}|{{ m.keys is defined }}|{{ r.kind }}|{{ r.other }}|{{ n.real }}"
+        "{{ m.get('kind') }}|{{ m.keys is defined }}|{{ r.kind }}|{{ r.other }}|{{ n.real }}|"
+        "{{ o.missing }}|{{ o.missing is defined }}|{{ t.1 }}|{{ t.x }}"
     )
     context = {
         "m": {"kind": "question", "author": {"name": "张三"}, "items": "shadowed", "keys": 1},
         "r": Row(),
         "n": 5,
+        "o": object(),
+        "t": ("a", "b"),
     }
     ours = LanguageEnvironment("en", autoescape=True).from_string(source).render(context)
     jinjas = Environment(autoescape=True).from_string(source).render(context)
-    assert ours == jinjas == "question|张三||4|question|True|attribute|item other|5"
+    assert ours == jinjas == "question|张三||4|question|True|attribute|item other|5||False|b|"
     strict = LanguageEnvironment("en", undefined=StrictUndefined).from_string("{{ m.missing }}")
     with pytest.raises(Exception, match="missing"):
         strict.render(m={"kind": "question"})
+
+
+TRANS_SOURCE = (
+    "{% trans count=n %}{{ count }} file{% pluralize %}{{ count }} files{% endtrans %}|"
+    "{% trans num=n %}{{ num }} day until training{% pluralize %}"
+    "{{ num }} days until training{% endtrans %}|"
+    "{% trans count=n, name=who %}{{ name }}: {{ count }} unread message{% pluralize %}"
+    "{{ name }}: {{ count }} unread messages{% endtrans %}|"
+    "{% trans who=who %}Hello {{ who }}{% endtrans %}|{% trans %}100%% sure{% endtrans %}|"
+    "{% trans count=n %}not in any catalog{% pluralize %}not in any catalogs{% endtrans %}"
+)
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+@pytest.mark.parametrize("n", [0, 1, 2, 11])
+def test_trans_blocks_render_what_jinjas_runtime_calls_render(engine, language, n):
+    """{% trans %} compiled per language gives what Jinja's new-style gettext gave at render."""
+    from jinja2 import Environment
+
+    reference = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    translations = i18n.translations_for(language)
+    reference.install_gettext_callables(  # type: ignore[attr-defined]
+        translations.gettext, translations.ngettext, newstyle=True
+    )
+    context = {"n": n, "who": "<b>王</b>"}
+    expected = reference.from_string(TRANS_SOURCE).render(context)
+    token = i18n.set_locale(language)
+    try:
+        page = engine.render_string(TRANS_SOURCE, context)
+    finally:
+        i18n.reset_locale(token)
+    assert page == expected
+    assert "<b>王</b>" not in page and "&lt;b&gt;王&lt;/b&gt;" in page
+    code = engine.environments[language].compile(TRANS_SOURCE, raw=True)
+    assert "ngettext" not in code.replace("_ngettext", "")  # no call through the context left
