@@ -25,6 +25,8 @@ from portal.domain.rooms.display import messages_for_display, room_timezone
 from portal.domain.rooms.errors import SendRefused
 from portal.domain.rooms.membership import (
     Member,
+    RoomInfo,
+    candidate_and_room,
     member_for_principal,
     room_for_member,
     rooms_for_member,
@@ -48,9 +50,15 @@ async def _member(request: Request[Any, Any, Any]) -> Member:
 
 
 async def room_page_context(
-    room_id: int, member: Member, *, reply: int | None = None, **extra: Any
+    room_id: int,
+    member: Member,
+    *,
+    room: RoomInfo | None = None,
+    reply: int | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    room = await room_for_member(room_id, member)
+    """``room``: the room when the caller has read it for ``member`` already."""
+    room = room or await room_for_member(room_id, member)
     if room.is_direct and member.kind == "candidate":
         # Reading the thread reads HR's replies: their inbox items stop counting as unread.
         await direct_replies_read(candidate_id=member.id, room_id=room.id)
@@ -95,10 +103,11 @@ async def rooms_page(
 async def room_page(
     request: Request[Any, Any, Any], candidate_id: NamedDependency[int], room_id: FromPath[int]
 ) -> Template:
-    member = await _member(request)
+    member, room = await candidate_and_room(candidate_id, room_id)
     context = await room_page_context(
         room_id,
         member,
+        room=room,
         reply=row_id_from(request.query_params.get("reply") or ""),
         sent=request.query_params.get("sent"),
         reported=request.query_params.get("reported"),

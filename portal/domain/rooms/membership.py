@@ -242,6 +242,45 @@ async def member_in_room_now(member: Member, room_id: int) -> Member | None:
     return found[0] if found else None
 
 
+# A candidate's room page: the member and the room in one round trip (the two reads above
+# joined), which on PostgreSQL is one of the six a room page made.
+_CANDIDATE_AND_ROOM_READ = PreparedSQL(
+    "SELECT c.id AS member_id, c.name AS member_name, c.department AS member_department, "
+    "c.cohort AS member_cohort, r.id AS id, r.name AS name, r.cohort AS cohort, "
+    "r.department AS department, r.pinned_message_id AS pinned_message_id, r.kind AS kind, "
+    "r.direct_candidate AS direct_candidate, dc.department AS direct_department, "
+    "rc.timezone AS cohort_timezone "
+    "FROM candidate c "
+    "LEFT JOIN room r ON r.id = {} AND r.is_archived = {} "
+    "LEFT JOIN candidate dc ON dc.id = r.direct_candidate "
+    "LEFT JOIN cohort rc ON rc.id = r.cohort "
+    "WHERE c.id = {} AND c.status != 'withdrawn'"
+)
+
+
+async def candidate_and_room(candidate_id: int, room_id: int) -> tuple[Member, RoomInfo]:
+    """What :func:`member_for_principal` and :func:`room_for_member` answer for a candidate,
+    read together; NotFound for a withdrawn candidate or a room not theirs (no hint which)."""
+    rows = await _CANDIDATE_AND_ROOM_READ.rows(room_id, False, candidate_id)
+    if not rows:
+        raise NotFound()
+    row = rows[0]
+    member = Member(
+        kind="candidate",
+        id=row["member_id"],
+        name=row["member_name"],
+        role="candidate",
+        department_id=row["member_department"],
+        cohort_id=row["member_cohort"],
+    )
+    if row["id"] is None:
+        raise NotFound(_("This room does not exist or is not yours."))
+    room = _room_info(row)
+    if not await may_join(member, room):
+        raise NotFound(_("This room does not exist or is not yours."))
+    return member, room
+
+
 async def member_and_room_now(member: Member, room_id: int) -> tuple[Member, RoomInfo] | None:
     """``member`` as the database has them now, if still allowed in the room; else None.
 
