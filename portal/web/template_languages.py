@@ -53,7 +53,9 @@ class _TranslatedAtCompile(NodeTransformer):
             node.node.name == "ngettext"
             and len(node.args) == 3
             and len(texts) == 2
-            and isinstance(node.args[2], (nodes.Name, nodes.Const))  # evaluated twice below
+            # Jinja's parser has stored a call's result in a name first; anything else it
+            # evaluates twice itself (the number and the value), as the code below does.
+            and not isinstance(node.args[2], nodes.Call)
         ):
             return self._plural(node)
         return node
@@ -64,7 +66,9 @@ class _TranslatedAtCompile(NodeTransformer):
         singular, plural, count = node.args
         chosen = nodes.Filter(count, "_ngettext", [singular, plural], [], None, None)
         pairs = [nodes.Pair(nodes.Const(kw.key), kw.value) for kw in node.kwargs]
-        if not any(kw.key == "num" for kw in node.kwargs):
+        texts = (singular.value, plural.value)  # type: ignore[attr-defined]
+        wants_num = any("%(num)" in text for text in texts)
+        if wants_num and not any(kw.key == "num" for kw in node.kwargs):
             pairs.append(nodes.Pair(nodes.Const("num"), count))
         variables = nodes.Dict(pairs, lineno=node.lineno)
         for part in (chosen, variables):

@@ -111,7 +111,10 @@ TRANS_SOURCE = (
     "{% trans count=n, name=who %}{{ name }}: {{ count }} unread message{% pluralize %}"
     "{{ name }}: {{ count }} unread messages{% endtrans %}|"
     "{% trans who=who %}Hello {{ who }}{% endtrans %}|{% trans %}100%% sure{% endtrans %}|"
-    "{% trans count=n %}not in any catalog{% pluralize %}not in any catalogs{% endtrans %}"
+    "{% trans count=n %}not in any catalog{% pluralize %}not in any catalogs{% endtrans %}|"
+    "{% trans count=box.n %}{{ count }} file{% pluralize %}{{ count }} files{% endtrans %}|"
+    "{% trans count=box.n|abs %}{{ count }} file{% pluralize %}{{ count }} files{% endtrans %}|"
+    "{% trans count=box.get('n') %}{{ count }} file{% pluralize %}{{ count }} files{% endtrans %}"
 )
 
 
@@ -126,7 +129,7 @@ def test_trans_blocks_render_what_jinjas_runtime_calls_render(engine, language, 
     reference.install_gettext_callables(  # type: ignore[attr-defined]
         translations.gettext, translations.ngettext, newstyle=True
     )
-    context = {"n": n, "who": "<b>王</b>"}
+    context = {"n": n, "who": "<b>王</b>", "box": {"n": n}}
     expected = reference.from_string(TRANS_SOURCE).render(context)
     token = i18n.set_locale(language)
     try:
