@@ -6,7 +6,7 @@ HR edits them afterwards (reasons are deactivated, never deleted).
 
 from __future__ import annotations
 
-from portal.db import write_transaction
+from portal.db import is_unique_violation, write_transaction
 from portal.domain.talent.tables import TalentCadenceStep, TalentReason
 
 REASONS = [
@@ -61,9 +61,22 @@ CADENCE = [
 
 
 async def talent_defaults_ensure() -> None:
-    """Create the default reasons and cadence when there are no reasons at all."""
+    """Create the default reasons and cadence when there are no reasons at all.
+
+    Every ``onramp serve`` worker calls this as it starts; on PostgreSQL two of them can
+    both find no reasons and insert. The second's insert then fails on the unique code and
+    its transaction rolls back whole: the first one's set is complete, nothing to do.
+    """
     if await TalentReason.exists():
         return
+    try:
+        await _defaults_create()
+    except Exception as error:
+        if not is_unique_violation(error):
+            raise
+
+
+async def _defaults_create() -> None:
     async with write_transaction():
         if await TalentReason.exists():
             return
