@@ -24,7 +24,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from portal.scope_headers import cookie_from_scope, header_from_scope
+from portal.scope_headers import cookie_from_scope, header_from_scope, is_static_file
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DEFAULT_LOCALE = "zh_CN"
@@ -182,7 +182,7 @@ def scope_locale(scope: Scope) -> str:
 
 class LocaleMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
-    exclude_path_pattern = ("^/static/",)
+    should_bypass_for_scope = staticmethod(is_static_file)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         token = set_locale(scope_locale(scope))

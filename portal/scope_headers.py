@@ -20,3 +20,13 @@ def cookie_from_scope(scope: Scope, name: str) -> str | None:
                 if cookie_name == name:
                     return cookie_value
     return None
+
+
+def is_static_file(scope: Scope) -> bool:
+    """A request for ``/static/…``: the middlewares that read a session or a language skip it.
+
+    A plain prefix test (``should_bypass_for_scope``) rather than ``exclude_path_pattern``:
+    Litestar 3 will match those patterns against the route handler's path (``/static``),
+    not the request's, and 2.x warns about it on every static file.
+    """
+    return scope["path"].startswith("/static/")

@@ -7,12 +7,12 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from portal.auth.sessions import SESSION_COOKIE, session_load
-from portal.scope_headers import cookie_from_scope
+from portal.scope_headers import cookie_from_scope, is_static_file
 
 
 class SessionPrincipalMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
-    exclude_path_pattern = ("^/static/",)
+    should_bypass_for_scope = staticmethod(is_static_file)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         token = cookie_from_scope(scope, SESSION_COOKIE)
