@@ -82,6 +82,19 @@ async def test_recompute_stores_score_inputs_and_model_version_and_writes_only_c
     assert json.loads(rows[0]["inputs"])["days_inactive"] == 10  # last week's, explained
 
 
+async def test_recomputes_at_once_leave_one_current_score():
+    """Each worker recomputes on its own schedule (and the CLI may run beside them): two that
+    read the same current rows wrote a current row each for the same candidate."""
+    import asyncio
+
+    candidate = await _drifting_candidate()
+    other = await make_candidate(name="王五")
+    results = await asyncio.gather(*(risk_recompute() for _ in range(3)))
+    rows = await RiskAssessment.select().where(RiskAssessment.is_current == True)  # noqa: E712
+    assert sorted(row["candidate"] for row in rows) == sorted([candidate.id, other.id])
+    assert sum(result.written for result in results) == 2  # one writer wrote, the others saw it
+
+
 async def test_hr_sees_the_list_with_reasons_highest_first(client, staff_client):
     drifting = await _drifting_candidate()
     calm = await make_candidate(name="王五")

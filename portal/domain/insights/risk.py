@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from portal.db import write_transaction
+from portal.db import current_engine, write_transaction
 from portal.domain.insights.risk_inputs import risk_inputs
 from portal.domain.insights.scorecard import (
     SCORECARD_POINTS,
@@ -48,21 +48,21 @@ async def active_model() -> ActiveModel:
     return ActiveModel(row["version"], row["kind"], json.loads(row["params"]))
 
 
-@dataclass(frozen=True)
-class Recomputed:
-    scored: int
-    written: int
+_RISK_WRITE_LOCK = 0x7269736B  # "risk"
 
 
-async def risk_recompute(
-    *, candidate_ids: Collection[int] | None = None, now: datetime | None = None
-) -> Recomputed:
-    now = now or datetime.now(UTC)
-    model = await active_model()
-    inputs = await risk_inputs(candidate_ids=candidate_ids, now=now)
-    if not inputs:
-        return Recomputed(0, 0)
-    ids = sorted(inputs)
+async def _risk_writers_serialise() -> None:
+    """On PostgreSQL, wait for any other risk writer to commit (SQLite's IMMEDIATE does this)."""
+    if current_engine().engine_type == "postgres":
+        await RiskAssessment.raw("SELECT pg_advisory_xact_lock({})", _RISK_WRITE_LOCK)
+
+
+def _compared(row: RiskAssessment) -> tuple[int, str, str, str]:
+    return (row.score, row.band, row.reasons, row.model_version)
+
+
+async def _current_assessments(ids: list[int]) -> dict[int, tuple[int, str, str, str]]:
+    """Each candidate's current score, band, reasons and model version."""
     current: dict[int, tuple[int, str, str, str]] = {}
     for start in range(0, len(ids), _CHUNK):
         for row in await RiskAssessment.select(
@@ -81,6 +81,25 @@ async def risk_recompute(
                 row["reasons"],
                 row["model_version"],
             )
+    return current
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    scored: int
+    written: int
+
+
+async def risk_recompute(
+    *, candidate_ids: Collection[int] | None = None, now: datetime | None = None
+) -> Recomputed:
+    now = now or datetime.now(UTC)
+    model = await active_model()
+    inputs = await risk_inputs(candidate_ids=candidate_ids, now=now)
+    if not inputs:
+        return Recomputed(0, 0)
+    ids = sorted(inputs)
+    current = await _current_assessments(ids)
     new_rows: list[RiskAssessment] = []
     for candidate_id in ids:
         scored = model.score(inputs[candidate_id])
@@ -100,8 +119,15 @@ async def risk_recompute(
             )
         )
     if new_rows:
-        changed = [row.candidate for row in new_rows if row.candidate in current]
         async with write_transaction():
+            # Every worker recomputes on its own schedule, and `onramp risk recompute` may
+            # run beside them: without this, two of them that read the same current rows
+            # both wrote a new current row for the same candidate. One writer at a time,
+            # and each looks again at what is current before writing.
+            await _risk_writers_serialise()
+            current = await _current_assessments([row.candidate for row in new_rows])
+            new_rows = [row for row in new_rows if current.get(row.candidate) != _compared(row)]
+            changed = [row.candidate for row in new_rows if row.candidate in current]
             for start in range(0, len(changed), _CHUNK):
                 await RiskAssessment.update({RiskAssessment.is_current: False}).where(
                     RiskAssessment.candidate.is_in(changed[start : start + _CHUNK])
