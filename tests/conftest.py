@@ -167,6 +167,15 @@ async def app():
     return create_app(manage_database=False)
 
 
+# The session-long servers share the test database with every later test of their worker,
+# whose rows are deleted and ids reused after each test. Their activity writer and risk
+# watcher wrote on their own schedule: page views buffered during one test landed in
+# another's database (a writer test counted 5 events for 1), and a background rescore made
+# a CLI test's first assessment the server's. No test relies on those two in a shared server;
+# tests of them run them in process or start a server of their own.
+SHARED_SERVER_ENV = {"ONRAMP_ACTIVITY_FLUSH_SECONDS": "0", "ONRAMP_RISK_RECOMPUTE_MINUTES": "0"}
+
+
 @pytest.fixture(scope="session")
 def live_server(database_url: str):
     """``onramp serve`` on the test database; yields its base URL.
@@ -177,7 +186,7 @@ def live_server(database_url: str):
     """
     from tests.live_servers import onramp_server
 
-    with onramp_server(database_url) as base_url:
+    with onramp_server(database_url, env=SHARED_SERVER_ENV) as base_url:
         yield base_url
 
 
@@ -191,7 +200,9 @@ def live_redis_server(database_url: str):
         if os.environ.get("CI"):
             pytest.fail("Redis is required in CI but is not reachable on 127.0.0.1:6379")
         pytest.skip("Redis is not running (required in CI)")
-    with onramp_server(database_url, env={"ONRAMP_REDIS_URL": REDIS_URL}) as base_url:
+    with onramp_server(
+        database_url, env={**SHARED_SERVER_ENV, "ONRAMP_REDIS_URL": REDIS_URL}
+    ) as base_url:
         yield base_url
 
 
@@ -214,6 +225,20 @@ async def staff_client(app):
     yield open_signed_in
     for each in opened:
         await each.aclose()
+
+
+@pytest.fixture(autouse=True)
+def forget_buffered_activity():
+    """Page views are buffered in the process until a writer flushes them, and tests run
+    without that writer: one test's views must not reach the next test's database (a test of
+    the writer counted four events another test had left, seen in CI)."""
+    from portal.domain.insights.activity import activity_buffer_clear, activity_candidates_take
+
+    activity_buffer_clear()
+    activity_candidates_take()  # and who was active, for the risk watcher
+    yield
+    activity_buffer_clear()
+    activity_candidates_take()
 
 
 @pytest.fixture(autouse=True)
