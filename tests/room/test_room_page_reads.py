@@ -37,12 +37,16 @@ async def _same_answer(candidate_id: int, room_id: int) -> bool:
     return True
 
 
-async def test_member_and_room_read_together_answer_as_read_apart(client):
+async def _alice_and_two_rooms():
+    """Alice, her cohort's room and another cohort's room of her department."""
     department = await make_department()
     cohort, other_cohort = await make_cohort(department), await make_cohort(department, name="二期")
     alice = await make_candidate(department, cohort=cohort, name="Alice")
-    room_id = await cohort_room_ensure(cohort.id)
-    other_room_id = await cohort_room_ensure(other_cohort.id)
+    return alice, await cohort_room_ensure(cohort.id), await cohort_room_ensure(other_cohort.id)
+
+
+async def test_member_and_room_read_together_answer_as_read_apart(client):
+    alice, room_id, other_room_id = await _alice_and_two_rooms()
 
     assert await _same_answer(alice.id, room_id)
     assert not await _same_answer(alice.id, other_room_id)  # another cohort's room
@@ -58,11 +62,7 @@ async def test_member_and_room_read_together_answer_as_read_apart(client):
 
 
 async def test_the_room_page_refuses_another_cohorts_room(client):
-    department = await make_department()
-    cohort, other_cohort = await make_cohort(department), await make_cohort(department, name="二期")
-    alice = await make_candidate(department, cohort=cohort, name="Alice")
-    room_id = await cohort_room_ensure(cohort.id)
-    other_room_id = await cohort_room_ensure(other_cohort.id)
+    alice, room_id, other_room_id = await _alice_and_two_rooms()
     await sign_in_candidate(client, alice)
     assert (await client.get(f"/rooms/{room_id}")).status_code == 200
     refused = await client.get(f"/rooms/{other_room_id}")

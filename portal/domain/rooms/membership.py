@@ -123,6 +123,19 @@ _ROOM_SQL = (
 _ROOM_READ = PreparedSQL(_ROOM_SQL)
 
 
+def _candidate_member(
+    candidate_id: int, name: str, department_id: int | None, cohort_id: int | None
+) -> Member:
+    return Member(
+        kind="candidate",
+        id=candidate_id,
+        name=name,
+        role="candidate",
+        department_id=department_id,
+        cohort_id=cohort_id,
+    )
+
+
 async def member_for_principal(principal: Principal | None) -> Member | None:
     """The room member a session stands for; None for no one, a withdrawn or inactive account."""
     if principal is None:
@@ -132,14 +145,7 @@ async def member_for_principal(principal: Principal | None) -> Member | None:
         if not rows:
             return None
         row = rows[0]
-        return Member(
-            kind="candidate",
-            id=row["id"],
-            name=row["name"],
-            role="candidate",
-            department_id=row["department"],
-            cohort_id=row["cohort"],
-        )
+        return _candidate_member(row["id"], row["name"], row["department"], row["cohort"])
     rows = await _STAFF_MEMBER_READ.rows(principal.id)
     if not rows or not rows[0]["is_active"]:
         return None
@@ -265,13 +271,8 @@ async def candidate_and_room(candidate_id: int, room_id: int) -> tuple[Member, R
     if not rows:
         raise NotFound()
     row = rows[0]
-    member = Member(
-        kind="candidate",
-        id=row["member_id"],
-        name=row["member_name"],
-        role="candidate",
-        department_id=row["member_department"],
-        cohort_id=row["member_cohort"],
+    member = _candidate_member(
+        row["member_id"], row["member_name"], row["member_department"], row["member_cohort"]
     )
     if row["id"] is None:
         raise NotFound(_("This room does not exist or is not yours."))
