@@ -17,12 +17,12 @@ import logging
 from typing import Annotated, Any
 
 from litestar import Request, get
-from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from portal.auth.cookies import ResponseCookie
 from portal.auth.oidc import (
     PENDING_TTL_SECONDS,
     OidcError,
@@ -45,9 +45,9 @@ STATE_COOKIE = "onramp_oidc_state"
 STATE_COOKIE_PATH = "/admin/oidc"
 
 
-def _state_cookie(settings: Settings, state: str, *, max_age: int) -> Cookie:
+def _state_cookie(settings: Settings, state: str, *, max_age: int) -> ResponseCookie:
     # SameSite=Lax still travels with the provider's top-level GET redirect back here.
-    return Cookie(
+    return ResponseCookie(
         key=STATE_COOKIE,
         value=state,
         max_age=max_age,

@@ -24,13 +24,13 @@ from typing import Any
 
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
-from litestar.datastructures.cookie import Cookie
 from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.middleware._utils import build_exclude_path_pattern, should_bypass_middleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
+from portal.auth.cookies import ResponseCookie
 from portal.auth.sessions import SESSION_COOKIE
 
 _NONCE_HEX = 32
@@ -141,7 +141,7 @@ class SessionCSRFMiddleware:
 
     def _cookie_add(self, message: Message, token: str) -> None:
         headers = MutableScopeHeaders.from_message(message)  # type: ignore[arg-type]
-        cookie = Cookie(
+        cookie = ResponseCookie(
             key=self.config.cookie_name,
             value=token,
             path=self.config.cookie_path,

@@ -19,9 +19,9 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from litestar.datastructures import Cookie
 from litestar.stores.base import Store
 
+from portal.auth.cookies import ResponseCookie
 from portal.auth.tokens import hash_token, new_token
 from portal.config import Settings, get_settings
 
@@ -146,8 +146,8 @@ def _number(raw: bytes | str) -> float:
         return float("inf")  # an unreadable mark revokes rather than admits
 
 
-def session_cookie(settings: Settings, token: str) -> Cookie:
-    return Cookie(
+def session_cookie(settings: Settings, token: str) -> ResponseCookie:
+    return ResponseCookie(
         key=SESSION_COOKIE,
         value=token,
         max_age=settings.session_ttl_hours * 3600,
@@ -158,8 +158,8 @@ def session_cookie(settings: Settings, token: str) -> Cookie:
     )
 
 
-def session_cookie_cleared(settings: Settings) -> Cookie:
-    return Cookie(
+def session_cookie_cleared(settings: Settings) -> ResponseCookie:
+    return ResponseCookie(
         key=SESSION_COOKIE,
         value="",
         max_age=0,

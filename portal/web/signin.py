@@ -7,11 +7,11 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.background_tasks import BackgroundTask
-from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from portal.auth.cookies import ResponseCookie
 from portal.auth.login_throttle import LoginThrottled, ThrottleLimits
 from portal.auth.rate_limits import rate_limit_key, rate_limit_take
 from portal.auth.sessions import (
@@ -215,7 +215,7 @@ async def set_language(
     if request.user is not None and request.user.kind == "candidate":
         # Their messages follow the language they read the portal in.
         await candidate_language_set(candidate_id=request.user.id, locale=code)
-    cookie = Cookie(
+    cookie = ResponseCookie(
         key=LOCALE_COOKIE,
         value=code,
         max_age=365 * 24 * 3600,

@@ -171,9 +171,15 @@ def deadline_for(
     """Due ``days_before_start`` days before the cohort's first day (its local date)."""
     if cohort is None:
         return None
-    zone = ZoneInfo(cohort.timezone or get_settings().default_timezone)
-    start = cohort.starts_at.astimezone(zone).date()
-    due = start - timedelta(days=template.days_before_start)
+    return deadline_of(template.days_before_start, cohort.starts_at, cohort.timezone, now=now)
+
+
+def deadline_of(
+    days_before_start: int, starts_at: datetime, timezone: str | None, *, now: datetime
+) -> Deadline:
+    """:func:`deadline_for` from the figures it needs (for reads that are not Table rows)."""
+    zone = ZoneInfo(timezone or get_settings().default_timezone)
+    due = starts_at.astimezone(zone).date() - timedelta(days=days_before_start)
     return Deadline(due=due, days_left=(due - now.astimezone(zone).date()).days)
 
 
@@ -245,6 +251,12 @@ async def candidate_checklist(*, candidate_id: int, now: datetime | None = None)
     return checklists[candidate_id]
 
 
+# The active templates meant for candidate ``c`` (the rule of :func:`matches`) as ``t``.
+TEMPLATES_OF_CANDIDATE_JOIN = (
+    "LEFT JOIN checklist_template t ON t.status = 'active' AND (t.position = c.position "
+    "OR (t.position IS NULL AND (t.department IS NULL OR t.department = c.department))) "
+)
+
 # Every candidate's checklist in one query, written as SQL built once (as the room
 # handshake's reads are: building them with Piccolo's query builder and turning rows into
 # Table objects cost more CPU than running them). One row per (candidate, matching active
@@ -262,8 +274,7 @@ _CHECKLISTS_SQL = (
     "f.family AS f_family, f.size AS f_size, f.thumb_key AS f_thumb_key "
     "FROM candidate c "
     "LEFT JOIN cohort co ON co.id = c.cohort "
-    "LEFT JOIN checklist_template t ON t.status = 'active' AND (t.position = c.position "
-    "OR (t.position IS NULL AND (t.department IS NULL OR t.department = c.department))) "
+    f"{TEMPLATES_OF_CANDIDATE_JOIN}"
     "LEFT JOIN checklist_submission s ON s.candidate = c.id AND s.template = t.id "
     "LEFT JOIN checklist_file f ON f.submission = s.id "
     "WHERE c.id IN ({ids}) "
