@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from portal.db import write_transaction
+from portal.db import PreparedSQL, write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import Conflict, NotFound, ValidationFailed
 from portal.domain.journeys.events import journey_event
@@ -129,17 +129,17 @@ class CandidateRewards:
     mine: list[MyRedemption]
 
 
-# The rewards page in two queries, SQL built once: the active rewards, cheapest first, with
+# The rewards page in two queries, SQL built once (compiled once too, see PreparedSQL): the active rewards, cheapest first, with
 # the candidate's balance on every row (one row without rewards: the balance still comes);
 # then their last 200 redemptions with each reward's name.
-_CATALOGUE_SQL = (
+_CATALOGUE = PreparedSQL(
     "SELECT (SELECT sum(pe.amount) FROM point_entry pe WHERE pe.candidate = {}) AS balance, "
     "r.id AS id, r.name AS name, r.description AS description, "
     "r.picture_url AS picture_url, r.price AS price, r.stock AS stock "
     "FROM (SELECT 1 AS one) page LEFT JOIN reward r ON r.is_active = {} "
     "ORDER BY r.price, r.id"
 )
-_MY_REDEMPTIONS_SQL = (
+_MY_REDEMPTIONS = PreparedSQL(
     "SELECT r.name AS reward_name, x.points AS points, x.status AS status "
     "FROM redemption x JOIN reward r ON r.id = x.reward "
     "WHERE x.candidate = {} ORDER BY x.id DESC LIMIT 200"
@@ -148,8 +148,8 @@ _MY_REDEMPTIONS_SQL = (
 
 async def candidate_rewards(*, candidate_id: int) -> CandidateRewards:
     """What the candidate's rewards page shows: the catalogue, their balance, their requests."""
-    rows = await Reward.raw(_CATALOGUE_SQL, candidate_id, True).run()
-    mine = await Redemption.raw(_MY_REDEMPTIONS_SQL, candidate_id).run()
+    rows = await _CATALOGUE.rows(candidate_id, True)
+    mine = await _MY_REDEMPTIONS.rows(candidate_id)
     return CandidateRewards(
         rewards=[
             CatalogueReward(**{key: value for key, value in row.items() if key != "balance"})
