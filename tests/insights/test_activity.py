@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from portal.domain.insights import activity
@@ -131,3 +132,55 @@ async def test_retention_sums_old_events_per_day_and_cohort_then_deletes_them(se
     # Again: nothing more to do, the summary is not counted twice.
     assert (await activity_retention_apply(now=now)).deleted == 0
     assert await ActivityDaily.count() == 1
+
+
+async def test_two_workers_writing_a_new_candidates_first_events_at_once_both_land():
+    """Each worker flushes its own buffer: both may see no summary row for a new candidate.
+    Every event is written and the summary adds both batches up (it used to insert twice,
+    and the second batch failed on the unique candidate)."""
+    first, second = await make_candidate(), await make_candidate()
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+    def batch(minutes: list[int], kind: str) -> list[activity.Activity]:
+        return [
+            activity.Activity(candidate.id, kind, "home", 0, start + timedelta(minutes=m))
+            for candidate in (first, second)
+            for m in minutes
+        ]
+
+    for round_number in range(3):
+        offset = 100 * round_number
+        await asyncio.gather(
+            activity.activity_write(batch([offset + 5, offset + 9], "page_view")),
+            activity.activity_write(batch([offset + 1], "sign_in")),
+            activity.activity_write(batch([offset + 20, offset + 3], "lesson_opened")),
+        )
+    assert await ActivityEvent.count() == 2 * 3 * 5
+    summaries = await CandidateActivity.select().order_by(CandidateActivity.candidate)
+    assert [row["candidate"] for row in summaries] == [first.id, second.id]
+    for row in summaries:
+        assert row["events"] == 15
+        assert row["sign_ins"] == 3
+        assert row["lessons_opened"] == 6
+        assert row["first_active_at"] == start + timedelta(minutes=1)
+        assert row["last_active_at"] == start + timedelta(minutes=220)
+
+
+async def test_a_later_batch_widens_the_summary_in_both_directions():
+    candidate = await make_candidate()
+    noon = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+    await activity.activity_write([activity.Activity(candidate.id, "page_view", "home", 0, noon)])
+    await activity.activity_write(
+        [
+            activity.Activity(candidate.id, "sign_in", "", 0, noon - timedelta(hours=1)),
+            activity.Activity(candidate.id, "page_view", "home", 0, noon + timedelta(seconds=1)),
+        ]
+    )
+    row = (
+        await CandidateActivity.select().where(CandidateActivity.candidate == candidate.id).first()
+    )
+    assert (row["first_active_at"], row["last_active_at"]) == (
+        noon - timedelta(hours=1),
+        noon + timedelta(seconds=1),
+    )
+    assert (row["events"], row["sign_ins"], row["lessons_opened"]) == (3, 1, 0)

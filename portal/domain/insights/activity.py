@@ -27,8 +27,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from piccolo.engine.sqlite import SQLiteEngine
+
 from portal.config import get_settings
-from portal.db import write_transaction
+from portal.db import current_engine, write_transaction
 from portal.domain.insights.tables import (
     ActivityEvent,
     CandidateActivity,
@@ -148,44 +150,51 @@ def activity_candidates_take() -> set[int]:
 
 
 async def _summaries_update(per_candidate: dict[int, list[Activity]]) -> None:
-    ids = sorted(per_candidate)
-    known = {
-        row["candidate"]: row
-        for start in range(0, len(ids), _CHUNK)
-        for row in await CandidateActivity.select().where(
-            CandidateActivity.candidate.is_in(ids[start : start + _CHUNK])
+    """Add the batch to each candidate's summary: one upsert per chunk of candidates.
+
+    An upsert, not a read and then an insert or an update: every worker writes its own
+    buffer, and two that both saw a candidate's first events both inserted a summary row (the
+    second failed on the unique candidate, and its whole batch waited for the next round).
+    """
+    rows = [
+        (
+            candidate_id,
+            min(event.occurred_at for event in events),
+            max(event.occurred_at for event in events),
+            len(events),
+            sum(event.kind == "sign_in" for event in events),
+            sum(event.kind == "lesson_opened" for event in events),
         )
-    }
-    new_rows = []
-    for candidate_id, events in per_candidate.items():
-        first = min(event.occurred_at for event in events)
-        last = max(event.occurred_at for event in events)
-        sign_ins = sum(event.kind == "sign_in" for event in events)
-        lessons = sum(event.kind == "lesson_opened" for event in events)
-        row = known.get(candidate_id)
-        if row is None:
-            new_rows.append(
-                CandidateActivity(
-                    candidate=candidate_id,
-                    first_active_at=first,
-                    last_active_at=last,
-                    events=len(events),
-                    sign_ins=sign_ins,
-                    lessons_opened=lessons,
-                )
-            )
-            continue
-        await CandidateActivity.update(
-            {
-                CandidateActivity.first_active_at: min(first, row["first_active_at"]),
-                CandidateActivity.last_active_at: max(last, row["last_active_at"]),
-                CandidateActivity.events: CandidateActivity.events + len(events),
-                CandidateActivity.sign_ins: CandidateActivity.sign_ins + sign_ins,
-                CandidateActivity.lessons_opened: CandidateActivity.lessons_opened + lessons,
-            }
-        ).where(CandidateActivity.id == row["id"])
-    for start in range(0, len(new_rows), _CHUNK):
-        await CandidateActivity.insert(*new_rows[start : start + _CHUNK]).run()
+        for candidate_id, events in sorted(per_candidate.items())
+    ]
+    sqlite = isinstance(current_engine(), SQLiteEngine)
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        await CandidateActivity.raw(
+            _summaries_upsert_sql(len(chunk), sqlite=sqlite),
+            *(value for row in chunk for value in row),
+        )
+
+
+@functools.cache
+def _summaries_upsert_sql(rows: int, *, sqlite: bool) -> str:
+    # SQLite's two-argument min() and max() are PostgreSQL's LEAST and GREATEST; time stamps
+    # are stored in UTC in one format there, so comparing them as text orders them in time.
+    least, greatest = ("min", "max") if sqlite else ("LEAST", "GREATEST")
+    row = "({}, {}, {}, {}, {}, {})"
+    return (
+        "INSERT INTO candidate_activity "
+        "(candidate, first_active_at, last_active_at, events, sign_ins, lessons_opened) VALUES "
+        + ", ".join([row] * rows)
+        + " ON CONFLICT (candidate) DO UPDATE SET "
+        f"first_active_at = {least}(candidate_activity.first_active_at, "
+        "excluded.first_active_at), "
+        f"last_active_at = {greatest}(candidate_activity.last_active_at, "
+        "excluded.last_active_at), "
+        "events = candidate_activity.events + excluded.events, "
+        "sign_ins = candidate_activity.sign_ins + excluded.sign_ins, "
+        "lessons_opened = candidate_activity.lessons_opened + excluded.lessons_opened"
+    )
 
 
 async def _interventions_followed(per_candidate: dict[int, list[Activity]]) -> None:

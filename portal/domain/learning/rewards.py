@@ -129,9 +129,9 @@ class CandidateRewards:
     mine: list[MyRedemption]
 
 
-# The rewards page in two queries, SQL built once (compiled once too, see PreparedSQL): the active rewards, cheapest first, with
-# the candidate's balance on every row (one row without rewards: the balance still comes);
-# then their last 200 redemptions with each reward's name.
+# The rewards page in two queries, each compiled once (PreparedSQL): the active rewards,
+# cheapest first, with the candidate's balance on every row (one row without rewards: the
+# balance still comes); then their last 200 redemptions with each reward's name.
 _CATALOGUE = PreparedSQL(
     "SELECT (SELECT sum(pe.amount) FROM point_entry pe WHERE pe.candidate = {}) AS balance, "
     "r.id AS id, r.name AS name, r.description AS description, "
