@@ -134,6 +134,26 @@ async def test_retention_sums_old_events_per_day_and_cohort_then_deletes_them(se
     assert await ActivityDaily.count() == 1
 
 
+async def test_retention_run_by_two_workers_at_once_counts_each_event_once(settings_env):
+    """Every worker's risk watcher runs the retention, and they start together."""
+    settings_env(ONRAMP_ACTIVITY_RETENTION_DAYS="30")
+    department = await make_department()
+    cohort = await make_cohort(department)
+    candidates = [await make_candidate(department, cohort=cohort) for _ in range(3)]
+    now = datetime(2026, 11, 29, 12, tzinfo=UTC)
+    for days in (40, 41, 45):
+        for candidate in candidates:
+            activity_record(candidate.id, "page_view", area="home", now=now - timedelta(days=days))
+    await activity_flush()
+
+    results = await asyncio.gather(*(activity_retention_apply(now=now) for _ in range(3)))
+
+    assert sum(result.deleted for result in results) == 9
+    assert await ActivityEvent.count() == 0
+    daily = await ActivityDaily.select().order_by(ActivityDaily.day)
+    assert [(row["events"], row["candidates"]) for row in daily] == [(3, 3)] * 3
+
+
 async def test_two_workers_writing_a_new_candidates_first_events_at_once_both_land():
     """Each worker flushes its own buffer: both may see no summary row for a new candidate.
     Every event is written and the summary adds both batches up (it used to insert twice,

@@ -3,7 +3,8 @@
 One UTC day at a time, in one write transaction per day: the day's events are summed per
 cohort, department, kind, area and subject into ``activity_daily`` (events, distinct
 candidates; no candidate id is kept) and deleted. Run by ``onramp insights retention``
-and once a day by each process's risk watcher; running twice changes nothing more.
+and once a day by each process's risk watcher; running twice, or in two processes at once,
+changes nothing more.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from portal.config import get_settings
-from portal.db import write_transaction
+from portal.db import current_engine, write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.insights.tables import ActivityDaily, ActivityEvent
 
@@ -47,9 +48,18 @@ async def activity_retention_apply(*, now: datetime | None = None) -> RetentionR
     return RetentionResult(days=days, deleted=deleted)
 
 
+# Every process's risk watcher runs the retention, and workers start together. SQLite's
+# IMMEDIATE write transaction lets one at a time in; on PostgreSQL two would read the same
+# day's events, and the second's summary rows failed on the unique day key (or, without it,
+# counted the day twice). This lock makes the second wait and find the day done.
+_RETENTION_LOCK = 0x72657461  # "reta"
+
+
 async def _sum_and_delete(start: datetime, end: datetime) -> int:
     window = (ActivityEvent.occurred_at >= start) & (ActivityEvent.occurred_at < end)
     async with write_transaction():
+        if current_engine().engine_type == "postgres":
+            await ActivityEvent.raw("SELECT pg_advisory_xact_lock({})", _RETENTION_LOCK)
         rows = await ActivityEvent.select(
             ActivityEvent.candidate, ActivityEvent.kind, ActivityEvent.area, ActivityEvent.subject
         ).where(window)
