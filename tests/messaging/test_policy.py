@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from portal.domain.messaging import digests
 from portal.domain.messaging.digests import digests_compose
 from portal.domain.messaging.enqueue import message_enqueue, messages_enqueue
 from portal.domain.messaging.policy import QuietHours
@@ -88,6 +90,38 @@ async def test_engagement_over_the_cap_is_held_with_its_reason_then_digested(cha
     body = digest.get_body(("plain",)).get_content()
     assert "小贴士 2" in body and "小贴士 3" in body
     assert await digests_compose(now=datetime.now(UTC)) == 0  # folded once
+
+
+async def test_rows_a_weekly_digest_folds_meanwhile_are_not_digested_again(channels, monkeypatch):
+    """The outbox's digest read the held-back rows; before its transaction, a journey's weekly
+    digest (another loop, maybe another worker) folded them: no second digest lists them."""
+    candidate = await make_candidate(email="twice@example.com")
+    engagement = await messages_enqueue(
+        messages=[
+            email_to(candidate, category="engagement", subject=f"小贴士 {n}") for n in range(4)
+        ]
+    )
+    relay = Relay(worker="w")
+    await relay.drain()
+    await relay.close()
+    held_ids = [e.id for e in engagement[2:]]
+    assert [(await row(i))["status"] for i in held_ids] == ["suppressed", "suppressed"]
+    await OutboxMessage.update(
+        {OutboxMessage.next_attempt_at: datetime.now(UTC) - timedelta(hours=25)}
+    ).where(OutboxMessage.reason == "cap")
+    weekly = await message_enqueue(message=email_to(candidate, subject="本周摘要"))
+    real_transaction = digests.write_transaction
+
+    @contextlib.asynccontextmanager
+    async def the_journey_commits_first():
+        await digests.held_back_fold(message_ids=held_ids, into=weekly.id)
+        async with real_transaction():
+            yield
+
+    monkeypatch.setattr(digests, "write_transaction", the_journey_commits_first)
+    assert await digests_compose(now=datetime.now(UTC)) == 0
+    assert {(await row(i))["folded_into"] for i in held_ids} == {weekly.id}
+    assert await OutboxMessage.count().where(OutboxMessage.category == "digest") == 0
 
 
 async def test_two_workers_never_exceed_the_cap_together(channels):

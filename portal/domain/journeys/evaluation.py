@@ -88,9 +88,11 @@ async def step_evaluate(step: StepSpec, *, now: datetime, grace: timedelta) -> D
     for start in range(0, len(todo), BATCH):
         batch = todo[start : start + BATCH]
         values, folds = {}, {}
-        if step.trigger == "weekly":
-            values, folds = await _weekly_values(step, batch, now)
         async with write_transaction():
+            if step.trigger == "weekly":
+                # Read where they are folded: held-back messages the outbox's own digest
+                # folds meanwhile (any worker) are not listed a second time.
+                values, folds = await _weekly_values(step, batch, now)
             done.add(
                 await step_deliver(
                     step, batch, now=now, grace=grace, channel_values=values, folds=folds

@@ -14,8 +14,10 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from piccolo.query.methods.select import Select
+
 from portal.config import get_settings
-from portal.db import write_transaction
+from portal.db import current_engine, write_transaction
 from portal.domain.errors import ValidationFailed
 from portal.domain.messaging.checks import OutboundMessage
 from portal.domain.messaging.enqueue import message_enqueue
@@ -87,6 +89,11 @@ async def digests_compose(now: datetime | None = None) -> int:
         subject, body = _digest_text(channel, rows[-1]["locale"], titles)
         ids = [row["id"] for row in rows]
         async with write_transaction():
+            if await _unfolded(ids) != ids:
+                # A journey's weekly digest folded some of them since they were read (in
+                # this process or another): they are not listed twice. What is left waits
+                # for the next round.
+                continue
             try:
                 digest = await message_enqueue(
                     message=OutboundMessage(
@@ -111,15 +118,40 @@ async def digests_compose(now: datetime | None = None) -> int:
     return composed
 
 
+async def _unfolded(ids: list[int]) -> list[int]:
+    """Which of ``ids`` no digest has folded yet, in id order (see :func:`_to_fold`)."""
+    rows = await _to_fold(
+        OutboxMessage.select(OutboxMessage.id)
+        .where(OutboxMessage.id.is_in(ids) & OutboxMessage.folded_into.is_null())
+        .order_by(OutboxMessage.id)
+    )
+    return [row["id"] for row in rows]
+
+
+def _to_fold(query: Select) -> Select:
+    """``query`` reading held-back rows that this write transaction will fold.
+
+    On PostgreSQL the rows are locked (``FOR UPDATE``): the outbox's digests and the
+    journeys' weekly digest run side by side in every worker, and each must list only
+    rows the other has not folded by the time it commits. SQLite's IMMEDIATE write
+    transaction already keeps every other writer out until this one commits.
+    """
+    engine = current_engine()
+    if engine.engine_type == "postgres" and engine.current_transaction.get() is not None:
+        return query.lock_rows()
+    return query
+
+
 async def held_back(*, candidate_ids: list[int]) -> dict[tuple[int, str], list[dict]]:
     """Messages the cap held back and no digest folded yet, by (candidate, channel).
 
     The journeys' weekly digest (docs/journeys.md) folds these into itself, so a candidate
-    gets one digest on Friday instead of a Friday digest and a fold a day later.
+    gets one digest on Friday instead of a Friday digest and a fold a day later. Read in
+    the transaction that folds them, they are locked (:func:`_to_fold`).
     """
     found: dict[tuple[int, str], list[dict]] = defaultdict(list)
     for start in range(0, len(candidate_ids), 500):
-        rows = await (
+        rows = await _to_fold(
             OutboxMessage.select(
                 OutboxMessage.id,
                 OutboxMessage.candidate,
