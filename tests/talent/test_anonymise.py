@@ -3,6 +3,7 @@ and the media directory are searched for the name and phone afterwards."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from portal.domain.rooms.membership import cohort_room_ensure, member_for_princi
 from portal.domain.rooms.messages import message_send
 from portal.domain.talent.anonymise import candidate_anonymise
 from portal.domain.talent.pool import entry_edit, withdrawal_reason_counts
-from portal.domain.talent.tables import TalentEntry, TalentNeed
+from portal.domain.talent.tables import TalentEntry, TalentEvent, TalentNeed
 from portal.domain.talent.tick import talent_tick
 from portal.files.storage import get_storage, new_key
 from portal.piccolo_app import APP_CONFIG
@@ -147,3 +148,20 @@ async def test_an_active_candidate_is_never_anonymised():
     candidate = await make_candidate(name="在职者")
     await candidate_anonymise(candidate_id=candidate.id, now=now())
     assert "在职者" in await _text_dump()
+
+
+async def test_two_ticks_anonymising_one_candidate_at_once_do_it_once():
+    """Every worker's talent tick reads the due entries; both may pick the same candidate."""
+    candidate, entry = await withdrawn(consent=False, name="并发者")
+    later = now() + timedelta(days=31)
+    await asyncio.gather(
+        *(candidate_anonymise(candidate_id=candidate.id, now=later) for _ in range(3))
+    )
+    await candidate_anonymise(candidate_id=candidate.id, now=later + timedelta(days=1))
+    events = await TalentEvent.select(TalentEvent.kind, TalentEvent.created_at).where(
+        (TalentEvent.entry == entry.id) & (TalentEvent.kind == "anonymised")
+    )
+    assert [row["created_at"] for row in events] == [later]
+    stored = await TalentEntry.objects().get(TalentEntry.id == entry.id)
+    assert (stored.status, stored.anonymised_at) == ("anonymised", later)
+    assert "并发者" not in await _text_dump()

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from piccolo.columns import Text, Varchar
 
 from portal.config import get_settings
-from portal.db import write_transaction
+from portal.db import current_engine, write_transaction
 from portal.domain.candidates.tables import Candidate, LoginLink, StageChange
 from portal.domain.checklist.tables import ChecklistFile, ChecklistReview, ChecklistSubmission
 from portal.domain.journeys.tables import MessageLink
@@ -46,6 +46,11 @@ _NOT_SEARCHED = {
     "cohort",
     "migration",
 }
+
+
+def anonymised_phone(candidate_id: int) -> str:
+    """The placeholder phone an anonymised candidate keeps (unique, as phones are)."""
+    return f"anon{candidate_id}"
 
 
 def anonymise_due_before(now: datetime) -> tuple[datetime, datetime]:
@@ -89,19 +94,25 @@ async def candidate_anonymise(*, candidate_id: int, now: datetime) -> None:
     storage = get_storage()
     files: list[str] = []
     async with write_transaction():
-        person = (
-            await Candidate.select(
-                Candidate.name, Candidate.phone, Candidate.email, Candidate.status
-            )
-            .where(Candidate.id == candidate_id)
-            .first()
-        )
+        query = Candidate.select(
+            Candidate.name, Candidate.phone, Candidate.email, Candidate.status
+        ).where(Candidate.id == candidate_id)
+        if current_engine().engine_type == "postgres":
+            # Every worker's talent tick may pick the same candidate at the same moment: the
+            # second waits here for the first to commit, then sees it done (SQLite's
+            # IMMEDIATE transaction already lets one at a time in).
+            query = query.lock_rows()
+        person = await query.first()
         if person is None or person["status"] != "withdrawn":
+            return
+        if person["phone"] == anonymised_phone(candidate_id):
+            # Done already: a second run would add a second "anonymised" event and search
+            # every table for the placeholders.
             return
         await Candidate.update(
             {
                 Candidate.name: ANON_NAME,
-                Candidate.phone: f"anon{candidate_id}",
+                Candidate.phone: anonymised_phone(candidate_id),
                 Candidate.email: None,
                 Candidate.external_id: None,
                 Candidate.withdraw_reason: "",
