@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -173,3 +174,26 @@ async def test_a_message_queued_before_consent_expired_is_never_sent(channels):
     assert result.sendable == []
     [held] = await _outbox(candidate.id)
     assert held["status"] == "suppressed" and held["reason"] == "no_consent"
+
+
+async def test_a_candidate_anonymised_while_the_tick_runs_gets_no_recall(monkeypatch):
+    """Another worker's tick anonymised the candidate after this one read the due entries:
+    no to-do brings the name back, nothing is sent."""
+    from portal.domain.talent import recalls
+    from portal.domain.talent.anonymise import candidate_anonymise
+
+    candidate, entry = await withdrawn(days_ago=31, name="李雷雷")
+    real_transaction = recalls.write_transaction
+
+    @contextlib.asynccontextmanager
+    async def anonymised_first():
+        await candidate_anonymise(candidate_id=candidate.id, now=now())
+        async with real_transaction():
+            yield
+
+    monkeypatch.setattr(recalls, "write_transaction", anonymised_first)
+    tick = await recalls_send_due(now=now())
+    assert (tick.sent, tick.tasks) == (0, 0)
+    assert await TalentTask.count().where(TalentTask.entry == entry.id) == 0
+    assert await TalentRecall.count().where(TalentRecall.entry == entry.id) == 0
+    assert await _outbox(candidate.id) == []

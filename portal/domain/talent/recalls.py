@@ -138,6 +138,10 @@ async def recalls_send_due(*, now: datetime) -> RecallTick:
             continue
         try:
             async with write_transaction():
+                if not await _still_open(entry["id"]):
+                    # Anonymised (or closed) since the list was read, by another worker's
+                    # tick: its name must not come back in a to-do.
+                    continue
                 for step in due:
                     latest = step is due[-1]
                     result = await _recall_step(entry, step, send=latest, now=now)
@@ -232,6 +236,17 @@ async def _recall_step(entry: dict, step: CadenceStep, *, send: bool, now: datet
         created_at=now,
     ).save()  # fmt: skip
     return status
+
+
+async def _still_open(entry_id: int) -> bool:
+    """In the recall's transaction: is the entry still open? On PostgreSQL the no-op update
+    also holds its row, so an anonymisation waits until this recall has committed (and
+    then removes what it wrote); SQLite's IMMEDIATE transaction holds everyone else off."""
+    rows = await TalentEntry.raw(
+        "UPDATE talent_entry SET status = status WHERE id = {} AND status = 'open' RETURNING id",
+        entry_id,
+    )
+    return bool(rows)
 
 
 async def _entry(entry_id: int) -> TalentEntry:
