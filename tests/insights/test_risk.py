@@ -95,6 +95,40 @@ async def test_recomputes_at_once_leave_one_current_score():
     assert sum(result.written for result in results) == 2  # one writer wrote, the others saw it
 
 
+async def test_a_full_recompute_does_not_overwrite_a_newer_score_with_its_older_one(
+    monkeypatch,
+):
+    """Worker B's hourly recompute read everyone's activity; meanwhile the candidate came back
+    and worker A rescored them. B's older score must not become current again."""
+    import contextlib
+
+    from portal.domain.insights import risk
+
+    candidate = await _drifting_candidate()
+    started = datetime.now(UTC)
+    real_transaction = risk.write_transaction
+    came_back: list[bool] = []
+
+    @contextlib.asynccontextmanager
+    async def rescored_meanwhile():
+        if not came_back:
+            came_back.append(True)
+            activity_record(candidate.id, "sign_in", now=started + timedelta(seconds=1))
+            await activity_flush()
+            await risk.risk_recompute(
+                candidate_ids=[candidate.id], now=started + timedelta(seconds=2)
+            )
+        async with real_transaction():
+            yield
+
+    monkeypatch.setattr(risk, "write_transaction", rescored_meanwhile)
+    assert (await risk.risk_recompute(now=started)).written == 0
+    [current] = await RiskAssessment.select().where(RiskAssessment.is_current == True)  # noqa: E712
+    assert current["score"] == 12  # the newer score: signed in, one document overdue
+    assert current["computed_at"] == started + timedelta(seconds=2)
+    assert await RiskAssessment.count() == 1
+
+
 async def test_hr_sees_the_list_with_reasons_highest_first(client, staff_client):
     drifting = await _drifting_candidate()
     calm = await make_candidate(name="王五")

@@ -63,7 +63,15 @@ def _compared(row: RiskAssessment) -> tuple[int, str, str, str]:
 
 async def _current_assessments(ids: list[int]) -> dict[int, tuple[int, str, str, str]]:
     """Each candidate's current score, band, reasons and model version."""
-    current: dict[int, tuple[int, str, str, str]] = {}
+    return {
+        candidate: (row["score"], row["band"], row["reasons"], row["model_version"])
+        for candidate, row in (await _current_rows(ids)).items()
+    }
+
+
+async def _current_rows(ids: list[int]) -> dict[int, dict]:
+    """Each candidate's current assessment: what :func:`_compared` compares, and when."""
+    current: dict[int, dict] = {}
     for start in range(0, len(ids), _CHUNK):
         for row in await RiskAssessment.select(
             RiskAssessment.candidate,
@@ -71,17 +79,26 @@ async def _current_assessments(ids: list[int]) -> dict[int, tuple[int, str, str,
             RiskAssessment.band,
             RiskAssessment.reasons,
             RiskAssessment.model_version,
+            RiskAssessment.computed_at,
         ).where(
             RiskAssessment.candidate.is_in(ids[start : start + _CHUNK])
             & (RiskAssessment.is_current == True)  # noqa: E712
         ):
-            current[row["candidate"]] = (
-                row["score"],
-                row["band"],
-                row["reasons"],
-                row["model_version"],
-            )
+            current[row["candidate"]] = row
     return current
+
+
+def _replaces(row: RiskAssessment, current: dict | None) -> bool:
+    """Whether ``row`` becomes the candidate's current assessment: it differs from the
+    current one, and that one was not computed later (from newer activity, by another
+    worker that recomputed this candidate while this run was scoring everyone)."""
+    if current is None:
+        return True
+    if current["computed_at"] > row.computed_at:
+        return False
+    return (current["score"], current["band"], current["reasons"], current["model_version"]) != (
+        _compared(row)
+    )
 
 
 @dataclass(frozen=True)
@@ -123,11 +140,12 @@ async def risk_recompute(
             # Every worker recomputes on its own schedule, and `onramp risk recompute` may
             # run beside them: without this, two of them that read the same current rows
             # both wrote a new current row for the same candidate. One writer at a time,
-            # and each looks again at what is current before writing.
+            # and each looks again at what is current before writing (and leaves alone a
+            # score computed after its own inputs were read).
             await _risk_writers_serialise()
-            current = await _current_assessments([row.candidate for row in new_rows])
-            new_rows = [row for row in new_rows if current.get(row.candidate) != _compared(row)]
-            changed = [row.candidate for row in new_rows if row.candidate in current]
+            latest = await _current_rows([row.candidate for row in new_rows])
+            new_rows = [row for row in new_rows if _replaces(row, latest.get(row.candidate))]
+            changed = [row.candidate for row in new_rows if row.candidate in latest]
             for start in range(0, len(changed), _CHUNK):
                 await RiskAssessment.update({RiskAssessment.is_current: False}).where(
                     RiskAssessment.candidate.is_in(changed[start : start + _CHUNK])
