@@ -271,3 +271,21 @@ async def test_the_results_page_shows_nps_hides_small_groups_and_names_nobody(cl
     assert "+17" in page.text  # all 6: 3 promoters, 2 detractors (5 and 0) of 6
     assert "答卷人" not in page.text and "独自一人" not in page.text
     assert "&lt;b&gt;谢谢&lt;/b&gt;" in page.text
+
+
+async def test_two_surveys_invited_at_once_for_one_candidate_invite_once():
+    """Two workers evaluate the steps of two surveys for the same candidate at the same time:
+    only one invitation within 14 days."""
+    import asyncio
+
+    surveys = [await _survey(), await _survey(), await _survey()]
+    candidate = await make_candidate(name="并发问卷")
+    now = datetime.now(UTC)
+    refusals = await asyncio.gather(
+        *(
+            survey_invite_refusal(survey_id=survey_id, candidate_id=candidate.id, now=now)
+            for survey_id in surveys
+        )
+    )
+    assert sorted(refusals, key=str) == [None, "surveyed_recently", "surveyed_recently"]
+    assert await SurveyInvite.count().where(SurveyInvite.candidate == candidate.id) == 1

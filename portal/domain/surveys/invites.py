@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from portal.db import write_transaction
+from portal.db import current_engine, write_transaction
 from portal.domain.surveys.tables import Survey, SurveyInvite
 
 SURVEY_GAP = timedelta(days=14)
@@ -40,20 +40,33 @@ async def survey_link_valid(path: str) -> bool:
     )
 
 
+# On PostgreSQL, invitations to one candidate are decided one at a time (a transaction-scoped
+# advisory lock in this space, the candidate's id as the key): two workers evaluating steps
+# of two different surveys for the same candidate both found no invitation in the last 14
+# days and both invited (the unique pair is per survey). SQLite's IMMEDIATE write
+# transaction already lets one decision in at a time.
+_INVITE_LOCK_SPACE = 0x73757276  # "surv"
+
+
 async def survey_invite_refusal(*, survey_id: int, candidate_id: int, now: datetime) -> str | None:
     """Record the invitation and return None; or why not: ``survey_closed`` (no longer
     active), ``surveyed_recently`` (any survey in the last 14 days, or this one before)."""
-    if not await Survey.exists().where((Survey.id == survey_id) & (Survey.status == "active")):
-        return "survey_closed"
-    recent = await SurveyInvite.exists().where(
-        (SurveyInvite.candidate == candidate_id)
-        & ((SurveyInvite.invited_at > now - SURVEY_GAP) | (SurveyInvite.survey == survey_id))
-    )
-    if recent:
-        return "surveyed_recently"
-    # ON CONFLICT: called inside the journey's transaction, where a unique violation
-    # would abort it on PostgreSQL (two workers evaluating the same step at once).
+    # Usually inside the journey's transaction (then part of it).
     async with write_transaction():
+        if current_engine().engine_type == "postgres":
+            await SurveyInvite.raw(
+                "SELECT pg_advisory_xact_lock({}, {})", _INVITE_LOCK_SPACE, candidate_id
+            )
+        if not await Survey.exists().where((Survey.id == survey_id) & (Survey.status == "active")):
+            return "survey_closed"
+        recent = await SurveyInvite.exists().where(
+            (SurveyInvite.candidate == candidate_id)
+            & ((SurveyInvite.invited_at > now - SURVEY_GAP) | (SurveyInvite.survey == survey_id))
+        )
+        if recent:
+            return "surveyed_recently"
+        # ON CONFLICT: a unique violation would abort the journey's transaction on
+        # PostgreSQL.
         rows = await (
             SurveyInvite.insert(
                 SurveyInvite(survey=survey_id, candidate=candidate_id, invited_at=now)
