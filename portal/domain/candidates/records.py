@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from portal.auth.sessions import Principal, sessions_revoke
-from portal.db import after_commit, unique_violation_raises, write_transaction
+from portal.db import after_commit, current_engine, unique_violation_raises, write_transaction
 from portal.domain.candidates.tables import CANDIDATE_STATUSES, Candidate, StageChange
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department, Position, Stage
@@ -165,11 +165,17 @@ async def candidate_update(
     """Save the record; a change of contact details is audited as made by the staff member
     ``actor_id``, or else by ``source`` (an integration through the API, an import).
     """
-    candidate = await candidate_get(candidate_id)
+    await candidate_get(candidate_id)  # 404 before any validation message
     clean = await candidate_check(data, candidate_id=candidate_id)
-    moved = (clean.cohort_id, clean.department_id) != (candidate.cohort, candidate.department)
     with unique_violation_raises(_contact_taken):
         async with write_transaction():
+            # Read again, held: a withdrawal or a stage move committed since the form was
+            # checked is kept (only the edited columns are written, below).
+            candidate = await _candidate_held(candidate_id)
+            moved = (clean.cohort_id, clean.department_id) != (
+                candidate.cohort,
+                candidate.department,
+            )
             if clean.department_id != candidate.department:
                 # The old number stays with the old department; never reused.
                 candidate.ordinal = await _next_ordinal(clean.department_id)
@@ -190,11 +196,40 @@ async def candidate_update(
             candidate.cohort = clean.cohort_id
             candidate.external_id = clean.external_id
             candidate.updated_at = datetime.now(UTC)
-            await candidate.save()
+            await candidate.save(columns=_EDITED_COLUMNS)
     if moved:
         # Another cohort or department: other rooms.
         await member_sockets_recheck(candidate_id=candidate_id)
     return candidate
+
+
+# What candidate_update writes: never the status, stage or withdrawal reason, which other
+# requests (the candidate's own "I can't join", the API moving a stage) change meanwhile.
+_EDITED_COLUMNS = (
+    Candidate.name,
+    Candidate.phone,
+    Candidate.email,
+    Candidate.department,
+    Candidate.position,
+    Candidate.cohort,
+    Candidate.external_id,
+    Candidate.ordinal,
+    Candidate.updated_at,
+)
+
+
+async def _candidate_held(candidate_id: int) -> Candidate:
+    """The candidate, read inside the current write transaction and held until it commits.
+
+    On PostgreSQL the row is locked (``FOR NO KEY UPDATE``: what an update of it takes, so
+    two changes of one candidate run one after the other, each reading what the other
+    left); SQLite's IMMEDIATE write transaction already lets one writer in at a time.
+    """
+    if current_engine().engine_type == "postgres":
+        await Candidate.raw(
+            "SELECT id FROM candidate WHERE id = {} FOR NO KEY UPDATE", candidate_id
+        )
+    return await candidate_get(candidate_id)
 
 
 async def candidate_get(candidate_id: int) -> Candidate:
@@ -229,7 +264,7 @@ async def candidate_move_stage(
     """Move a candidate to ``stage_id`` and record it; False when already there."""
     stage = await _stage_or_first(stage_id)
     async with write_transaction():
-        candidate = await candidate_get(candidate_id)
+        candidate = await _candidate_held(candidate_id)
         if candidate.stage == stage.id:
             return False
         values: dict = {Candidate.stage: stage.id, Candidate.updated_at: datetime.now(UTC)}
@@ -280,7 +315,7 @@ async def candidate_set_status(
         reason = clean.text
     now = datetime.now(UTC)
     async with write_transaction():
-        candidate = await candidate_get(candidate_id)
+        candidate = await _candidate_held(candidate_id)
         if status == "withdrawn" and candidate.status == "withdrawn":
             raise ValidationFailed({"status": _("This candidate has already withdrawn.")})
         if status != "withdrawn" and candidate.status == "withdrawn":
