@@ -40,3 +40,20 @@ async def test_privacy_form_needs_the_csrf_token(client):
     await sign_in_candidate(client, me)
     response = await client.post("/learning/leaderboard/privacy", data={"hide": "1"})
     assert response.status_code == 403
+
+
+async def test_a_double_tap_on_the_first_privacy_choice_saves_it_once():
+    """Both taps found no preference row and both inserted: the second was a 500."""
+    import asyncio
+
+    from portal.domain.learning.leaderboard import hides_name, leaderboard_set_hidden
+    from portal.domain.learning.tables import LearnerPreference
+
+    me = await make_candidate()
+    await asyncio.gather(
+        *(leaderboard_set_hidden(candidate_id=me.id, hide_name=True) for _ in range(3))
+    )
+    assert await LearnerPreference.count().where(LearnerPreference.candidate == me.id) == 1
+    assert await hides_name(candidate_id=me.id)
+    await leaderboard_set_hidden(candidate_id=me.id, hide_name=False)
+    assert not await hides_name(candidate_id=me.id)

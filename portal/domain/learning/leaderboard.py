@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Sum
 
-from portal.db import write_transaction
 from portal.domain.candidates.records import candidate_get
 from portal.domain.candidates.tables import Candidate
 from portal.domain.learning.tables import LearnerPreference, PointEntry
@@ -55,14 +54,15 @@ async def hides_name(*, candidate_id: int) -> bool:
 
 
 async def leaderboard_set_hidden(*, candidate_id: int, hide_name: bool) -> None:
-    async with write_transaction():
-        updated = (
-            await LearnerPreference.update({LearnerPreference.hide_name: hide_name})
-            .where(LearnerPreference.candidate == candidate_id)
-            .returning(LearnerPreference.id)
-        )
-        if not updated:
-            await LearnerPreference(candidate=candidate_id, hide_name=hide_name).save()
+    # One upsert: an update, then an insert when nothing was updated, let a double tap on
+    # a first choice insert twice (the second failed on the unique candidate: a 500).
+    await LearnerPreference.insert(
+        LearnerPreference(candidate=candidate_id, hide_name=hide_name)
+    ).on_conflict(
+        target=LearnerPreference.candidate,
+        action="DO UPDATE",
+        values=[LearnerPreference.hide_name],
+    )
 
 
 async def cohort_leaderboard(
