@@ -140,3 +140,26 @@ async def test_without_sms_hr_sees_the_request_and_sends_with_one_click(client, 
 async def test_managers_cannot_see_link_requests(client):
     await sign_in_as(client, "manager")
     assert (await client.get("/admin/link-requests")).status_code == 403
+
+
+async def test_two_clicks_at_once_on_send_send_one_link(client, sms):
+    """Two HR people (or a double click) send the same request at the same moment."""
+    from portal.domain.candidates.link_requests import link_request_send
+    from portal.domain.errors import NotFound
+    from tests.factories import make_staff
+
+    await make_candidate(name="李梅", phone="13912345679")
+    assert (await ask_for_link(client, "13912345679")).status_code == 200
+    [request] = await LinkRequest.select(LinkRequest.id)
+    await sms_link_step()
+    staff = await make_staff("hr")
+
+    async def click() -> str:
+        try:
+            await link_request_send(request_id=request["id"], staff_id=staff.id)
+        except NotFound:
+            return "gone"
+        return "sent"
+
+    assert sorted(await asyncio.gather(click(), click(), click())) == ["gone", "gone", "sent"]
+    assert len(await outbox()) == 1 and await LoginLink.count() == 1

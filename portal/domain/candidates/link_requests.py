@@ -111,15 +111,17 @@ async def link_request_send(*, request_id: int, staff_id: int) -> int:
     would deliver it, candidate withdrawn) leaving the request open.
     """
     async with write_transaction():
-        row = (
-            await LinkRequest.select(LinkRequest.candidate)
+        # Claimed first, by one conditional update: of two clicks (two HR people, a double
+        # click) exactly one gets the row and sends; the other waits for it on PostgreSQL
+        # and finds it handled. A refused send raises here and rolls the claim back.
+        claimed = (
+            await LinkRequest.update(
+                {LinkRequest.handled_at: datetime.now(UTC), LinkRequest.handled_by: staff_id}
+            )
             .where((LinkRequest.id == request_id) & LinkRequest.handled_at.is_null())
-            .first()
+            .returning(LinkRequest.candidate)
         )
-        if row is None:
+        if not claimed:
             raise NotFound("no such link request")
-        queued = await login_link_send(candidate_id=row["candidate"], sent_by=staff_id)
-        await LinkRequest.update(
-            {LinkRequest.handled_at: datetime.now(UTC), LinkRequest.handled_by: staff_id}
-        ).where(LinkRequest.id == request_id)
+        queued = await login_link_send(candidate_id=claimed[0]["candidate"], sent_by=staff_id)
     return queued
