@@ -42,7 +42,10 @@ async def department_rename(*, department_id: int, name: str) -> None:
     async with write_transaction():
         if not await Department.exists().where(Department.id == department_id):
             raise NotFound(_("This department does not exist."))
-        await Department.update({Department.name: name}).where(Department.id == department_id)
+        with unique_violation_raises(
+            lambda: ValidationFailed({"name": _("Another department already has this name.")})
+        ):
+            await Department.update({Department.name: name}).where(Department.id == department_id)
 
 
 async def position_create(*, department_id: int, name: str) -> Position:

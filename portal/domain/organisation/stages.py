@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from portal.db import write_transaction
+from portal.db import unique_violation_raises, write_transaction
 from portal.domain.candidates.tables import Candidate, StageChange
 from portal.domain.errors import DomainError, NotFound, ValidationFailed
 from portal.domain.organisation.tables import Stage
@@ -75,7 +75,8 @@ async def stage_create(*, data: StageInput) -> Stage:
         )
         stage = Stage(**{column._meta.name: value for column, value in values.items()})
         stage.sort_order = (last["sort_order"] if last else 0) + 1
-        await stage.save()
+        with unique_violation_raises(_code_taken):
+            await stage.save()
     return stage
 
 
@@ -84,7 +85,14 @@ async def stage_update(*, stage_id: int, data: StageInput) -> None:
     async with write_transaction():
         if not await Stage.exists().where(Stage.id == stage_id):
             raise NotFound(_("This stage does not exist."))
-        await Stage.update(values).where(Stage.id == stage_id)
+        with unique_violation_raises(_code_taken):
+            await Stage.update(values).where(Stage.id == stage_id)
+
+
+def _code_taken() -> ValidationFailed:
+    # Checked first for the message; a double submit passes both checks, and the unique
+    # index decides (the loser gets the same message, not a 500).
+    return ValidationFailed({"code": _("Another stage already uses this code.")})
 
 
 async def stage_move(*, stage_id: int, direction: int) -> None:

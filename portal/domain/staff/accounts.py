@@ -12,7 +12,7 @@ from portal.auth.passwords import (
     password_verify,
 )
 from portal.auth.sessions import Principal, sessions_revoke
-from portal.db import PreparedSQL, after_commit, write_transaction
+from portal.db import PreparedSQL, after_commit, unique_violation_raises, write_transaction
 from portal.domain.access import ADMIN_ROLES, StaffRef, is_admin, role_is_department_scoped
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Department
@@ -60,7 +60,12 @@ async def staff_create(
         password_hash=password_hash(password) if password else None,
         oidc_subject=oidc_subject,
     )
-    await staff.save()
+    # Checked above for the message; two submits at once both pass the check, and the
+    # unique e-mail decides (the loser gets the same message, not a 500).
+    with unique_violation_raises(
+        lambda: ValidationFailed({"email": _("A staff account with this e-mail already exists.")})
+    ):
+        await staff.save()
     return staff
 
 
