@@ -25,6 +25,7 @@ from portal.domain.messaging.channels import channels_offered
 from portal.domain.messaging.enqueue import OutboundMessage, message_enqueue
 from portal.domain.messaging.tables import OutboxMessage
 from portal.domain.talent.defaults import talent_defaults_ensure
+from portal.domain.talent.pool import talent_entries_hold
 from portal.domain.talent.tables import (
     OUTCOMES,
     TalentCadenceStep,
@@ -299,6 +300,7 @@ async def contact_stop(*, entry_id: int, actor_id: int | None, now: datetime) ->
     """The candidate asked never to be contacted again: permanent. Pending messages are
     suppressed; the outbox refuses any new one (``portal/domain/talent/consent.py``)."""
     async with write_transaction():
+        await talent_entries_hold([entry_id])
         entry = await _entry(entry_id)
         if entry.status == "stopped":
             return

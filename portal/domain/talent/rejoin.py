@@ -17,7 +17,7 @@ from portal.domain.checklist.tables import ChecklistSubmission
 from portal.domain.errors import ValidationFailed
 from portal.domain.learning.points import point_entry_append, points_balance
 from portal.domain.organisation.tables import Cohort, Stage
-from portal.domain.talent.pool import entry_get_scoped
+from portal.domain.talent.pool import entry_get_scoped, talent_entries_hold
 from portal.domain.talent.tables import TalentEntry, TalentEvent
 from portal.i18n import gettext as _
 
@@ -43,6 +43,7 @@ async def talent_rejoin(
         raise ValidationFailed(errors)
     assert cohort is not None and stage is not None
     async with write_transaction():
+        await talent_entries_hold([entry_id])
         entry = await entry_get_scoped(entry_id=entry_id, department_scope=None)
         if entry.status not in ("open", "closed") or entry.candidate is None:
             raise ValidationFailed(
