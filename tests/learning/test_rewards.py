@@ -106,3 +106,25 @@ async def test_cancelling_refunds_through_the_ledger_and_restocks_once():
         await redemption_cancel(redemption_id=redemption.id)
     assert await points_balance(candidate_id=candidate.id) == 10
     assert (await Reward.objects().get(Reward.id == reward.id)).stock == 1
+
+
+async def test_redeeming_while_hr_cancels_a_redemption_of_the_same_reward():
+    """The redemption holds its candidate, then the reward; the cancel holds the reward, then
+    writes the refund for its own candidate. Neither waits for the other (no deadlock)."""
+    reward = await make_reward(price=10, stock=20)
+    for _ in range(5):
+        earlier, now_redeeming = await _with_points(10), await _with_points(10)
+        # The candidate whose redemption HR cancels also redeems again at the same moment.
+        first = await reward_redeem(candidate_id=earlier.id, reward_id=reward.id)
+        await point_entry_append(
+            candidate_id=earlier.id, amount=10, reason="课", source_key=f"more:{first.id}"
+        )
+        results = await asyncio.gather(
+            reward_redeem(candidate_id=now_redeeming.id, reward_id=reward.id),
+            reward_redeem(candidate_id=earlier.id, reward_id=reward.id),
+            redemption_cancel(redemption_id=first.id),
+        )
+        assert isinstance(results[0], Redemption) and isinstance(results[1], Redemption)
+        assert await points_balance(candidate_id=earlier.id) == 10
+        assert await points_balance(candidate_id=now_redeeming.id) == 0
+    assert (await Reward.objects().get(Reward.id == reward.id)).stock == 20 - 5 * 2

@@ -59,7 +59,9 @@ async def _lock_checklist(candidate_id: int) -> None:
     turns, so the file limit is checked against what the other one wrote.
     """
     if current_engine().engine_type == "postgres":
-        await Candidate.raw("SELECT id FROM candidate WHERE id = {} FOR UPDATE", candidate_id)
+        await Candidate.raw(
+            "SELECT id FROM candidate WHERE id = {} FOR NO KEY UPDATE", candidate_id
+        )
 
 
 async def _submission_for_update(candidate_id: int, template_id: int) -> ChecklistSubmission:

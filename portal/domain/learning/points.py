@@ -72,7 +72,12 @@ async def candidate_points_lock(*, candidate_id: int) -> None:
 
     SQLite's IMMEDIATE transactions already serialise every writer; on PostgreSQL the
     candidate's row lock makes a second redemption wait until the first commits, so it
-    reads the balance the first one left.
+    reads the balance the first one left. ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: rows
+    that merely reference the candidate (a refund's ledger entry, inserted while HR cancels
+    a redemption of the same reward) need not wait for it; with ``FOR UPDATE`` such a
+    cancel and a redemption could wait for each other (a deadlock, one of them a 500).
     """
     if current_engine().engine_type == "postgres":
-        await Candidate.raw("SELECT id FROM candidate WHERE id = {} FOR UPDATE", candidate_id)
+        await Candidate.raw(
+            "SELECT id FROM candidate WHERE id = {} FOR NO KEY UPDATE", candidate_id
+        )

@@ -187,7 +187,9 @@ async def profile_save(
     async with write_transaction():
         if current_engine().engine_type == "postgres":
             # Serialises two first saves of one candidate (the profile row may not exist).
-            await Candidate.raw("SELECT id FROM candidate WHERE id = {} FOR UPDATE", candidate_id)
+            await Candidate.raw(
+                "SELECT id FROM candidate WHERE id = {} FOR NO KEY UPDATE", candidate_id
+            )
         candidate = (
             await Candidate.select(Candidate.phone).where(Candidate.id == candidate_id).first()
         )
