@@ -54,3 +54,51 @@ async def test_two_departments_renamed_to_one_name_at_once():
     )
     assert outcomes == ["done", "refused:name"]
     assert await Department.count().where(Department.name == "质量部") == 1
+
+
+class _SlowAdminCount:
+    """StaffUser, whose count() of the other admins takes a moment: both demotions count
+    before either writes, as two requests on two workers may."""
+
+    def __getattr__(self, name):
+        return getattr(StaffUser, name)
+
+    def count(self):
+        counting = StaffUser.count()
+
+        class Where:
+            def where(self, *conditions):
+                async def slowly():
+                    await asyncio.sleep(0.2)
+                    return await counting.where(*conditions)
+
+                return slowly()
+
+        return Where()
+
+
+async def test_two_admins_demoting_each_other_at_once_leave_one_admin(monkeypatch):
+    """Each counted the other as the admin who stays: both were demoted, no admin was left."""
+    from portal.domain.staff import accounts
+    from portal.domain.staff.accounts import staff_update
+    from tests.factories import make_staff
+
+
+    await StaffUser.update({StaffUser.is_active: False}).where(StaffUser.role == "admin")
+    first, second = await make_staff("admin"), await make_staff("admin")
+    monkeypatch.setattr(accounts, "StaffUser", _SlowAdminCount())
+    outcomes = await _outcomes(
+        staff_update(
+            staff_id=second.id, actor_id=first.id, role="hr", name="", department_id=None,
+            is_active=True,
+        ),
+        staff_update(
+            staff_id=first.id, actor_id=second.id, role="hr", name="", department_id=None,
+            is_active=True,
+        ),
+    )  # fmt: skip
+    assert outcomes == ["done", "refused:role"]
+    admins = await StaffUser.count().where(
+        (StaffUser.role == "admin") & (StaffUser.is_active == True)  # noqa: E712
+    )
+    assert admins == 1

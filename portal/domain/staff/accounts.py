@@ -12,7 +12,13 @@ from portal.auth.passwords import (
     password_verify,
 )
 from portal.auth.sessions import Principal, sessions_revoke
-from portal.db import PreparedSQL, after_commit, unique_violation_raises, write_transaction
+from portal.db import (
+    PreparedSQL,
+    after_commit,
+    current_engine,
+    unique_violation_raises,
+    write_transaction,
+)
 from portal.domain.access import ADMIN_ROLES, StaffRef, is_admin, role_is_department_scoped
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Department
@@ -106,6 +112,9 @@ async def staff_get(staff_id: int) -> StaffUser | None:
     return StaffUser(**rows[0], _exists_in_db=True) if rows else None
 
 
+_STAFF_CHANGE_LOCK = 0x73746166  # "staf"
+
+
 async def staff_update(
     *,
     staff_id: int,
@@ -135,6 +144,11 @@ async def staff_update(
     if errors:
         raise ValidationFailed(errors)
     async with write_transaction():
+        if current_engine().engine_type == "postgres":
+            # One change of staff accounts at a time (SQLite's IMMEDIATE transaction does
+            # the same): two admins demoting each other at once each counted the other as
+            # the admin who stays, and both succeeded.
+            await StaffUser.raw("SELECT pg_advisory_xact_lock({})", _STAFF_CHANGE_LOCK)
         staff = await StaffUser.objects().get(StaffUser.id == staff_id)
         if staff is None:
             raise NotFound(_("This staff member does not exist."))
