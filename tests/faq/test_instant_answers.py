@@ -187,6 +187,23 @@ async def test_hr_promotes_an_answered_question_to_a_faq_entry_once(client):
     assert await FaqDoc.count().where(FaqDoc.source == "faq") == 1
 
 
+async def test_promoting_one_question_twice_at_once_makes_one_entry():
+    import asyncio
+
+    from portal.domain.faq.promote import faq_promote_question
+    from portal.domain.resources.tables import Resource
+    from tests.factories import make_staff
+
+    me, peer, other, hr = await two_cohorts()
+    question_id = await answered_question(peer, hr, "宿舍几个人一间?", "四人一间。")
+    staff = await make_staff("hr")
+    entries = await asyncio.gather(
+        *(faq_promote_question(question_id=question_id, staff=staff) for _ in range(3))
+    )
+    assert len({entry.id for entry in entries}) == 1
+    assert await Resource.count().where(Resource.kind == "faq") == 1
+
+
 async def test_private_unanswered_or_unknown_questions_are_not_promoted(client):
     from portal.domain.resources.tables import Resource
     from tests.faq.helpers import ask

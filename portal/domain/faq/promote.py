@@ -8,7 +8,7 @@ question twice creates nothing new: an entry with the same question and answer e
 
 from __future__ import annotations
 
-from portal.db import write_transaction
+from portal.db import current_engine, write_transaction
 from portal.domain.errors import Conflict, NotFound
 from portal.domain.resources.library import ResourceInput, resource_create
 from portal.domain.resources.tables import Resource
@@ -17,6 +17,7 @@ from portal.domain.staff.tables import StaffUser
 from portal.i18n import gettext as _
 
 MAX_TITLE = 200
+_PROMOTE_LOCK_SPACE = 0x66617121  # "faq!"
 
 
 async def faq_promote_question(*, question_id: int, staff: StaffUser) -> Resource:
@@ -49,6 +50,12 @@ async def faq_promote_question(*, question_id: int, staff: StaffUser) -> Resourc
     if len(title) > MAX_TITLE:
         title = title[: MAX_TITLE - 1] + "…"
     async with write_transaction():
+        if current_engine().engine_type == "postgres":
+            # A double click (or two HR people) on one question: the second waits for the
+            # first's entry and returns it (SQLite's IMMEDIATE transaction does the same).
+            await Resource.raw(
+                "SELECT pg_advisory_xact_lock({}, {})", _PROMOTE_LOCK_SPACE, question_id
+            )
         existing = (
             await Resource.objects()
             .where(
