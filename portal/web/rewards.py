@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from litestar import get, post
+import uuid
+from typing import Any
+
+from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -21,6 +24,8 @@ async def _rewards_page(candidate_id: int, *, error: str = "", status_code: int 
             "balance": page.balance,
             "mine": page.mine,
             "error": error,
+            # Each redeem form sends this with its reward's id (see reward_redeem).
+            "redeem_key": uuid.uuid4().hex,
         },
         status_code=status_code,
         headers={"Cache-Control": "no-store"},
@@ -34,10 +39,16 @@ async def rewards_page(candidate_id: NamedDependency[int]) -> Template:
 
 @post("/rewards/{reward_id:int}/redeem", name="reward-redeem")
 async def reward_redeem_page(
-    candidate_id: NamedDependency[int], reward_id: FromPath[int]
+    request: Request[Any, Any, Any], candidate_id: NamedDependency[int], reward_id: FromPath[int]
 ) -> Template | Redirect:
+    form = await request.form()
+    client_key = form.get("client_key")
     try:
-        await reward_redeem(candidate_id=candidate_id, reward_id=reward_id)
+        await reward_redeem(
+            candidate_id=candidate_id,
+            reward_id=reward_id,
+            client_key=client_key if isinstance(client_key, str) else None,
+        )
     except Conflict as refused:
         return await _rewards_page(candidate_id, error=str(refused), status_code=409)
     return Redirect("/rewards?redeemed=1", status_code=HTTP_303_SEE_OTHER)

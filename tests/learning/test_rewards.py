@@ -128,3 +128,54 @@ async def test_redeeming_while_hr_cancels_a_redemption_of_the_same_reward():
         assert await points_balance(candidate_id=earlier.id) == 10
         assert await points_balance(candidate_id=now_redeeming.id) == 0
     assert (await Reward.objects().get(Reward.id == reward.id)).stock == 20 - 5 * 2
+
+
+async def test_the_same_redeem_form_sent_twice_redeems_once(client):
+    """A double tap, or the phone's offline queue sending the form again: one redemption,
+    charged once; a new page's form redeems again (the reward allows it)."""
+    import re
+
+    candidate = await _with_points(50)
+    await sign_in_candidate(client, candidate)
+    reward = await make_reward(price=10, stock=10)
+    page = await client.get("/rewards")
+    [key] = re.findall(rf'name="client_key" value="([0-9a-f]+-{reward.id})"', page.text)
+    form = {"_csrf_token": client.cookies.get("onramp_csrf"), "client_key": key}
+    sent = await asyncio.gather(
+        *(client.post(f"/rewards/{reward.id}/redeem", data=form) for _ in range(3))
+    )
+    assert [response.status_code for response in sent] == [303, 303, 303]
+    again = await client.post(f"/rewards/{reward.id}/redeem", data=form)
+    assert again.status_code == 303
+    assert await Redemption.count().where(Redemption.candidate == candidate.id) == 1
+    assert await points_balance(candidate_id=candidate.id) == 40
+    assert (await Reward.objects().get(Reward.id == reward.id)).stock == 9
+
+    next_page = await client.get("/rewards")
+    [new_key] = re.findall(rf'name="client_key" value="([0-9a-f]+-{reward.id})"', next_page.text)
+    assert new_key != key
+    form["client_key"] = new_key
+    assert (await client.post(f"/rewards/{reward.id}/redeem", data=form)).status_code == 303
+    assert await points_balance(candidate_id=candidate.id) == 30
+
+
+@pytest.mark.parametrize("key", ["", "x" * 65, "<script>alert(1)</script>", "短", "a b c d e f"])
+async def test_a_key_the_form_does_not_make_is_ignored(key):
+    candidate = await _with_points(20)
+    reward = await make_reward(price=10, stock=10)
+    for _ in range(2):
+        await reward_redeem(candidate_id=candidate.id, reward_id=reward.id, client_key=key)
+    rows = await Redemption.select(Redemption.client_key).where(
+        Redemption.candidate == candidate.id
+    )
+    assert [row["client_key"] for row in rows] == [None, None]
+    assert await points_balance(candidate_id=candidate.id) == 0
+
+
+async def test_another_candidates_key_does_not_return_their_redemption():
+    first, second = await _with_points(10), await _with_points(10)
+    reward = await make_reward(price=10, stock=10)
+    mine = await reward_redeem(candidate_id=first.id, reward_id=reward.id, client_key="k" * 32)
+    theirs = await reward_redeem(candidate_id=second.id, reward_id=reward.id, client_key="k" * 32)
+    assert mine.id != theirs.id
+    assert await points_balance(candidate_id=second.id) == 0

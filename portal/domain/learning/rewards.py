@@ -161,10 +161,28 @@ async def candidate_rewards(*, candidate_id: int) -> CandidateRewards:
     )
 
 
-async def reward_redeem(*, candidate_id: int, reward_id: int) -> Redemption:
-    """Spend points on one item; Conflict with a message when it cannot be done."""
+CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+async def reward_redeem(
+    *, candidate_id: int, reward_id: int, client_key: str | None = None
+) -> Redemption:
+    """Spend points on one item; Conflict with a message when it cannot be done.
+
+    ``client_key``: the redeem form's one-time key. The same key again (a double tap, the
+    form re-sent by the phone's offline queue) returns the redemption it made, and charges
+    nothing more. Checked after the candidate's lock, so the second waits for the first.
+    """
+    if client_key is not None and not CLIENT_KEY.match(client_key):
+        client_key = None  # not a key this app's form makes: redeem as if none came
     async with write_transaction():
         await candidate_points_lock(candidate_id=candidate_id)
+        if client_key is not None:
+            done = await Redemption.objects().get(
+                (Redemption.candidate == candidate_id) & (Redemption.client_key == client_key)
+            )
+            if done is not None:
+                return done
         taken = (
             await Reward.update({Reward.stock: Reward.stock - 1})
             .where((Reward.id == reward_id) & (Reward.stock > 0) & (Reward.is_active == True))  # noqa: E712
@@ -186,7 +204,12 @@ async def reward_redeem(*, candidate_id: int, reward_id: int) -> Redemption:
                 raise Conflict(_("You have already redeemed this reward as often as allowed."))
         if await points_balance(candidate_id=candidate_id) < reward["price"]:
             raise Conflict(_("You do not have enough points for this reward."))
-        redemption = Redemption(reward=reward_id, candidate=candidate_id, points=reward["price"])
+        redemption = Redemption(
+            reward=reward_id,
+            candidate=candidate_id,
+            points=reward["price"],
+            client_key=client_key,
+        )
         await redemption.save()
         await point_entry_append(
             candidate_id=candidate_id,

@@ -118,6 +118,9 @@ class Redemption(Table, tablename="redemption"):
     status = Varchar(length=20, default="requested")
     created_at = Timestamptz(default=TimestamptzNow())
     closed_at = Timestamptz(null=True, default=None)
+    # The redeem form's one-time key: unique per candidate (migration 0068), so a double
+    # tap or a form sent again from the phone's offline queue redeems once.
+    client_key = Varchar(length=64, null=True, default=None)
 
 
 class LearnerPreference(Table, tablename="learner_preference"):
