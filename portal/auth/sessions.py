@@ -48,15 +48,31 @@ class Session:
 
 
 async def session_start(
-    store: Store, settings: Settings, *, principal: Principal, previous_token: str | None
+    store: Store,
+    settings: Settings,
+    *,
+    principal: Principal,
+    previous_token: str | None,
+    issued_at: float | None = None,
 ) -> str:
+    """A new session; ``issued_at``: when the right to it was checked, if before now.
+
+    A sign-in link is checked (the candidate not withdrawn) a moment before the session is
+    written: a withdrawal committed in between writes its revocation mark in between too,
+    and a session dated from the check is one the mark ends.
+    """
     if previous_token:
         await store.delete(hash_token(previous_token))
     token = new_token()
     now = time.time()
     ttl = settings.session_ttl_hours * 3600
     payload = json.dumps(
-        {"kind": principal.kind, "id": principal.id, "iat": now, "exp": now + ttl}
+        {
+            "kind": principal.kind,
+            "id": principal.id,
+            "iat": min(now, issued_at) if issued_at is not None else now,
+            "exp": now + ttl,
+        }
     ).encode()
     await store.set(hash_token(token), payload, expires_in=ttl)
     return token

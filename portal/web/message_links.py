@@ -8,6 +8,7 @@ once (a robot has no such session); the tap is still recorded.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from litestar import Request, get, post
@@ -62,6 +63,7 @@ async def message_link_page(
 async def message_link_use(
     request: Request[Any, Any, Any], token: FromPath[str]
 ) -> Template | Redirect:
+    checked_at = time.time()  # the session dates from the link's check
     try:
         link = await message_link_redeem(token, signed_in_as=_signed_in_candidate(request))
     except TapRefused as refused:
@@ -72,6 +74,7 @@ async def message_link_use(
         settings,
         principal=Principal(kind="candidate", id=link.candidate_id),
         previous_token=request.auth,
+        issued_at=checked_at,
     )
     return Redirect(
         safe_next_path(link.target),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from litestar import Request, get, post
@@ -80,6 +81,7 @@ async def login_with_link(
     request: Request[Any, Any, Any], token: FromPath[str]
 ) -> Redirect | Template:
     """The tap: redeem the link once (a conditional UPDATE) and sign the candidate in."""
+    checked_at = time.time()  # the session dates from the link's check
     try:
         candidate_id = await login_link_redeem(token)
     except LoginLinkRefused as refused:
@@ -90,6 +92,7 @@ async def login_with_link(
         settings,
         principal=Principal(kind="candidate", id=candidate_id),
         previous_token=request.auth,
+        issued_at=checked_at,
     )
     return Redirect(
         "/", cookies=[session_cookie(settings, session_token)], status_code=HTTP_303_SEE_OTHER

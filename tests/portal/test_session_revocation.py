@@ -93,3 +93,27 @@ async def test_a_deactivated_staff_members_session_ends(client):
     )
     response = await client.get("/admin/candidates", follow_redirects=False)
     assert response.status_code in (302, 303)
+
+
+async def test_a_link_tapped_as_the_candidate_is_withdrawn_signs_nobody_in(client, monkeypatch):
+    """The link was checked (candidate active); the withdrawal committed, and revoked their
+    sessions, before this sign-in wrote its session: that session is one of those ended."""
+    from urllib.parse import urlsplit
+
+    from portal.domain.candidates.login_links import login_link_create, login_link_redeem
+    from portal.web import signin
+    from tests.factories import tap_login_link
+
+    candidate = await make_candidate()
+    path = urlsplit(await login_link_create(candidate_id=candidate.id)).path
+
+    async def redeemed_then_withdrawn(token: str) -> int:
+        candidate_id = await login_link_redeem(token)
+        await candidate_set_status(candidate_id=candidate_id, status="withdrawn", reason="放弃")
+        return candidate_id
+
+    monkeypatch.setattr(signin, "login_link_redeem", redeemed_then_withdrawn)
+    await tap_login_link(client, path)
+    home = await client.get("/", follow_redirects=False)
+    assert home.status_code in (302, 303)
+    assert home.headers["location"].endswith("/welcome")
