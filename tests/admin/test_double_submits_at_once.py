@@ -83,7 +83,6 @@ async def test_two_admins_demoting_each_other_at_once_leave_one_admin(monkeypatc
     from portal.domain.staff.accounts import staff_update
     from tests.factories import make_staff
 
-
     await StaffUser.update({StaffUser.is_active: False}).where(StaffUser.role == "admin")
     first, second = await make_staff("admin"), await make_staff("admin")
     monkeypatch.setattr(accounts, "StaffUser", _SlowAdminCount())

@@ -289,3 +289,25 @@ async def test_two_surveys_invited_at_once_for_one_candidate_invite_once():
     )
     assert sorted(refusals, key=str) == [None, "surveyed_recently", "surveyed_recently"]
     assert await SurveyInvite.count().where(SurveyInvite.candidate == candidate.id) == 1
+
+
+async def test_a_stale_activation_does_not_reopen_a_survey_closed_meanwhile(monkeypatch):
+    from portal.domain.errors import Conflict
+    from portal.domain.surveys import building
+
+    survey_id = await _survey(status="draft")
+    stale = await building.survey_get(survey_id)  # the page another HR tab still shows
+    await survey_set_status(survey_id=survey_id, status="active")
+    await survey_set_status(survey_id=survey_id, status="closed")
+
+    async def as_that_tab_saw_it(_survey_id):
+        return stale
+
+    monkeypatch.setattr(building, "survey_get", as_that_tab_saw_it)
+    try:
+        await survey_set_status(survey_id=survey_id, status="active")
+    except Conflict:
+        pass
+    else:
+        raise AssertionError("a closed survey was reopened")
+    assert (await Survey.objects().get(Survey.id == survey_id)).status == "closed"

@@ -115,7 +115,15 @@ async def survey_set_status(*, survey_id: int, status: str) -> None:
     allowed = {"draft": ("active",), "active": ("closed",), "closed": ()}[survey.status]
     if status not in allowed:
         raise Conflict(_("This survey cannot change to that status."))
-    await Survey.update({Survey.status: status}).where(Survey.id == survey_id)
+    # From the status read above only: a change made meanwhile (another HR tab closing it)
+    # is not undone by a stale page.
+    changed = (
+        await Survey.update({Survey.status: status})
+        .where((Survey.id == survey_id) & (Survey.status == survey.status))
+        .returning(Survey.id)
+    )
+    if not changed:
+        raise Conflict(_("This survey cannot change to that status."))
 
 
 async def surveys_list() -> list[dict[str, Any]]:
