@@ -106,14 +106,20 @@ def _template_matches(template: dict, recipient: Recipient) -> bool:
 
 
 async def _checklist_due(step: StepSpec, recipients: list[Recipient]) -> list[Due]:
-    templates = await ChecklistTemplate.select(
-        ChecklistTemplate.id,
-        ChecklistTemplate.title,
-        ChecklistTemplate.department,
-        ChecklistTemplate.position,
-        ChecklistTemplate.days_before_start,
-    ).where(
-        (ChecklistTemplate.status == "active") & (ChecklistTemplate.required == True)  # noqa: E712
+    # In id order: every worker then records a candidate's sends in the same order (two
+    # recording the same ones in different orders could wait for each other).
+    templates = (
+        await ChecklistTemplate.select(
+            ChecklistTemplate.id,
+            ChecklistTemplate.title,
+            ChecklistTemplate.department,
+            ChecklistTemplate.position,
+            ChecklistTemplate.days_before_start,
+        )
+        .where(
+            (ChecklistTemplate.status == "active") & (ChecklistTemplate.required == True)  # noqa: E712
+        )
+        .order_by(ChecklistTemplate.id)
     )
     if not templates:
         return []
