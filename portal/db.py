@@ -167,6 +167,20 @@ def _transaction(engine: Engine):  # type: ignore[no-untyped-def]
     return engine.transaction()
 
 
+async def transaction_lock(*keys: int) -> None:
+    """Inside a write transaction: wait until no other transaction holds the lock ``keys``
+    (one number, or a space and a number), then hold it until this one ends.
+
+    For decisions that read before they write and must not be made twice at once by two
+    workers. On PostgreSQL a transaction-scoped advisory lock; on SQLite nothing is needed:
+    write transactions begin IMMEDIATE, so they already run one at a time.
+    """
+    if current_engine().engine_type != "postgres":
+        return
+    marks = ", ".join("{}" for _ in keys)
+    await run_prepared(prepared(f"SELECT pg_advisory_xact_lock({marks})"), keys)
+
+
 async def after_commit(hook: Callable[[], Awaitable[None]]) -> None:
     """Run ``hook`` once the current write transaction has committed (now, outside one).
 

@@ -15,10 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from piccolo.engine.postgres import PostgresEngine
-
 from portal.auth.tokens import hash_token
-from portal.db import current_engine, is_unique_violation, write_transaction
+from portal.db import is_unique_violation, transaction_lock, write_transaction
 from portal.domain.candidates.batch.resolve import (
     BatchResolution,
     BatchRow,
@@ -93,8 +91,7 @@ class UpsertOutcome:
 
 async def _serialise_bulk_upserts() -> None:
     """On PostgreSQL, wait for any other bulk upsert to commit (SQLite's IMMEDIATE does this)."""
-    if isinstance(current_engine(), PostgresEngine):
-        await Candidate.raw("SELECT pg_advisory_xact_lock({})", _UPSERT_LOCK_KEY)
+    await transaction_lock(_UPSERT_LOCK_KEY)
 
 
 def _batch_row(item: UpsertItem) -> BatchRow:

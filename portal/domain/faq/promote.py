@@ -8,7 +8,7 @@ question twice creates nothing new: an entry with the same question and answer e
 
 from __future__ import annotations
 
-from portal.db import current_engine, write_transaction
+from portal.db import transaction_lock, write_transaction
 from portal.domain.errors import Conflict, NotFound
 from portal.domain.resources.library import ResourceInput, resource_create
 from portal.domain.resources.tables import Resource
@@ -50,12 +50,9 @@ async def faq_promote_question(*, question_id: int, staff: StaffUser) -> Resourc
     if len(title) > MAX_TITLE:
         title = title[: MAX_TITLE - 1] + "…"
     async with write_transaction():
-        if current_engine().engine_type == "postgres":
-            # A double click (or two HR people) on one question: the second waits for the
-            # first's entry and returns it (SQLite's IMMEDIATE transaction does the same).
-            await Resource.raw(
-                "SELECT pg_advisory_xact_lock({}, {})", _PROMOTE_LOCK_SPACE, question_id
-            )
+        # A double click (or two HR people) on one question: the second waits for the
+        # first's entry and returns it.
+        await transaction_lock(_PROMOTE_LOCK_SPACE, question_id)
         existing = (
             await Resource.objects()
             .where(

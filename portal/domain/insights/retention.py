@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from portal.config import get_settings
-from portal.db import current_engine, write_transaction
+from portal.db import transaction_lock, write_transaction
 from portal.domain.candidates.tables import Candidate
 from portal.domain.insights.tables import ActivityDaily, ActivityEvent
 
@@ -58,8 +58,7 @@ _RETENTION_LOCK = 0x72657461  # "reta"
 async def _sum_and_delete(start: datetime, end: datetime) -> int:
     window = (ActivityEvent.occurred_at >= start) & (ActivityEvent.occurred_at < end)
     async with write_transaction():
-        if current_engine().engine_type == "postgres":
-            await ActivityEvent.raw("SELECT pg_advisory_xact_lock({})", _RETENTION_LOCK)
+        await transaction_lock(_RETENTION_LOCK)
         rows = await ActivityEvent.select(
             ActivityEvent.candidate, ActivityEvent.kind, ActivityEvent.area, ActivityEvent.subject
         ).where(window)

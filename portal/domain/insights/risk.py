@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from portal.db import current_engine, write_transaction
+from portal.db import transaction_lock, write_transaction
 from portal.domain.insights.risk_inputs import risk_inputs
 from portal.domain.insights.scorecard import (
     SCORECARD_POINTS,
@@ -53,8 +53,7 @@ _RISK_WRITE_LOCK = 0x7269736B  # "risk"
 
 async def _risk_writers_serialise() -> None:
     """On PostgreSQL, wait for any other risk writer to commit (SQLite's IMMEDIATE does this)."""
-    if current_engine().engine_type == "postgres":
-        await RiskAssessment.raw("SELECT pg_advisory_xact_lock({})", _RISK_WRITE_LOCK)
+    await transaction_lock(_RISK_WRITE_LOCK)
 
 
 def _compared(row: RiskAssessment) -> tuple[int, str, str, str]:

@@ -21,7 +21,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 
 from portal.config import get_settings
-from portal.db import PreparedSQL, current_engine, is_unique_violation, write_transaction
+from portal.db import (
+    PreparedSQL,
+    is_unique_violation,
+    transaction_lock,
+    write_transaction,
+)
 from portal.domain.access import department_scope, public_role
 from portal.domain.insights.activity import activity_record
 from portal.domain.learning.earning import first_question_asked
@@ -323,8 +328,7 @@ async def _lock_room(room_id: int) -> None:
     A client resumes from the highest id it saw; if a lower id could commit later, a
     client that left in between would skip it. SQLite's write lock already does this.
     """
-    if current_engine().engine_type == "postgres":
-        await RoomMessage.raw("SELECT pg_advisory_xact_lock(7100, {})", room_id).run()
+    await transaction_lock(7100, room_id)
 
 
 def _validate_kind(member: Member, kind: object, reply_target: dict[str, Any] | None) -> str:

@@ -15,7 +15,7 @@ from portal.auth.sessions import Principal, sessions_revoke
 from portal.db import (
     PreparedSQL,
     after_commit,
-    current_engine,
+    transaction_lock,
     unique_violation_raises,
     write_transaction,
 )
@@ -144,11 +144,9 @@ async def staff_update(
     if errors:
         raise ValidationFailed(errors)
     async with write_transaction():
-        if current_engine().engine_type == "postgres":
-            # One change of staff accounts at a time (SQLite's IMMEDIATE transaction does
-            # the same): two admins demoting each other at once each counted the other as
-            # the admin who stays, and both succeeded.
-            await StaffUser.raw("SELECT pg_advisory_xact_lock({})", _STAFF_CHANGE_LOCK)
+        # One change of staff accounts at a time: two admins demoting each other at once
+        # each counted the other as the admin who stays, and both succeeded.
+        await transaction_lock(_STAFF_CHANGE_LOCK)
         staff = await StaffUser.objects().get(StaffUser.id == staff_id)
         if staff is None:
             raise NotFound(_("This staff member does not exist."))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from portal.db import current_engine, write_transaction
+from portal.db import transaction_lock, write_transaction
 from portal.domain.surveys.tables import Survey, SurveyInvite
 
 SURVEY_GAP = timedelta(days=14)
@@ -53,10 +53,7 @@ async def survey_invite_refusal(*, survey_id: int, candidate_id: int, now: datet
     active), ``surveyed_recently`` (any survey in the last 14 days, or this one before)."""
     # Usually inside the journey's transaction (then part of it).
     async with write_transaction():
-        if current_engine().engine_type == "postgres":
-            await SurveyInvite.raw(
-                "SELECT pg_advisory_xact_lock({}, {})", _INVITE_LOCK_SPACE, candidate_id
-            )
+        await transaction_lock(_INVITE_LOCK_SPACE, candidate_id)
         if not await Survey.exists().where((Survey.id == survey_id) & (Survey.status == "active")):
             return "survey_closed"
         recent = await SurveyInvite.exists().where(
