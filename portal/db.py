@@ -181,6 +181,29 @@ async def transaction_lock(*keys: int) -> None:
     await run_prepared(prepared(f"SELECT pg_advisory_xact_lock({marks})"), keys)
 
 
+async def rows_hold(table: str, ids: list[int]) -> None:
+    """Inside a write transaction: hold these rows of ``table`` until it ends.
+
+    Two transactions deciding on one row (a candidate's points, a pool entry's status) then
+    run one after the other, each reading what the other left. On PostgreSQL the rows are
+    locked in id order, ``FOR NO KEY UPDATE`` (what an update of them takes: rows that
+    merely reference them need not wait, so no deadlock with those); on SQLite nothing is
+    needed, write transactions being IMMEDIATE.
+    """
+    if current_engine().engine_type != "postgres" or not ids:
+        return
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start : start + 900]
+        marks = ", ".join("{}" for _ in chunk)
+        await run_prepared(
+            prepared(
+                f'SELECT id FROM "{table}" WHERE id IN ({marks}) ORDER BY id FOR NO KEY UPDATE'
+            ),
+            tuple(chunk),
+        )
+
+
 async def after_commit(hook: Callable[[], Awaitable[None]]) -> None:
     """Run ``hook`` once the current write transaction has committed (now, outside one).
 

@@ -6,7 +6,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from portal.auth.sessions import Principal, sessions_revoke
-from portal.db import after_commit, current_engine, unique_violation_raises, write_transaction
+from portal.db import (
+    after_commit,
+    rows_hold,
+    unique_violation_raises,
+    write_transaction,
+)
 from portal.domain.candidates.tables import CANDIDATE_STATUSES, Candidate, StageChange
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.organisation.tables import Cohort, Department, Position, Stage
@@ -219,16 +224,10 @@ _EDITED_COLUMNS = (
 
 
 async def _candidate_held(candidate_id: int) -> Candidate:
-    """The candidate, read inside the current write transaction and held until it commits.
-
-    On PostgreSQL the row is locked (``FOR NO KEY UPDATE``: what an update of it takes, so
-    two changes of one candidate run one after the other, each reading what the other
-    left); SQLite's IMMEDIATE write transaction already lets one writer in at a time.
-    """
-    if current_engine().engine_type == "postgres":
-        await Candidate.raw(
-            "SELECT id FROM candidate WHERE id = {} FOR NO KEY UPDATE", candidate_id
-        )
+    """The candidate, read inside the current write transaction and held until it commits
+    (:func:`portal.db.rows_hold`): two changes of one candidate run one after the other,
+    each reading what the other left."""
+    await rows_hold("candidate", [candidate_id])
     return await candidate_get(candidate_id)
 
 

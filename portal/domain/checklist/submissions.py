@@ -16,8 +16,7 @@ from datetime import UTC, datetime
 from litestar.datastructures import UploadFile
 
 from portal.config import get_settings
-from portal.db import current_engine, unique_violation_raises, write_transaction
-from portal.domain.candidates.tables import Candidate
+from portal.db import rows_hold, unique_violation_raises, write_transaction
 from portal.domain.checklist.items import checklist_item_for
 from portal.domain.checklist.tables import ChecklistFile, ChecklistSubmission, ChecklistTemplate
 from portal.domain.errors import Conflict, NotFound
@@ -58,10 +57,7 @@ async def _lock_checklist(candidate_id: int) -> None:
     candidate's row lock makes two uploads to one item (two tabs, a double tap) take
     turns, so the file limit is checked against what the other one wrote.
     """
-    if current_engine().engine_type == "postgres":
-        await Candidate.raw(
-            "SELECT id FROM candidate WHERE id = {} FOR NO KEY UPDATE", candidate_id
-        )
+    await rows_hold("candidate", [candidate_id])
 
 
 async def _submission_for_update(candidate_id: int, template_id: int) -> ChecklistSubmission:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from piccolo.query.functions.aggregate import Sum
 from piccolo.query.mixins import OnConflictAction
 
-from portal.db import current_engine
-from portal.domain.candidates.tables import Candidate
+from portal.db import rows_hold
 from portal.domain.learning.tables import PointEntry
 
 # A pass at the 1st / 2nd / 3rd / later attempt earns these points × the course weight.
@@ -77,7 +76,4 @@ async def candidate_points_lock(*, candidate_id: int) -> None:
     a redemption of the same reward) need not wait for it; with ``FOR UPDATE`` such a
     cancel and a redemption could wait for each other (a deadlock, one of them a 500).
     """
-    if current_engine().engine_type == "postgres":
-        await Candidate.raw(
-            "SELECT id FROM candidate WHERE id = {} FOR NO KEY UPDATE", candidate_id
-        )
+    await rows_hold("candidate", [candidate_id])

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from portal.config import get_settings
-from portal.db import current_engine, write_transaction
+from portal.db import rows_hold, write_transaction
 from portal.domain.access import may_reveal_profile
 from portal.domain.candidates.tables import Candidate
 from portal.domain.errors import NotFound, ValidationFailed
@@ -185,11 +185,8 @@ async def profile_save(
     """
     today = today or _today()
     async with write_transaction():
-        if current_engine().engine_type == "postgres":
-            # Serialises two first saves of one candidate (the profile row may not exist).
-            await Candidate.raw(
-                "SELECT id FROM candidate WHERE id = {} FOR NO KEY UPDATE", candidate_id
-            )
+        # Serialises two first saves of one candidate (the profile row may not exist).
+        await rows_hold("candidate", [candidate_id])
         candidate = (
             await Candidate.select(Candidate.phone).where(Candidate.id == candidate_id).first()
         )

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portal.db import current_engine, write_transaction
+from portal.db import rows_hold, write_transaction
 from portal.domain.candidates.tables import Candidate, StageChange
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.messaging.tables import OutboxMessage
@@ -366,23 +366,10 @@ async def entry_detail(*, entry_id: int, department_scope: int | None) -> EntryD
 
 
 async def talent_entries_hold(entry_ids: list[int]) -> None:
-    """Hold these pool entries until the current write transaction commits.
-
-    On PostgreSQL their rows are locked, in id order (``FOR NO KEY UPDATE``): two HR people
-    acting on one entry (rejoin and "stop contact", two edits of its needs) run one after
-    the other, the second reading what the first left. SQLite's IMMEDIATE write
-    transaction already lets one writer in at a time.
-    """
-    if current_engine().engine_type != "postgres" or not entry_ids:
-        return
-    ids = sorted(set(entry_ids))
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        marks = ", ".join("{}" for _ in chunk)
-        await TalentEntry.raw(
-            f"SELECT id FROM talent_entry WHERE id IN ({marks}) ORDER BY id FOR NO KEY UPDATE",
-            *chunk,
-        )
+    """Hold these pool entries until the current write transaction commits
+    (:func:`portal.db.rows_hold`): two HR people acting on one entry (rejoin and "stop
+    contact", two edits of its needs) run one after the other."""
+    await rows_hold("talent_entry", entry_ids)
 
 
 async def entry_edit(
