@@ -22,11 +22,11 @@ def linkify(text: str | None) -> Markup:
         url = match.group(0).rstrip(_TRAILING)
         end = match.start() + len(url)
         parts.append(escape(text[position : match.start()]))
-        parts.append(
-            Markup(
-                '<a href="{0}" rel="nofollow noopener noreferrer" target="_blank">{0}</a>'
-            ).format(url)
-        )
+        # What Markup('<a href="{0}" …>{0}</a>').format(url) gives, without string.Formatter
+        # (~10 µs a link): the URL escaped once, in both places.
+        link = escape(url)
+        anchor = f'<a href="{link}" rel="nofollow noopener noreferrer" target="_blank">{link}</a>'
+        parts.append(Markup(anchor))  # noqa: S704 - link is escaped just above
         position = end
     parts.append(escape(text[position:]))
     return Markup("").join(parts)
