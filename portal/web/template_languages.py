@@ -24,6 +24,8 @@ process; the page renderer picks the environment of the request's language.
 
 from __future__ import annotations
 
+import re
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -71,24 +73,46 @@ class _TranslatedAtCompile(NodeTransformer):
         wants_num = any("%(num)" in text for text in texts)
         if wants_num and not any(kw.key == "num" for kw in node.kwargs):
             pairs.append(nodes.Pair(nodes.Const("num"), count))
-        variables = nodes.Dict(pairs, lineno=node.lineno)
-        for part in (chosen, variables):
+        for part in (chosen, *pairs):
             part.set_lineno(node.lineno)
-        return nodes.Mod(nodes.MarkSafe(chosen), variables, lineno=node.lineno)
+        return _formatted(chosen, pairs, texts, node.lineno)
 
     def _translated(self, node: nodes.Call) -> nodes.Node:
         text = i18n.translations_for(self.language).gettext(node.args[0].value)
         if node.kwargs:
-            variables = nodes.Dict(
-                [nodes.Pair(nodes.Const(kw.key), kw.value) for kw in node.kwargs],
-                lineno=node.lineno,
-            )
-            return nodes.Mod(nodes.MarkSafe(nodes.Const(text)), variables, lineno=node.lineno)
+            pairs = [nodes.Pair(nodes.Const(kw.key), kw.value) for kw in node.kwargs]
+            return _formatted(nodes.Const(text), pairs, (text,), node.lineno)
         try:
             constant = str(Markup(text) % {})  # noqa: S704 - translators' text, as Jinja's _
         except (KeyError, TypeError, ValueError):
             return node  # a placeholder without its value: fails at render, as before
         return nodes.MarkSafe(nodes.Const(constant), lineno=node.lineno)
+
+
+# A %-placeholder that is not ``%(name)s`` or ``%%``.
+_OTHER_PLACEHOLDER = re.compile(r"%(?!%|\(\w+\)s)")
+
+
+def _formatted(
+    text: nodes.Expr, pairs: list[nodes.Pair], texts: tuple[str, ...], lineno: int
+) -> nodes.Expr:
+    """``Markup(text) % {name: value}``, what Jinja's new-style gettext returns.
+
+    markupsafe's ``%`` wraps the values in a helper that escapes each one when it is
+    formatted (~3 µs for a sentence with two values). When every placeholder of the text
+    is ``%(name)s``, escaping the values first and formatting plain text gives the same
+    characters: ``Markup(text % {name: html_text(value)})``. A text with other
+    conversions (``%(n)d``) keeps markupsafe's ``%``.
+    """
+    if any(_OTHER_PLACEHOLDER.search(candidate) for candidate in texts):
+        return nodes.Mod(nodes.MarkSafe(text), nodes.Dict(pairs, lineno=lineno), lineno=lineno)
+    escaped = [
+        nodes.Pair(pair.key, nodes.Filter(pair.value, "html_text", [], [], None, None))
+        for pair in pairs
+    ]
+    for pair in escaped:
+        pair.set_lineno(lineno)
+    return nodes.MarkSafe(nodes.Mod(text, nodes.Dict(escaped), lineno=lineno), lineno=lineno)
 
 
 # What ``getattr`` finds on a plain dict: its class's attributes (a dict has no others).
@@ -105,6 +129,7 @@ class LanguageEnvironment(Environment):
         super().__init__(**options)
         self.language = language
         self.html_text = html_text  # what PlainTextOutputCodeGenerator's code calls
+        self.filters["html_text"] = html_text  # values of translated texts (_formatted)
         self._inlining: tuple[str, ...] = ()  # the includes being compiled in, outermost first
         translations = i18n.translations_for(language)
         # {% trans count=n %} blocks, compiled into this filter (see _TranslatedAtCompile).
@@ -136,6 +161,17 @@ class LanguageEnvironment(Environment):
             return obj[attribute]
         except (TypeError, LookupError, AttributeError):
             return self.undefined(obj=obj, name=attribute)
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one plain dict: the environment's, then its own.
+
+        Jinja's is a ``ChainMap`` over the environment's globals, and every render copies
+        the whole of it twice (into the page's context, and its names into a set), which a
+        ChainMap does key by key in Python. The globals are all set when the app starts,
+        before the first template loads (Jinja asks for no changes after that), so a copy
+        made when the template loads holds the same.
+        """
+        return {**self.globals, **(d or {})}
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)

@@ -140,3 +140,29 @@ def test_trans_blocks_render_what_jinjas_runtime_calls_render(engine, language, 
     assert "<b>王</b>" not in page and "&lt;b&gt;王&lt;/b&gt;" in page
     code = engine.environments[language].compile(TRANS_SOURCE, raw=True)
     assert "ngettext" not in code.replace("_ngettext", "")  # no call through the context left
+
+
+def test_texts_with_values_escape_them_and_other_conversions_keep_markupsafes_percent(engine):
+    """``%(name)s`` texts are formatted with the values escaped first; a text with another
+    conversion (``%(n)d``) keeps markupsafe's ``%``: both give what the call gave."""
+    source = (
+        '{{ _("Welcome, %(name)s!", name=who) }}|{{ _("%(n)d left for %(name)s", n=n, name=who) }}'
+        '|{{ _("%(a)s%%%(b)s", a=who, b=n) }}'
+    )
+    context = {"who": '<b>"王"</b>', "n": 3}
+    token = i18n.set_locale("en")
+    try:
+        page = engine.render_string(source, context)
+    finally:
+        i18n.reset_locale(token)
+    expected = "|".join(
+        [
+            _called("en", "Welcome, %(name)s!", name=context["who"]),
+            _called("en", "%(n)d left for %(name)s", n=3, name=context["who"]),
+            _called("en", "%(a)s%%%(b)s", a=context["who"], b=3),
+        ]
+    )
+    assert page == expected and "&lt;b&gt;&#34;王&#34;&lt;/b&gt;" in page
+    code = engine.environments["en"].compile(source, raw=True)
+    assert "Markup(('Welcome, %(name)s!' % {'name': t_" in code  # values escaped first
+    assert "Markup('%(n)d left for %(name)s') % {" in code  # markupsafe's %
