@@ -33,8 +33,7 @@ from portal.domain.rooms.membership import (
 )
 from portal.domain.rooms.messages import message_send, recent_message_events
 from portal.domain.rooms.moderation import message_report
-from portal.domain.rooms.questions import active_categories
-from portal.domain.sla.feedback import feedback_pending
+from portal.domain.rooms.page_lists import room_page_lists
 from portal.domain.validation import row_id_from
 from portal.web.faq import similar_questions_step
 
@@ -71,15 +70,17 @@ async def room_page_context(
         from portal.domain.rooms.messages import message_event_by_id
 
         pinned = await message_event_by_id(room.pinned_message_id)
+    lists = await room_page_lists(candidate_id=member.id, room_id=room.id)
     return {
         "room": room,
         "member": member,
         "messages": messages,
         "pinned": pinned,
         "last_id": messages[-1]["id"] if messages else 0,
-        "categories": await active_categories(),
-        # "Was this helpful?" on the member's answered questions (one query).
-        "feedback_pending": await feedback_pending(candidate_id=member.id, room_id=room.id),
+        # The question categories, and "was this helpful?" on the member's answered
+        # questions: one query for both.
+        "categories": lists.categories,
+        "feedback_pending": lists.feedback_pending,
         "client_id": uuid.uuid4().hex,
         "timezone": timezone,
         "replying": replying,

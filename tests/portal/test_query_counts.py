@@ -138,9 +138,9 @@ CANDIDATE_PAGES = {
     "lesson": (lambda world: f"/learning/courses/{world['course'].id}/lessons/1", 2),
     "checklist": (lambda world: "/checklist", 2),
     # The room: the member and the room together (rooms/membership.py), the messages, the
-    # question categories, "was this helpful?" on the answered questions (sla/feedback.py)
-    # and the badges; the cohort's time zone comes with the room.
-    "room": (lambda world: f"/rooms/{world['room_id']}", 5),
+    # question categories with "was this helpful?" on the answered questions
+    # (rooms/page_lists.py) and the badges; the cohort's time zone comes with the room.
+    "room": (lambda world: f"/rooms/{world['room_id']}", 4),
     "resources": (lambda world: "/resources", 2),
     "rewards": (lambda world: "/rewards", 3),
     "inbox": (lambda world: "/inbox", 2),

@@ -329,3 +329,30 @@ async def test_summary_counts_at_the_urgency_boundaries(client):
     states = [urgency(card.deadline_at, now, summary.warning_hours) for card in cards]
     assert (summary.open, summary.overdue, summary.soon) == (6, 2, 2)
     assert (states.count("overdue"), states.count("soon")) == (2, 2)
+
+
+async def test_filter_choices_are_in_their_order_and_a_managers_scope():
+    """Rooms by name, cohorts newest first, categories as HR sorted them; a manager gets
+    their own department's cohorts and rooms only."""
+    from portal.domain.rooms.tables import QuestionCategory
+    from portal.domain.sla.tracker import tracker_filter_choices
+
+    production, stores = await make_department("生产部"), await make_department("门店")
+    now = datetime.now(UTC)
+    older = await make_cohort(production, name="B 十一月", starts_at=now + timedelta(days=3))
+    newer = await make_cohort(production, name="A 十二月", starts_at=now + timedelta(days=30))
+    elsewhere = await make_cohort(stores, name="C 门店", starts_at=now + timedelta(days=60))
+    rooms = [await make_room(cohort, name=f"{cohort.name} 房间") for cohort in (older, newer)]
+    rooms.append(await make_room(elsewhere, name="0 门店房间"))
+
+    hr = await tracker_filter_choices(await make_staff("hr"))
+    assert [c["id"] for c in hr["cohorts"]] == [elsewhere.id, newer.id, older.id]
+    assert [r["name"] for r in hr["rooms"]] == ["0 门店房间", "A 十二月 房间", "B 十一月 房间"]
+    categories = await QuestionCategory.select(QuestionCategory.id).order_by(
+        QuestionCategory.sort_order
+    )
+    assert [c["id"] for c in hr["categories"]] == [row["id"] for row in categories]
+
+    manager = await tracker_filter_choices(await make_staff("manager", department=production))
+    assert [c["id"] for c in manager["cohorts"]] == [newer.id, older.id]
+    assert [r["name"] for r in manager["rooms"]] == ["A 十二月 房间", "B 十一月 房间"]

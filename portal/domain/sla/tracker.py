@@ -346,15 +346,18 @@ async def recent_sla_events(
 
 
 # The filter selects' rooms, cohorts and categories in one round trip (was three built
-# queries), each numbered in its own order.
+# queries), each in its own order: rooms by name, cohorts newest first, categories as HR
+# sorted them. Each part fills only its own sort column (typed NULLs elsewhere, for
+# PostgreSQL's UNION), so one sort orders all: numbering each part with row_number()
+# cost SQLite six sorts and two co-routines, 31 µs against 13.
 _CHOICES_READ = PreparedSQL(
-    "SELECT 'r' AS kind, row_number() OVER (ORDER BY name) AS n, id, name, "
-    "NULL AS name_en, department, cohort FROM room WHERE kind != 'direct' "
-    "UNION ALL SELECT 'c', row_number() OVER (ORDER BY starts_at DESC), id, name, NULL, "
-    "department, NULL FROM cohort "
-    "UNION ALL SELECT 'q', row_number() OVER (ORDER BY sort_order), id, name, name_en, "
-    "NULL, NULL FROM question_category "
-    "ORDER BY kind, n"
+    "SELECT 'r' AS kind, id, name, NULL AS name_en, department, cohort, name AS by_name, "
+    "CAST(NULL AS TIMESTAMPTZ) AS by_time, CAST(NULL AS INTEGER) AS by_number "
+    "FROM room WHERE kind != 'direct' "
+    "UNION ALL SELECT 'c', id, name, NULL, department, NULL, NULL, starts_at, NULL FROM cohort "
+    "UNION ALL SELECT 'q', id, name, name_en, NULL, NULL, NULL, NULL, sort_order "
+    "FROM question_category "
+    "ORDER BY kind, by_name, by_time DESC, by_number, id"
 )
 
 
