@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import Any, get_args
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.enums import ScopeType
+from litestar.enums import MediaType, ScopeType
+from litestar.handlers import HTTPRouteHandler
 from litestar.middleware import ASGIMiddleware, DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -78,6 +80,23 @@ class StorableInputsMiddleware(ASGIMiddleware):
         await next_app(scope, receive, send)
 
 
+def template_pages_typed(app: Litestar) -> None:
+    """Give every handler that answers with a template page the media type ``text/html``.
+
+    Litestar's ``Template`` response without one guesses it from the template's file name
+    (``pathlib`` and ``mimetypes``) on every response: 2 % of a room page's CPU. Every
+    template here is ``.html``. Handlers that also answer otherwise (a ``Redirect``, a
+    ``Response``) are unaffected: those responses carry their own media type.
+    """
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if not isinstance(handler, HTTPRouteHandler) or handler.media_type:
+                continue
+            annotation = handler.parsed_fn_signature.return_type.annotation
+            if annotation is Template or Template in get_args(annotation):
+                handler.media_type = MediaType.HTML
+
+
 def csrf_config(settings: Settings) -> CSRFConfig:
     return CSRFConfig(
         secret=settings.secret_key,
@@ -97,7 +116,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     state = State({"session_store": session_store, "rate_limit_store": rate_limit_store})
     # File stores (no Redis) keep expired entries until someone sweeps them.
     sweeper = ExpiredEntrySweeper([session_store, rate_limit_store])
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *portal_routes,
             admin_router,
@@ -172,3 +191,5 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         if manage_database
         else [],
     )
+    template_pages_typed(app)
+    return app
