@@ -73,24 +73,21 @@ def _clock(locale: Locale, hour: int, minute: int) -> str:
 def messages_for_display(
     messages: list[dict[str, Any]], *, timezone: str, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Each message with ``time_label`` (with the date when not today), ``local_iso`` and,
-    on the first message of each local day, ``day_label`` (a separator before it)."""
+    """Each message with ``time_label`` (with the date when not today) and, on the first
+    message of each local day, ``day_label`` (a separator before it). The events are the
+    page's own (just read), so the labels are added to them in place."""
     zone = ZoneInfo(timezone)
     today = (now or datetime.now(UTC)).astimezone(zone).date()
     locale = babel_locale()
-    shown: list[dict[str, Any]] = []
     previous: date | None = None
     for message in messages:
         local = _parse(message["created_at"]).astimezone(zone)
+        day = local.date()
         clock = _clock(locale, local.hour, local.minute)
-        label = (
-            clock
-            if local.date() == today
-            else f"{_day_format(locale, 'MMMd', local.date())} {clock}"
+        message["time_label"] = (
+            clock if day == today else f"{_day_format(locale, 'MMMd', day)} {clock}"
         )
-        extra: dict[str, Any] = {"time_label": label, "local_iso": local.isoformat()}
-        if local.date() != previous:
-            extra["day_label"] = day_label(local.date(), today)
-            previous = local.date()
-        shown.append({**message, **extra})
-    return shown
+        if day != previous:
+            message["day_label"] = day_label(day, today)
+            previous = day
+    return messages
