@@ -20,7 +20,9 @@ from typing import Any
 
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.nodes import Expr
-from markupsafe._speedups import _escape_inner
+
+# markupsafe 3 picks its C escape (or the pure-Python one) as _escape_inner; escape() calls it.
+from markupsafe import _escape_inner
 
 
 def html_text(value: Any) -> str:
