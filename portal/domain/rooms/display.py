@@ -44,7 +44,7 @@ _COHORT_ZONE_READ = PreparedSQL("SELECT timezone FROM cohort WHERE id = {}")
 
 
 def _parse(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return datetime.fromisoformat(iso)  # Python 3.11 reads the "Z" of message_event's times
 
 
 def day_label(day: date, today: date) -> str:
