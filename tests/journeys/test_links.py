@@ -127,3 +127,29 @@ async def test_links_in_journey_messages_are_one_tap_and_stored_hashed(settings_
     [link] = await MessageLink.select()
     assert token not in link["token_hash"] and len(link["token_hash"]) == 64
     assert link["target"] == "/checklist" and link["send"] is not None
+
+
+async def test_a_link_used_as_the_candidate_is_withdrawn_signs_nobody_in(client, monkeypatch):
+    """The link was checked (candidate active); the withdrawal committed, and revoked their
+    sessions, before this tap wrote its session: that session dates from the check, so it is
+    one of those ended (as for sign-in links, tests/portal/test_session_revocation.py)."""
+    from portal.domain.journeys.links import message_link_redeem
+    from portal.web import message_links
+
+    candidate = await make_candidate()
+    url = await message_link_create(candidate_id=candidate.id, target="/checklist")
+
+    async def redeemed_then_withdrawn(token: str, *, signed_in_as: int | None):
+        link = await message_link_redeem(token, signed_in_as=signed_in_as)
+        await candidate_set_status(
+            candidate_id=link.candidate_id, status="withdrawn", reason="放弃"
+        )
+        return link
+
+    monkeypatch.setattr(message_links, "message_link_redeem", redeemed_then_withdrawn)
+    token = await _csrf(client, _path(url))
+    response = await client.post(_path(url), data={"_csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303  # the link was good when it was checked
+    landed = await client.get("/checklist", follow_redirects=False)
+    assert landed.status_code in (302, 303)
+    assert landed.headers["location"].endswith("/welcome")
