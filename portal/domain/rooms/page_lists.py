@@ -14,21 +14,17 @@ from typing import Any
 
 from portal.db import PreparedSQL
 from portal.domain.rooms.questions import category_label
-from portal.domain.sla.feedback import PENDING_SHOWN, PendingFeedback
+from portal.domain.sla.feedback import PENDING_SELECT, PENDING_SHOWN, PendingFeedback
 
-# The same rows as rooms.questions.active_categories and sla.feedback.feedback_pending.
+# The same rows as rooms.questions.active_categories and sla.feedback.feedback_pending
+# (whose statement, PENDING_SELECT, is the second part).
 # Each part fills only its own columns and sort key (typed NULLs for PostgreSQL's UNION).
 _PAGE_LISTS_READ = PreparedSQL(
     "SELECT 'c' AS part, id, name, name_en, responder_role, sort_order, is_active, "
     "CAST(NULL AS TEXT) AS body, CAST(NULL AS TIMESTAMPTZ) AS by_time "
     "FROM question_category WHERE is_active = {} "
     "UNION ALL SELECT 'f', pending.id, NULL, NULL, NULL, NULL, NULL, pending.body, "
-    "pending.answered_at FROM ("
-    "SELECT q.id AS id, m.body AS body, q.answered_at AS answered_at FROM room_question q "
-    "JOIN room_message m ON m.id = q.message "
-    "WHERE q.asker = {} AND q.room = {} AND q.status = 'answered' AND m.hidden_at IS NULL "
-    "AND NOT EXISTS (SELECT 1 FROM answer_feedback f WHERE f.question = q.id) "
-    "ORDER BY q.answered_at DESC LIMIT {}) AS pending "
+    f"pending.answered_at FROM ({PENDING_SELECT}) AS pending "
     "ORDER BY part, sort_order, by_time DESC, id"
 )
 

@@ -18,14 +18,18 @@ from portal.domain.sla.tables import AnswerFeedback
 from portal.i18n import gettext as _
 
 PENDING_SHOWN = 3
-_PENDING_READ = PreparedSQL(
-    "SELECT q.id AS id, m.body AS body FROM room_question q "
+# The asker's latest answered questions in a room not yet rated, newest first; its
+# arguments: asker, room, how many. Also read with the room page's categories
+# (rooms/page_lists.py).
+PENDING_SELECT = (
+    "SELECT q.id AS id, m.body AS body, q.answered_at AS answered_at FROM room_question q "
     "JOIN room_message m ON m.id = q.message "
     "WHERE q.asker = {} AND q.room = {} AND q.status = 'answered' "
     "AND m.hidden_at IS NULL "
     "AND NOT EXISTS (SELECT 1 FROM answer_feedback f WHERE f.question = q.id) "
     "ORDER BY q.answered_at DESC LIMIT {}"
 )
+_PENDING_READ = PreparedSQL(PENDING_SELECT)
 
 
 @dataclass(frozen=True)
