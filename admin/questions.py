@@ -8,7 +8,7 @@ seconds and re-ticks the time-left labels; without the script the page works by 
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -96,7 +96,7 @@ async def _cards_context(staff: StaffUser, filters: TrackerFilters) -> dict[str,
         "filters": filters,
         "filters_query": filters_query(filters),
         # One per render: a double submit of the same answer form is stored once.
-        "client_ids": {question.id: uuid.uuid4().hex for question in questions},
+        "client_ids": {question.id: secrets.token_hex(16) for question in questions},
     }
 
 
@@ -200,7 +200,7 @@ class QuestionTrackerController(Controller):
                 question_id=question_id,
                 staff=staff,
                 body=form["body"],
-                client_id=form["client_id"] or uuid.uuid4().hex,
+                client_id=form["client_id"] or secrets.token_hex(16),
             )
         except ValidationFailed as failed:
             message = failed.errors.get("body") or str(failed)

@@ -16,6 +16,7 @@ the way a browser does: read the ``onramp_csrf`` cookie, post it back.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -32,6 +33,7 @@ from litestar.utils.scope.state import ScopeState
 
 from portal.auth.cookies import ResponseCookie
 from portal.auth.sessions import SESSION_COOKIE
+from portal.auth.tokens import hash_session_token
 
 _NONCE_HEX = 32
 _MAX_TOKEN = 200
@@ -41,7 +43,7 @@ def session_binding(session_token: str | None) -> str:
     """What a CSRF token is bound to: a digest of the session cookie ("" signed out)."""
     if not session_token:
         return ""
-    return hashlib.sha256(session_token.encode()).hexdigest()
+    return hash_session_token(session_token)
 
 
 def csrf_token_new(secret: str, binding: str) -> str:
@@ -56,6 +58,9 @@ def csrf_token_valid(secret: str, token: str, binding: str) -> bool:
     return hmac.compare_digest(mac, _mac(secret, nonce, binding))
 
 
+# A browser sends the same CSRF cookie with every request of a session: its MAC is
+# remembered rather than computed again (tokens are at most _MAX_TOKEN long).
+@functools.lru_cache(maxsize=4096)
 def _mac(secret: str, nonce: str, binding: str) -> str:
     message = f"csrf|{nonce}|{binding}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()

@@ -23,7 +23,7 @@ import msgspec
 from litestar.stores.base import Store
 
 from portal.auth.cookies import ResponseCookie
-from portal.auth.tokens import hash_token, new_token
+from portal.auth.tokens import SESSION_TOKEN_MAX, hash_session_token, hash_token, new_token
 from portal.config import Settings, get_settings
 
 SESSION_COOKIE = "onramp_session"
@@ -86,9 +86,9 @@ _session_decode = msgspec.json.Decoder().decode
 
 async def session_read(store: Store, token: str | None) -> Session | None:
     """The session behind a cookie's token; None when absent, expired or revoked."""
-    if not token or len(token) > 100:
+    if not token or len(token) > SESSION_TOKEN_MAX:
         return None
-    key = hash_token(token)
+    key = hash_session_token(token)
     raw = await store.get(key)
     if raw is None:
         return None

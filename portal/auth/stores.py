@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import itertools
 import logging
@@ -63,7 +64,8 @@ class LocalFileStore(FileStore):
     def _file_of(self, key: str) -> str:
         # The file FileStore._path_from_key names (tests/portal/test_stores.py checks they
         # agree), as a plain string: building anyio's Path cost more than reading the file.
-        return os.path.join(self._directory, hashlib.blake2s(key.encode()).hexdigest())
+        name = _file_name(key) if len(key) <= _REMEMBERED_KEY_MAX else _digest(key)
+        return os.path.join(self._directory, name)
 
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None):
         if isinstance(value, str):
@@ -100,6 +102,17 @@ class LocalFileStore(FileStore):
             await self.delete(key)
             return None
         return storage_obj.data
+
+
+def _digest(key: str) -> str:
+    return hashlib.blake2s(key.encode()).hexdigest()
+
+
+# Remembered for the last few thousand keys: a session's file and its principal's
+# revocation mark are looked up on every request. A longer key than a digest with a
+# prefix is not remembered, so the memory it takes stays small.
+_REMEMBERED_KEY_MAX = 128
+_file_name = functools.lru_cache(maxsize=4096)(_digest)
 
 
 _temporary_names = itertools.count()

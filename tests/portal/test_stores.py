@@ -14,8 +14,10 @@ pytestmark = pytest.mark.one_database
 
 def test_the_file_for_a_key_is_the_one_litestar_names(tmp_path):
     store = LocalFileStore(tmp_path)
-    for key in ("a" * 64, "revoked-candidate-7", "流程", "../escape"):
+    # The last key is longer than the names remembered (stores._REMEMBERED_KEY_MAX).
+    for key in ("a" * 64, "revoked-candidate-7", "流程", "../escape", "k" * 500):
         assert store._file_of(key) == os.fspath(store._path_from_key(key))
+        assert store._file_of(key) == os.fspath(store._path_from_key(key))  # remembered
         assert os.path.dirname(store._file_of(key)) == os.fspath(tmp_path)
 
 

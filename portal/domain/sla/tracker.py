@@ -6,7 +6,7 @@ whose asker is in the manager's own department (:func:`portal.domain.access.ques
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -130,7 +130,12 @@ _COLUMNS = (
 )
 
 
-def _item(row: dict[str, Any], now: datetime, warning_hours: int) -> TrackerQuestion:
+def _item(
+    row: dict[str, Any],
+    now: datetime,
+    warning_hours: int,
+    checklists: dict[int, ChecklistStatus],
+) -> TrackerQuestion:
     deadline_at = row["deadline_at"]
     return TrackerQuestion(
         id=row["id"],
@@ -159,6 +164,7 @@ def _item(row: dict[str, Any], now: datetime, warning_hours: int) -> TrackerQues
         position_name=row["position_name"] or "",
         stage_name=_label(row["stage_name"], row["stage_name_en"]),
         updated_at=row["updated_at"],
+        checklist=checklists.get(row["asker"]),
     )
 
 
@@ -246,19 +252,15 @@ async def tracker_questions(
     rows = await prepared(
         f"{_QUESTIONS_SELECT}WHERE q.status = 'open' {where}ORDER BY q.deadline_at, q.id LIMIT {{}}"
     ).rows(*args, TRACKER_LIMIT)
-    items = [_item(row, now, policy.warning_hours) for row in rows]
-    if filters.include_answered and len(items) < TRACKER_LIMIT:
-        done_rows = await prepared(
+    if filters.include_answered and len(rows) < TRACKER_LIMIT:
+        rows += await prepared(
             f"{_QUESTIONS_SELECT}WHERE q.status != 'open' {where}"
             "ORDER BY q.updated_at DESC LIMIT {}"
-        ).rows(*args, TRACKER_LIMIT - len(items))
-        items += [_item(row, now, policy.warning_hours) for row in done_rows]
-    return await _with_checklists(items, now)
-
-
-async def _with_checklists(items: list[TrackerQuestion], now: datetime) -> list[TrackerQuestion]:
-    statuses = await checklist_statuses([item.asker_id for item in items], now=now)
-    return [replace(item, checklist=statuses.get(item.asker_id)) for item in items]
+        ).rows(*args, TRACKER_LIMIT - len(rows))
+    # The askers' checklists before the cards are made: a frozen card copied with
+    # dataclasses.replace() cost more than making it.
+    checklists = await checklist_statuses([row["asker"] for row in rows], now=now)
+    return [_item(row, now, policy.warning_hours, checklists) for row in rows]
 
 
 async def tracker_question(
@@ -274,7 +276,8 @@ async def tracker_question(
         raise NotFound(_("This question does not exist or is not yours to answer."))
     policy = await sla_policy_get()
     now = now or datetime.now(UTC)
-    return (await _with_checklists([_item(row, now, policy.warning_hours)], now))[0]
+    checklists = await checklist_statuses([row["asker"]], now=now)
+    return _item(row, now, policy.warning_hours, checklists)
 
 
 async def sla_summary(
