@@ -64,3 +64,42 @@ def test_a_strict_undefined_still_fails():
     ours = LanguageEnvironment("zh_CN", autoescape=True, undefined=StrictUndefined)
     with pytest.raises(UndefinedError):
         ours.from_string("{{ nothing }}").render()
+
+
+# Inheritance the joined roots and blocks must keep in order: text before {% extends %},
+# a block inside a block, self.block(), super() two levels up, a scoped block in a loop,
+# a template with blocks included with its context, an import whose body has text.
+INHERITANCE = {
+    "child.html": (
+        "before {% extends 'middle.html' %}ignored"
+        "{% block title %}T{{ v }} {{ super() }}{% endblock %}"
+        "{% block body %}<b>{{ v }}</b>[{{ self.title() }}]{{ super() }}"
+        "{% block inner %}in{{ v }}{% endblock %}{% endblock %}"
+    ),
+    "middle.html": (
+        "{% extends 'root.html' %}{% block title %}M {{ super() }}{% endblock %}"
+        "{% block body %}mid{% endblock %}"
+    ),
+    "root.html": (
+        "{% from 'macros.html' import tag %}<title>{% block title %}R{% endblock %}</title>"
+        "{% for n in [1, 2] %}{% block item scoped %}<i>{{ n }}{{ v }}</i>{% endblock %}"
+        "{% endfor %}{{ tag(v) }}{% block body %}{% endblock %}"
+        "{% include 'with_blocks.html' %}|end"
+    ),
+    "macros.html": "text of the module {% macro tag(x) %}<tag>{{ x }}</tag>{% endmacro %}",
+    "with_blocks.html": "<aside>{% block aside %}{{ v }}{% endblock %}</aside>",
+}
+
+
+@pytest.mark.parametrize("value", VALUES[:3], ids=lambda value: type(value).__name__)
+def test_joined_roots_and_blocks_keep_the_order(value):
+    own = Environment(loader=DictLoader(INHERITANCE), autoescape=True)
+    ours = LanguageEnvironment("zh_CN", loader=DictLoader(INHERITANCE), autoescape=True)
+    expected = own.get_template("child.html").render(v=value)
+    assert ours.get_template("child.html").render(v=value) == expected
+    assert expected.startswith("before <title>") and expected.endswith("|end")
+    # Two pieces come out of the generator (the text before {% extends %}, then the rest),
+    # where Jinja's code yields one per output.
+    pieces = list(ours.get_template("child.html").generate(v=value))
+    assert pieces == ["before ", expected.removeprefix("before ")]
+    assert len(list(own.get_template("child.html").generate(v=value))) > 10

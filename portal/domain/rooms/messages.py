@@ -84,9 +84,12 @@ def clean_body(body: object) -> str:
 
 
 def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """``2026-11-30T08:52:15.430Z``: the time as the frames carry it, always in UTC."""
+    if moment.tzinfo is not None and moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # Times read from either database are already in UTC: written without the offset,
+    # then the "Z", rather than converted and the offset replaced (every message of a page).
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def _local(moment: datetime) -> str:
