@@ -37,7 +37,8 @@ from portal.domain.sla.tracker import (
     TrackerFilters,
     recent_sla_events,
     sla_summary,
-    tracker_filter_choices,
+    summary_of_cards,
+    tracker_pick_lists,
     tracker_questions,
 )
 from portal.domain.staff.tables import StaffUser
@@ -82,15 +83,22 @@ def summary_text(summary: Any) -> str:
     return f"{overdue}, {soon}"
 
 
-async def _cards_context(staff: StaffUser, filters: TrackerFilters) -> dict[str, Any]:
+async def _cards_context(
+    staff: StaffUser,
+    filters: TrackerFilters,
+    *,
+    active_staff: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     policy = await sla_policy_get()  # once for the page (it was read three times)
     questions = await tracker_questions(staff, filters, policy=policy)
-    summary = await sla_summary(staff, policy=policy)
+    summary = summary_of_cards(questions, filters, policy.warning_hours)
+    if summary is None:
+        summary = await sla_summary(staff, policy=policy)
     return {
         "timezone": policy.timezone,
         "answer_max_chars": get_settings().room_message_max_chars,
         "questions": questions,
-        "assignees": await assignee_choices(questions),
+        "assignees": await assignee_choices(questions, active_staff),
         "summary": summary,
         "summary_text": summary_text(summary),
         "filters": filters,
@@ -108,17 +116,18 @@ async def _page(
     typed: dict[int, str] | None = None,
     status_code: int = 200,
 ) -> Template:
+    pick_lists = await tracker_pick_lists(staff)
     return admin_page(
         "admin/questions/tracker.html",
         staff,
         status_code=status_code,
-        choices=await tracker_filter_choices(staff),
+        choices=pick_lists.choices,
         events=await recent_sla_events(staff),
         suggestion_summary=await suggestion_summary(staff, datetime.now(UTC)),
         phrases=time_left_phrases(),
         card_errors=card_errors or {},
         typed=typed or {},
-        **await _cards_context(staff, filters),
+        **await _cards_context(staff, filters, active_staff=pick_lists.active_staff),
     )
 
 

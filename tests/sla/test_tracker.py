@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from portal.domain.rooms.tables import RoomMessage, RoomQuestion
+from portal.domain.staff.tables import StaffUser
 from tests.admin.forms import submit
 from tests.factories import (
     make_candidate,
@@ -307,7 +308,12 @@ async def test_summary_counts_at_the_urgency_boundaries(client):
     """The summary is counted by the database: the same boundaries as each card's urgency."""
     from portal.domain.sla.policy import sla_policy_get
     from portal.domain.sla.time_left import urgency
-    from portal.domain.sla.tracker import TrackerFilters, sla_summary, tracker_questions
+    from portal.domain.sla.tracker import (
+        TrackerFilters,
+        sla_summary,
+        summary_of_cards,
+        tracker_questions,
+    )
 
     _department, _cohort, asker, room = await _setup()
     now = datetime.now(UTC).replace(microsecond=0)
@@ -329,13 +335,52 @@ async def test_summary_counts_at_the_urgency_boundaries(client):
     states = [urgency(card.deadline_at, now, summary.warning_hours) for card in cards]
     assert (summary.open, summary.overdue, summary.soon) == (6, 2, 2)
     assert (states.count("overdue"), states.count("soon")) == (2, 2)
+    # The page counts the unfiltered cards instead, with the answered ones among them.
+    everything = TrackerFilters(include_answered=True)
+    with_answered = await tracker_questions(hr, everything, now=now)
+    assert len(with_answered) == 7
+    assert summary_of_cards(with_answered, everything, summary.warning_hours) == summary
+    assert summary_of_cards(cards, TrackerFilters(), summary.warning_hours) == summary
+
+
+async def test_the_summary_is_read_when_the_cards_are_not_all_of_them(client, monkeypatch):
+    """A filtered list, or one the limit cut short, does not hold every open question."""
+    from portal.domain.sla import tracker
+    from portal.domain.sla.tracker import TrackerFilters, summary_of_cards, tracker_questions
+
+    _department, _cohort, asker, room = await _setup()
+    for hours in (-1, 2, 30):
+        await make_question(room, asker, deadline_at=datetime.now(UTC) + timedelta(hours=hours))
+    hr = await make_staff("hr")
+    cards = await tracker_questions(hr, TrackerFilters())
+    assert summary_of_cards(cards, TrackerFilters(), 4) is not None
+    for narrowed in (
+        TrackerFilters(room_id=room.id),
+        TrackerFilters(cohort_id=asker.cohort),
+        TrackerFilters(category_id=1),
+        TrackerFilters(mine=True),
+    ):
+        assert summary_of_cards(cards, narrowed, 4) is None
+    monkeypatch.setattr(tracker, "TRACKER_LIMIT", 3)
+    assert summary_of_cards(cards, TrackerFilters(), 4) is None
+    # The page then shows the database's count: all three, though the cards are cut at two.
+    monkeypatch.setattr(tracker, "TRACKER_LIMIT", 2)
+    await sign_in_staff(client, hr)
+    page = await client.get("/admin/questions")
+    assert page.text.count('data-testid="question"') == 2
+    summary = page.text.split('data-testid="sla-summary"')[1].split("</p>")[0]
+    assert "1 个已超时" in summary and "1 个即将到期" in summary and "3 " in summary
 
 
 async def test_filter_choices_are_in_their_order_and_a_managers_scope():
     """Rooms by name, cohorts newest first, categories as HR sorted them; a manager gets
     their own department's cohorts and rooms only."""
     from portal.domain.rooms.tables import QuestionCategory
-    from portal.domain.sla.tracker import tracker_filter_choices
+    from portal.domain.sla.question_actions import _ASSIGNEES_READ
+    from portal.domain.sla.tracker import tracker_pick_lists
+
+    async def tracker_filter_choices(staff):
+        return (await tracker_pick_lists(staff)).choices
 
     production, stores = await make_department("生产部"), await make_department("门店")
     now = datetime.now(UTC)
@@ -356,3 +401,15 @@ async def test_filter_choices_are_in_their_order_and_a_managers_scope():
     manager = await tracker_filter_choices(await make_staff("manager", department=production))
     assert [c["id"] for c in manager["cohorts"]] == [newer.id, older.id]
     assert [r["name"] for r in manager["rooms"]] == ["A 十二月 房间", "B 十一月 房间"]
+
+    # The assignees ride along: the active staff by name, as their own read gives them.
+    gone, manager_a = await make_staff("hr"), await make_staff("manager", department=stores)
+    await StaffUser.update({StaffUser.name: "Z 离职", StaffUser.is_active: False}).where(
+        StaffUser.id == gone.id
+    )
+    await StaffUser.update({StaffUser.name: "A 经理"}).where(StaffUser.id == manager_a.id)
+    active_staff = (await tracker_pick_lists(await make_staff("hr"))).active_staff
+    assert active_staff == await _ASSIGNEES_READ.rows(True)
+    assert "Z 离职" not in [person["name"] for person in active_staff]
+    names = [person["name"] or "" for person in active_staff]
+    assert names == sorted(names) and "A 经理" in names

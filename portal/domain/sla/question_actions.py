@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from portal.db import PreparedSQL, write_transaction
 from portal.domain.access import Staff, may_answer_question
@@ -86,11 +87,18 @@ _ASSIGNEES_READ = PreparedSQL(
 )
 
 
-async def assignee_choices(questions: list[TrackerQuestion]) -> dict[int, list[Assignee]]:
-    """Eligible assignees per question, read with one query for the whole page."""
+async def assignee_choices(
+    questions: list[TrackerQuestion], active_staff: list[dict[str, Any]] | None = None
+) -> dict[int, list[Assignee]]:
+    """Eligible assignees per question, from one read for the whole page.
+
+    ``active_staff``: the active staff by name when the caller read them already (the
+    tracker page, with its pick lists); read here otherwise."""
     if not questions:
         return {}
-    rows = [Assignee(**row) for row in await _ASSIGNEES_READ.rows(True)]
+    if active_staff is None:
+        active_staff = await _ASSIGNEES_READ.rows(True)
+    rows = [Assignee(**row) for row in active_staff]
     return {
         question.id: [row for row in rows if _may_answer(row, question)] for question in questions
     }

@@ -348,25 +348,39 @@ async def recent_sla_events(
     ]
 
 
-# The filter selects' rooms, cohorts and categories in one round trip (was three built
-# queries), each in its own order: rooms by name, cohorts newest first, categories as HR
-# sorted them. Each part fills only its own sort column (typed NULLs elsewhere, for
-# PostgreSQL's UNION), so one sort orders all: numbering each part with row_number()
-# cost SQLite six sorts and two co-routines, 31 µs against 13.
-_CHOICES_READ = PreparedSQL(
-    "SELECT 'r' AS kind, id, name, NULL AS name_en, department, cohort, name AS by_name, "
+# The tracker's pick lists in one round trip: the filter selects' rooms, cohorts and
+# categories, and the active staff the cards offer as assignees. Each part in its own
+# order: rooms by name, cohorts newest first, categories as HR sorted them, staff by name.
+# Each part fills only its own sort column (typed NULLs elsewhere, for PostgreSQL's
+# UNION), so one sort orders all: numbering each part with row_number() cost SQLite six
+# sorts and two co-routines, 31 µs against 13.
+_PICK_LISTS_READ = PreparedSQL(
+    "SELECT 'r' AS kind, id, name, NULL AS name_en, department, cohort, "
+    "CAST(NULL AS TEXT) AS email, CAST(NULL AS TEXT) AS role, name AS by_name, "
     "CAST(NULL AS TIMESTAMPTZ) AS by_time, CAST(NULL AS INTEGER) AS by_number "
     "FROM room WHERE kind != 'direct' "
-    "UNION ALL SELECT 'c', id, name, NULL, department, NULL, NULL, starts_at, NULL FROM cohort "
-    "UNION ALL SELECT 'q', id, name, name_en, NULL, NULL, NULL, NULL, sort_order "
+    "UNION ALL SELECT 'c', id, name, NULL, department, NULL, NULL, NULL, NULL, starts_at, NULL "
+    "FROM cohort "
+    "UNION ALL SELECT 'q', id, name, name_en, NULL, NULL, NULL, NULL, NULL, NULL, sort_order "
     "FROM question_category "
+    "UNION ALL SELECT 's', id, name, NULL, department, NULL, email, role, name, NULL, NULL "
+    "FROM staff_user WHERE is_active "
     "ORDER BY kind, by_name, by_time DESC, by_number, id"
 )
 
 
-async def tracker_filter_choices(staff: StaffUser) -> dict[str, list[dict[str, Any]]]:
-    """Rooms, cohorts and categories for the filter selects."""
-    rows = await _CHOICES_READ.rows()
+@dataclass(frozen=True)
+class TrackerPickLists:
+    # {"rooms", "cohorts", "categories"}: the filter selects, each [{"id", "name"}].
+    choices: dict[str, list[dict[str, Any]]]
+    # Every active staff member (id, name, email, role, department), by name: who may
+    # answer a card is decided per card (question_actions.assignee_choices).
+    active_staff: list[dict[str, Any]]
+
+
+async def tracker_pick_lists(staff: StaffUser) -> TrackerPickLists:
+    """The filter selects ``staff`` may use, and the staff the cards may be assigned to."""
+    rows = await _PICK_LISTS_READ.rows()
     rooms = [row for row in rows if row["kind"] == "r"]
     cohorts = [row for row in rows if row["kind"] == "c"]
     categories = [row for row in rows if row["kind"] == "q"]
@@ -380,10 +394,37 @@ async def tracker_filter_choices(staff: StaffUser) -> dict[str, list[dict[str, A
             if (room["department"] is not None and sees_department(staff, room["department"]))
             or (room["department"] is None and room["cohort"] in visible)
         ]
-    return {
+    choices = {
         "rooms": [{"id": room["id"], "name": room["name"]} for room in rooms],
         "cohorts": [{"id": cohort["id"], "name": cohort["name"]} for cohort in cohorts],
         "categories": [
             {"id": row["id"], "name": _label(row["name"], row["name_en"])} for row in categories
         ],
     }
+    active_staff = [
+        {name: row[name] for name in ("id", "name", "email", "role", "department")}
+        for row in rows
+        if row["kind"] == "s"
+    ]
+    return TrackerPickLists(choices=choices, active_staff=active_staff)
+
+
+def summary_of_cards(
+    questions: list[TrackerQuestion], filters: TrackerFilters, warning_hours: int
+) -> SlaSummary | None:
+    """:func:`sla_summary` counted from the cards, when they are every open question the
+    staff member sees: no filter, and fewer open ones than the list holds. None otherwise.
+
+    The cards' urgency has the summary's boundaries, so the counts are the same; the page
+    saves a read in the usual case (HR's unfiltered tracker)."""
+    if filters.room_id or filters.cohort_id or filters.category_id or filters.mine:
+        return None
+    open_cards = [question for question in questions if question.status == "open"]
+    if len(open_cards) >= TRACKER_LIMIT:
+        return None
+    return SlaSummary(
+        open=len(open_cards),
+        soon=sum(1 for question in open_cards if question.urgency == "soon"),
+        overdue=sum(1 for question in open_cards if question.urgency == "overdue"),
+        warning_hours=warning_hours,
+    )
