@@ -8,11 +8,13 @@ seconds and re-ticks the time-left labels; without the script the page works by 
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from jinja2.utils import htmlsafe_json_dumps
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -43,7 +45,7 @@ from portal.domain.sla.tracker import (
 )
 from portal.domain.staff.tables import StaffUser
 from portal.domain.suggestions.sla import suggestion_summary
-from portal.i18n import ngettext
+from portal.i18n import get_locale, ngettext
 from portal.web.light_reads import light_reads_in_loop
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -64,6 +66,13 @@ def _filters(
         mine=mine == "1",
         include_answered=answered == "1",
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _phrases_json(language: str) -> str:
+    """The time-left phrases for the page's script, as ``|tojson`` writes them: the same
+    for every page in a language (``language`` is the request's, which they are read in)."""
+    return str(htmlsafe_json_dumps(time_left_phrases(), sort_keys=True))
 
 
 def filters_query(filters: TrackerFilters) -> str:
@@ -124,7 +133,7 @@ async def _page(
         choices=pick_lists.choices,
         events=await recent_sla_events(staff),
         suggestion_summary=await suggestion_summary(staff, datetime.now(UTC)),
-        phrases=time_left_phrases(),
+        phrases_json=_phrases_json(get_locale()),
         card_errors=card_errors or {},
         typed=typed or {},
         **await _cards_context(staff, filters, active_staff=pick_lists.active_staff),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from litestar.template.config import TemplateConfig
@@ -12,13 +13,12 @@ from markupsafe import Markup
 
 from portal import i18n
 from portal.config import TEMPLATES_DIR
+from portal.web.admin_nav import admin_nav_drawer
 from portal.web.template_languages import LanguageTemplateEngine
 from portal.web.text_links import linkify
 
 
 def _to_zone(value: datetime, timezone: str) -> datetime:
-    from zoneinfo import ZoneInfo
-
     return value.astimezone(ZoneInfo(timezone))
 
 
@@ -86,6 +86,7 @@ def _configure(env: Environment) -> None:
     env.globals["_"] = _template_gettext
     env.globals.update(
         tabbar=_tabbar_drawer(env),
+        admin_nav=admin_nav_drawer(env),
         html_lang=i18n.html_lang,
         current_locale=i18n.get_locale,
     )
