@@ -2,7 +2,7 @@
 
 A ``before_request`` hook on the candidate router: for a signed-in candidate's GET of a
 page that has a tab, it reads the badges (one query, see portal/domain/shell/badges.py)
-into ``request.state.app_shell``; ``templates/portal/base.html`` draws the tab bar from
+into the request's state (``app_shell``); ``templates/portal/base.html`` draws the tab bar from
 it. Pages without a tab (sign-in, videos, files) pay nothing.
 """
 
@@ -41,6 +41,9 @@ TAB_OF_PATH = {
     "/leave": "me",
 }
 
+# The shell's key in the request's state dict (scope["state"]).
+_SHELL_KEY = "app_shell"
+
 
 @dataclass(frozen=True, slots=True)
 class AppShell:
@@ -76,8 +79,9 @@ async def app_shell_load(request: Request[Any, Any, Any]) -> None:
             course_id=badges.course_id,
             course_title=badges.course_title,
         )
-    request.state.app_shell = AppShell(tab=tab, badges=badges)
+    # The scope's state dict itself: ``request.state`` wraps it in a new State each time.
+    request.scope["state"][_SHELL_KEY] = AppShell(tab=tab, badges=badges)
 
 
 def app_shell_of(request: Request[Any, Any, Any]) -> AppShell | None:
-    return getattr(request.state, "app_shell", None)
+    return request.scope["state"].get(_SHELL_KEY)  # type: ignore[no-any-return]
