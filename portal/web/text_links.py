@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from markupsafe import Markup, escape
@@ -16,6 +17,18 @@ def linkify(text: str | None) -> Markup:
         return Markup("")
     if "://" not in text:
         return escape(text)  # most messages: nothing to link
+    if len(text) <= _REMEMBERED_MAX:
+        return _linked(text)
+    return _linked.__wrapped__(text)
+
+
+# A room page shows the same latest messages to every member, again on each visit: the
+# links of a message's text are found once. Longer texts than a message are not kept.
+_REMEMBERED_MAX = 4000
+
+
+@functools.lru_cache(maxsize=1024)
+def _linked(text: str) -> Markup:
     parts: list[str] = []
     position = 0
     for match in _LINK.finditer(text):

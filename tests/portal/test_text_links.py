@@ -30,3 +30,18 @@ def test_only_http_and_https_become_links():
         assert "<a " not in linkify(text)
     assert linkify('http://x.example/"onmouseover=alert(1)').count("<a ") == 1
     assert '"onmouseover' not in linkify('http://x.example/"onmouseover=alert(1)')
+
+
+def test_a_text_read_again_gives_the_same_links_and_a_long_one_is_not_kept():
+    from portal.web import text_links
+
+    text = "见 https://example.com/a?x=<1> 和 <b>"
+    first, again = linkify(text), linkify(text)
+    assert first == again and isinstance(again, Markup)
+    assert again.count("<a ") == 1 and "&lt;b&gt;" in again
+    memo = text_links._linked
+    before = memo.cache_info()
+    long_text = "https://example.com/" + "x" * text_links._REMEMBERED_MAX
+    assert linkify(long_text).count("<a ") == 1
+    after = memo.cache_info()
+    assert (after.hits, after.misses) == (before.hits, before.misses)

@@ -83,6 +83,8 @@ def clean_body(body: object) -> str:
     return text.strip()
 
 
+# A message's time never changes and every page of its room shows it again.
+@functools.lru_cache(maxsize=4096)
 def _iso(moment: datetime) -> str:
     """``2026-11-30T08:52:15.430Z``: the time as the frames carry it, always in UTC."""
     if moment.tzinfo is not None and moment.tzinfo is not UTC:
