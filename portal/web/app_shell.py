@@ -80,8 +80,8 @@ async def app_shell_load(request: Request[Any, Any, Any]) -> None:
             course_title=badges.course_title,
         )
     # The scope's state dict itself: ``request.state`` wraps it in a new State each time.
-    request.scope["state"][_SHELL_KEY] = AppShell(tab=tab, badges=badges)
+    request.scope.setdefault("state", {})[_SHELL_KEY] = AppShell(tab=tab, badges=badges)
 
 
 def app_shell_of(request: Request[Any, Any, Any]) -> AppShell | None:
-    return request.scope["state"].get(_SHELL_KEY)  # type: ignore[no-any-return]
+    return request.scope.get("state", {}).get(_SHELL_KEY)  # type: ignore[no-any-return]

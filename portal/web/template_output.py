@@ -16,8 +16,10 @@ filters, ``Markup % {…}``) are escaped by markupsafe as before.
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
+from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.nodes import Expr
 
@@ -47,9 +49,14 @@ class PlainTextOutputCodeGenerator(CodeGenerator):
     same; only ``Template.generate()`` streams in fewer, larger pieces.
     """
 
+    # What Jinja writes for ``{% include … without context %}``: the included text goes
+    # straight out, past any list (its own macros have the same fault).
+    _INCLUDE_STRAIGHT_OUT = "yield from template._get_default_module()._body_stream"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._joined_frames: set[int] = set()
+        self._joined_lists: set[str] = set()
 
     def enter_frame(self, frame: Frame) -> None:
         # The root's frame and each block's (visit_Template marks them before entering);
@@ -59,6 +66,7 @@ class PlainTextOutputCodeGenerator(CodeGenerator):
             frame.buffer = self.temporary_identifier()
             self.writeline(f"{frame.buffer} = []")
             self._joined_frames.add(id(frame))
+            self._joined_lists.add(frame.buffer)
         super().enter_frame(frame)
 
     def leave_frame(self, frame: Frame, with_python_scope: bool = False) -> None:
@@ -69,6 +77,24 @@ class PlainTextOutputCodeGenerator(CodeGenerator):
             self.writeline(f"yield concat({frame.buffer})")
             self.outdent()
         super().leave_frame(frame, with_python_scope)
+
+    def visit_Include(self, node: nodes.Include, frame: Frame) -> None:
+        if node.with_context or frame.buffer not in self._joined_lists:
+            super().visit_Include(node, frame)
+            return
+        # Jinja's code for it, written aside, with the included text added to the list in
+        # its place instead of going out ahead of what came before it.
+        outer = self.stream
+        self.stream = StringIO()
+        try:
+            super().visit_Include(node, frame)
+            code = self.stream.getvalue()
+        finally:
+            self.stream = outer
+        if self._INCLUDE_STRAIGHT_OUT not in code:
+            raise RuntimeError("Jinja's code for an include without context has changed")
+        into_list = f"{frame.buffer}.extend(template._get_default_module()._body_stream)"
+        outer.write(code.replace(self._INCLUDE_STRAIGHT_OUT, into_list))
 
     def _output_child_pre(self, node: Expr, frame: Frame, finalize: Any) -> None:
         # A "volatile" frame ({% autoescape %} decided at render time) and an environment

@@ -112,3 +112,13 @@ async def test_someone_elses_answers_and_documents_do_not_count(client):
     await message_enqueue(message=inbox_to(other, subject="别人的消息"))
     await sign_in_candidate(client, me)
     assert 'class="badge"' not in (await client.get("/")).text
+
+
+def test_a_request_without_state_has_no_shell():
+    """A request built by hand (a tool, a test) may have no state dict: no shell, no error."""
+    from types import SimpleNamespace
+
+    from portal.web.app_shell import app_shell_of
+
+    assert app_shell_of(SimpleNamespace(scope={})) is None
+    assert app_shell_of(SimpleNamespace(scope={"state": {}})) is None

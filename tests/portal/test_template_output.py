@@ -103,3 +103,22 @@ def test_joined_roots_and_blocks_keep_the_order(value):
     pieces = list(ours.get_template("child.html").generate(v=value))
     assert pieces == ["before ", expected.removeprefix("before ")]
     assert len(list(own.get_template("child.html").generate(v=value))) > 10
+
+
+def test_an_include_without_context_keeps_its_place():
+    """Jinja sends such an include's text straight out; here it joins the list in order."""
+    pages = {
+        "root.html": "a{% include 'inc.html' without context %}b",
+        "block.html": (
+            "{% extends 'layout.html' %}{% block body %}c"
+            "{% include 'inc.html' without context %}"
+            "{% include 'missing.html' ignore missing without context %}d{% endblock %}"
+        ),
+        "layout.html": "<{% block body %}{% endblock %}>",
+        "inc.html": "[{{ v|default('none') }}]",
+    }
+    own = Environment(loader=DictLoader(pages), autoescape=True)
+    ours = LanguageEnvironment("zh_CN", loader=DictLoader(pages), autoescape=True)
+    for name, expected in (("root.html", "a[none]b"), ("block.html", "<c[none]d>")):
+        assert own.get_template(name).render(v="x") == expected
+        assert ours.get_template(name).render(v="x") == expected

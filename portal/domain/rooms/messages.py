@@ -83,15 +83,21 @@ def clean_body(body: object) -> str:
     return text.strip()
 
 
-# A message's time never changes and every page of its room shows it again.
-@functools.lru_cache(maxsize=4096)
 def _iso(moment: datetime) -> str:
     """``2026-11-30T08:52:15.430Z``: the time as the frames carry it, always in UTC."""
     if moment.tzinfo is not None and moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
+    return _iso_of_utc(moment.replace(tzinfo=None))
+
+
+# A message's time never changes and every page of its room shows it again. Kept by the
+# UTC wall time: zoned times equal across a fold (the hour repeated when clocks go back)
+# would otherwise share an entry.
+@functools.lru_cache(maxsize=4096)
+def _iso_of_utc(wall: datetime) -> str:
     # Times read from either database are already in UTC: written without the offset,
     # then the "Z", rather than converted and the offset replaced (every message of a page).
-    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    return wall.isoformat(timespec="milliseconds") + "Z"
 
 
 def _local(moment: datetime) -> str:
