@@ -511,7 +511,8 @@ class PooledSQLiteEngine(SQLiteEngine):
                 raise
             finally:
                 await self.writer_checkin(connection, broken=broken)
-        response = list(response)
+        if not isinstance(response, list):  # the loop's reads made their list already
+            response = list(response)
         if self.log_responses:
             self.print_response(query_id=query_id, response=response)
         return response
