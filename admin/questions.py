@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +27,7 @@ from portal.config import get_settings
 from portal.domain.errors import Conflict, ValidationFailed
 from portal.domain.faq.figures import instant_answer_weeks
 from portal.domain.sla.figures import figures_csv, parse_period, sla_figures
-from portal.domain.sla.policy import sla_policy_get
+from portal.domain.sla.policy import Policy, sla_policy_get
 from portal.domain.sla.question_actions import (
     assignee_choices,
     tracker_answer,
@@ -37,14 +37,12 @@ from portal.domain.sla.question_actions import (
 from portal.domain.sla.time_left import time_left_phrases
 from portal.domain.sla.tracker import (
     TrackerFilters,
-    recent_sla_events,
     sla_summary,
     summary_of_cards,
-    tracker_pick_lists,
     tracker_questions,
 )
+from portal.domain.sla.tracker_side import tracker_side
 from portal.domain.staff.tables import StaffUser
-from portal.domain.suggestions.sla import suggestion_summary
 from portal.i18n import get_locale, ngettext
 from portal.web.light_reads import light_reads_in_loop
 
@@ -92,13 +90,23 @@ def summary_text(summary: Any) -> str:
     return f"{overdue}, {soon}"
 
 
+def _client_ids(questions: list[Any]) -> dict[int, str]:
+    """A new id per card and page: a double submit of one answer form is stored once.
+
+    One draw of 16 random bytes per card, made at once (a system call each cost more than
+    the rest of the card's values)."""
+    drawn = secrets.token_hex(16 * len(questions))
+    return {question.id: drawn[32 * n : 32 * (n + 1)] for n, question in enumerate(questions)}
+
+
 async def _cards_context(
     staff: StaffUser,
     filters: TrackerFilters,
     *,
+    policy: Policy | None = None,
     active_staff: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    policy = await sla_policy_get()  # once for the page (it was read three times)
+    policy = policy or await sla_policy_get()  # once for the page (it was read three times)
     questions = await tracker_questions(staff, filters, policy=policy)
     summary = summary_of_cards(questions, filters, policy.warning_hours)
     if summary is None:
@@ -112,8 +120,7 @@ async def _cards_context(
         "summary_text": summary_text(summary),
         "filters": filters,
         "filters_query": filters_query(filters),
-        # One per render: a double submit of the same answer form is stored once.
-        "client_ids": {question.id: secrets.token_hex(16) for question in questions},
+        "client_ids": _client_ids(questions),
     }
 
 
@@ -125,18 +132,18 @@ async def _page(
     typed: dict[int, str] | None = None,
     status_code: int = 200,
 ) -> Template:
-    pick_lists = await tracker_pick_lists(staff)
+    side = await tracker_side(staff)
     return admin_page(
         "admin/questions/tracker.html",
         staff,
         status_code=status_code,
-        choices=pick_lists.choices,
-        events=await recent_sla_events(staff),
-        suggestion_summary=await suggestion_summary(staff, datetime.now(UTC)),
+        choices=side.choices,
+        events=side.events,
+        suggestion_summary=side.suggestions,
         phrases_json=_phrases_json(get_locale()),
         card_errors=card_errors or {},
         typed=typed or {},
-        **await _cards_context(staff, filters, active_staff=pick_lists.active_staff),
+        **await _cards_context(staff, filters, policy=side.policy, active_staff=side.active_staff),
     )
 
 

@@ -18,6 +18,7 @@ import logging
 import os
 import string
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from types import ModuleType
 from urllib.parse import urlsplit
 
 from piccolo.engine.base import Engine
@@ -66,9 +67,17 @@ def create_engine(database_url: str | None = None) -> Engine:
 
 
 def current_engine() -> Engine:
-    from portal import piccolo_conf
+    # The module is imported on the first call (it imports this one), then kept: every
+    # statement asks, and an import statement costs a look-up through the import system.
+    global _piccolo_conf
+    if _piccolo_conf is None:
+        from portal import piccolo_conf
 
-    return piccolo_conf.DB
+        _piccolo_conf = piccolo_conf
+    return _piccolo_conf.DB  # type: ignore[no-any-return]
+
+
+_piccolo_conf: ModuleType | None = None
 
 
 def bind_engine(engine: Engine) -> None:

@@ -519,7 +519,8 @@ class PooledSQLiteEngine(SQLiteEngine):
 
 
 def _is_read(query: str) -> bool:
-    return query.lstrip()[:6].upper() == "SELECT"
+    # Nearly every read starts with the word as written here: no copy made to check it.
+    return query.startswith("SELECT") or query.lstrip()[:6].upper() == "SELECT"
 
 
 def _connection_broken(error: BaseException) -> bool:

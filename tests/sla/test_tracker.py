@@ -377,10 +377,10 @@ async def test_filter_choices_are_in_their_order_and_a_managers_scope():
     their own department's cohorts and rooms only."""
     from portal.domain.rooms.tables import QuestionCategory
     from portal.domain.sla.question_actions import _ASSIGNEES_READ
-    from portal.domain.sla.tracker import tracker_pick_lists
+    from portal.domain.sla.tracker_side import tracker_side
 
     async def tracker_filter_choices(staff):
-        return (await tracker_pick_lists(staff)).choices
+        return (await tracker_side(staff)).choices
 
     production, stores = await make_department("生产部"), await make_department("门店")
     now = datetime.now(UTC)
@@ -408,7 +408,7 @@ async def test_filter_choices_are_in_their_order_and_a_managers_scope():
         StaffUser.id == gone.id
     )
     await StaffUser.update({StaffUser.name: "A 经理"}).where(StaffUser.id == manager_a.id)
-    active_staff = (await tracker_pick_lists(await make_staff("hr"))).active_staff
+    active_staff = (await tracker_side(await make_staff("hr"))).active_staff
     assert active_staff == await _ASSIGNEES_READ.rows(True)
     assert "Z 离职" not in [person["name"] for person in active_staff]
     names = [person["name"] or "" for person in active_staff]

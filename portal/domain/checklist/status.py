@@ -55,16 +55,17 @@ async def checklist_statuses(
     if not ids:
         return {}
     counts: dict[int, list[int]] = {}
+    # Days from today to each cohort's first day, in its zone: an item due d days before
+    # the start is overdue when d is more than that (deadline_of's rule, made once per
+    # cohort rather than once per row).
+    days_to_start: dict[tuple[datetime, str | None], int] = {}
     for row in await _counts_read(len(ids)).rows(*ids):
         approved, total, waiting, overdue = counts.setdefault(row["candidate_id"], [0, 0, 0, 0])
         if row["to_do"] and row["cohort_starts_at"] is not None:
-            deadline = deadline_of(
-                row["days_before_start"],
-                row["cohort_starts_at"],
-                row["cohort_timezone"],
-                now=now,
-            )
-            if deadline.days_left < 0:
+            cohort = (row["cohort_starts_at"], row["cohort_timezone"])
+            if cohort not in days_to_start:
+                days_to_start[cohort] = deadline_of(0, *cohort, now=now).days_left
+            if row["days_before_start"] > days_to_start[cohort]:
                 overdue += row["to_do"]
         counts[row["candidate_id"]] = [
             approved + row["approved"],

@@ -103,7 +103,7 @@ def known_timezones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def _policy_from_row(row: dict[str, Any]) -> Policy:
+def policy_from_row(row: dict[str, Any]) -> Policy:
     timezone = row["timezone"] if row["timezone"] in known_timezones() else DEFAULT_TIMEZONE
     return Policy(
         deadline_hours=row["deadline_hours"],
@@ -125,7 +125,7 @@ _POLICY_READ = PreparedSQL(
 
 async def sla_policy_get() -> Policy:
     rows = await _POLICY_READ.rows(POLICY_KEY)
-    return _policy_from_row(rows[0]) if rows else Policy()
+    return policy_from_row(rows[0]) if rows else Policy()
 
 
 def _hours(raw: str, errors: dict[str, str], name: str, *, minimum: int, maximum: int) -> int:

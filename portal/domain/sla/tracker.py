@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from portal.db import PreparedSQL, prepared
-from portal.domain.access import department_scope, question_scope, sees_cohort, sees_department
+from portal.db import prepared
+from portal.domain.access import question_scope
 from portal.domain.checklist.status import ChecklistStatus, checklist_statuses
 from portal.domain.errors import NotFound
 from portal.domain.rooms.tables import RoomQuestion
@@ -34,8 +34,12 @@ class TrackerFilters:
     include_answered: bool = False
 
 
-@dataclass(frozen=True)
-class TrackerQuestion:
+class TrackerQuestion(NamedTuple):
+    """A card of the tracker. A named tuple rather than a frozen dataclass: a page makes up
+    to 300 of them, and a frozen dataclass sets each of its 28 fields through
+    ``object.__setattr__`` (13 µs a card against 8); its hash, part of the card memo's key
+    (portal/web/question_cards.py), is made in C too."""
+
     id: int
     message_id: int
     room_id: int
@@ -93,7 +97,8 @@ def question_where(staff: StaffUser) -> Any:
     )
 
 
-def _label(name: str | None, name_en: str | None) -> str:
+def label_in_locale(name: str | None, name_en: str | None) -> str:
+    """A name with an English variant: that one on English pages when there is one."""
     if get_locale() == "en" and name_en:
         return name_en
     return name or ""
@@ -143,7 +148,7 @@ def _item(
         room_id=row["room"],
         room_name=row["room_name"] or "",
         body=row["body"] or "",
-        category=_label(row["category_name"], row["category_name_en"]),
+        category=label_in_locale(row["category_name"], row["category_name_en"]),
         responder_role=row["responder_role"],
         is_private=bool(row["is_private"]),
         status=row["status"],
@@ -162,7 +167,7 @@ def _item(
         cohort_name=row["cohort_name"] or "",
         department_name=row["department_name"] or "",
         position_name=row["position_name"] or "",
-        stage_name=_label(row["stage_name"], row["stage_name_en"]),
+        stage_name=label_in_locale(row["stage_name"], row["stage_name_en"]),
         updated_at=row["updated_at"],
         checklist=checklists.get(row["asker"]),
     )
@@ -310,103 +315,6 @@ async def sla_summary(
         overdue=int(counts["overdue"]),
         warning_hours=policy.warning_hours,
     )
-
-
-@dataclass(frozen=True)
-class RecentEvent:
-    id: int
-    kind: str
-    created_at: datetime
-    question_id: int
-    asker_name: str
-    status: str
-
-
-async def recent_sla_events(
-    staff: StaffUser, *, days: int = 7, limit: int = 20, now: datetime | None = None
-) -> list[RecentEvent]:
-    """The latest warnings and breaches (of questions ``staff`` sees), newest first."""
-    since = (now or datetime.now(UTC)) - timedelta(days=days)
-    where, args = _where_sql(staff, None)
-    rows = await prepared(
-        "SELECT e.id AS id, e.kind AS kind, e.created_at AS created_at, e.question AS question, "
-        "a.name AS asker_name, q.status AS status FROM sla_event e "
-        "LEFT JOIN room_question q ON q.id = e.question "
-        "LEFT JOIN candidate a ON a.id = q.asker "
-        "WHERE e.created_at >= {} " + where + "ORDER BY e.id DESC LIMIT {}"
-    ).rows(since, *args, limit)
-    return [
-        RecentEvent(
-            id=row["id"],
-            kind=row["kind"],
-            created_at=row["created_at"],
-            question_id=row["question"],
-            asker_name=row["asker_name"] or "",
-            status=row["status"] or "",
-        )
-        for row in rows
-    ]
-
-
-# The tracker's pick lists in one round trip: the filter selects' rooms, cohorts and
-# categories, and the active staff the cards offer as assignees. Each part in its own
-# order: rooms by name, cohorts newest first, categories as HR sorted them, staff by name.
-# Each part fills only its own sort column (typed NULLs elsewhere, for PostgreSQL's
-# UNION), so one sort orders all: numbering each part with row_number() cost SQLite six
-# sorts and two co-routines, 31 µs against 13.
-_PICK_LISTS_READ = PreparedSQL(
-    "SELECT 'r' AS kind, id, name, NULL AS name_en, department, cohort, "
-    "CAST(NULL AS TEXT) AS email, CAST(NULL AS TEXT) AS role, name AS by_name, "
-    "CAST(NULL AS TIMESTAMPTZ) AS by_time, CAST(NULL AS INTEGER) AS by_number "
-    "FROM room WHERE kind != 'direct' "
-    "UNION ALL SELECT 'c', id, name, NULL, department, NULL, NULL, NULL, NULL, starts_at, NULL "
-    "FROM cohort "
-    "UNION ALL SELECT 'q', id, name, name_en, NULL, NULL, NULL, NULL, NULL, NULL, sort_order "
-    "FROM question_category "
-    "UNION ALL SELECT 's', id, name, NULL, department, NULL, email, role, name, NULL, NULL "
-    "FROM staff_user WHERE is_active "
-    "ORDER BY kind, by_name, by_time DESC, by_number, id"
-)
-
-
-@dataclass(frozen=True)
-class TrackerPickLists:
-    # {"rooms", "cohorts", "categories"}: the filter selects, each [{"id", "name"}].
-    choices: dict[str, list[dict[str, Any]]]
-    # Every active staff member (id, name, email, role, department), by name: who may
-    # answer a card is decided per card (question_actions.assignee_choices).
-    active_staff: list[dict[str, Any]]
-
-
-async def tracker_pick_lists(staff: StaffUser) -> TrackerPickLists:
-    """The filter selects ``staff`` may use, and the staff the cards may be assigned to."""
-    rows = await _PICK_LISTS_READ.rows()
-    rooms = [row for row in rows if row["kind"] == "r"]
-    cohorts = [row for row in rows if row["kind"] == "c"]
-    categories = [row for row in rows if row["kind"] == "q"]
-    if department_scope(staff) is not None:
-        # A manager's own department's and shared cohorts, and the rooms within them.
-        cohorts = [cohort for cohort in cohorts if sees_cohort(staff, cohort["department"])]
-        visible = {cohort["id"] for cohort in cohorts}
-        rooms = [
-            room
-            for room in rooms
-            if (room["department"] is not None and sees_department(staff, room["department"]))
-            or (room["department"] is None and room["cohort"] in visible)
-        ]
-    choices = {
-        "rooms": [{"id": room["id"], "name": room["name"]} for room in rooms],
-        "cohorts": [{"id": cohort["id"], "name": cohort["name"]} for cohort in cohorts],
-        "categories": [
-            {"id": row["id"], "name": _label(row["name"], row["name_en"])} for row in categories
-        ],
-    }
-    active_staff = [
-        {name: row[name] for name in ("id", "name", "email", "role", "department")}
-        for row in rows
-        if row["kind"] == "s"
-    ]
-    return TrackerPickLists(choices=choices, active_staff=active_staff)
 
 
 def summary_of_cards(

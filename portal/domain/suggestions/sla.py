@@ -79,9 +79,13 @@ async def suggestion_summary(staff: StaffUser, now: datetime) -> SuggestionSumma
         rows = await Suggestion.select(Suggestion.deadline_at).where(
             (Suggestion.status == "open") & scope
         )
-    deadlines = sorted(row["deadline_at"] for row in rows)
+    return summary_of_deadlines([row["deadline_at"] for row in rows], now)
+
+
+def summary_of_deadlines(deadlines: list[datetime], now: datetime) -> SuggestionSummary:
+    """The summary of the open suggestions with these deadlines (in any order)."""
     return SuggestionSummary(
         open=len(deadlines),
         overdue=sum(1 for deadline in deadlines if deadline <= now),
-        next_deadline=deadlines[0] if deadlines else None,
+        next_deadline=min(deadlines) if deadlines else None,
     )
