@@ -1,4 +1,4 @@
-"""``{{ question_card(…) }}``: an SLA tracker card, drawn once for what it shows.
+"""``{{ question_cards(…) }}``: the SLA tracker's cards, each drawn once for what it shows.
 
 A card was a quarter of the tracker's CPU (about 50 µs each: three forms, three dates,
 the assignee list), and the same cards are drawn again and again: the page is reloaded
@@ -10,16 +10,18 @@ answer form (new for every page, so that a double submit of one form is stored o
 two answers from two pages are not). They are drawn as marks and put in place by each
 call.
 
-The key holds the whole card (a ``TrackerQuestion``, a named tuple: its time-left label, its
-asker's names and checklist counts...), the assignees offered on it, who is looking, and
-the page's time zone, filters and limits: a change to any of them draws the card anew.
+The key holds the whole card (a ``TrackerQuestion``, a named tuple: its time-left label,
+its asker's names and checklist counts...), the assignees offered on it, who is looking,
+and the page's time zone, filters and limits: a change to any of them draws the card
+anew. One call draws the whole list: a call from the template per card, with its
+look-ups, cost as much as the kept card.
 """
 
 from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jinja2 import Environment
@@ -37,7 +39,7 @@ _CSRF_MARK = f"csrfmark{secrets.token_hex(12)}"
 _CLIENT_MARK = f"clientmark{secrets.token_hex(12)}"
 
 
-def question_card_drawer(env: Environment) -> Any:
+def question_cards_drawer(env: Environment) -> Any:
     @functools.lru_cache(maxsize=CARD_MEMO_SIZE)
     def drawn(
         locale: str,
@@ -65,34 +67,38 @@ def question_card_drawer(env: Environment) -> Any:
             client_id=_CLIENT_MARK,
         )
 
-    def question_card(
-        question: Any,
-        assignees: Iterable[Any],
+    def question_cards(
+        questions: Sequence[Any],
+        assignees: Mapping[int, Sequence[Any]],
         staff: Any,
         timezone: str,
         filters: Any,
         answer_max_chars: int,
-        card_error: str,
-        typed_text: str,
+        card_errors: Mapping[int, str],
+        typed: Mapping[int, str],
         csrf_input: Any,
-        client_id: str,
+        client_ids: Mapping[int, str],
     ) -> Markup:
-        text = drawn(
-            i18n.get_locale(),
-            question,
-            tuple(assignees),
-            staff.id,
-            staff.role,
-            timezone,
-            filters,
-            answer_max_chars,
-            card_error,
-            typed_text,
-        )
-        return Markup(  # noqa: S704 - the card's own escaped text; the CSRF field is Markup
-            text.replace(_CSRF_MARK, str(csrf_input)).replace(_CLIENT_MARK, client_id)
-        )
+        """Every card, each between newlines (as the list's loop wrote them)."""
+        locale, csrf = i18n.get_locale(), str(csrf_input)
+        texts = []
+        for question in questions:
+            text = drawn(
+                locale,
+                question,
+                tuple(assignees.get(question.id, ())),
+                staff.id,
+                staff.role,
+                timezone,
+                filters,
+                answer_max_chars,
+                card_errors.get(question.id, ""),
+                typed.get(question.id, ""),
+            )
+            text = text.replace(_CSRF_MARK, csrf).replace(_CLIENT_MARK, client_ids[question.id])
+            texts.append(f"\n{text}\n")
+        return Markup("".join(texts))  # noqa: S704 - the cards' own escaped text
 
-    question_card.cache_clear = drawn.cache_clear  # type: ignore[attr-defined]
-    question_card.cache_info = drawn.cache_info  # type: ignore[attr-defined]
-    return question_card
+    question_cards.cache_clear = drawn.cache_clear  # type: ignore[attr-defined]
+    question_cards.cache_info = drawn.cache_info  # type: ignore[attr-defined]
+    return question_cards

@@ -15,7 +15,7 @@ from portal import i18n
 from portal.config import TEMPLATES_DIR
 from portal.web.admin_nav import admin_nav_drawer
 from portal.web.app_shell import app_shell_of
-from portal.web.question_cards import question_card_drawer
+from portal.web.question_cards import question_cards_drawer
 from portal.web.template_languages import LanguageTemplateEngine
 from portal.web.text_links import linkify
 
@@ -89,7 +89,7 @@ def _configure(env: Environment) -> None:
     env.globals.update(
         tabbar=_tabbar_drawer(env),
         admin_nav=admin_nav_drawer(env),
-        question_card=question_card_drawer(env),
+        question_cards=question_cards_drawer(env),
         app_shell_of=app_shell_of,
         html_lang=i18n.html_lang,
         current_locale=i18n.get_locale,

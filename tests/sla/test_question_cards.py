@@ -46,7 +46,7 @@ async def test_a_kept_card_is_the_card_drawn_afresh_with_this_pages_values(app, 
     assert len(CSRF.findall(_cards(second))) == 9  # answer, assign, close on each card
     # Apart from those, the kept cards are what a fresh drawing gives.
     for environment in app.template_engine.environments.values():
-        environment.globals["question_card"].cache_clear()
+        environment.globals["question_cards"].cache_clear()
     fresh = (await client.get("/admin/questions")).text
     assert _without_page_values(_cards(fresh)) == _without_page_values(_cards(second))
 

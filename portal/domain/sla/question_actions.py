@@ -8,9 +8,8 @@ if it had been typed in the room. The form's ``client_id`` makes a double submit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from portal.db import PreparedSQL, write_transaction
 from portal.domain.access import Staff, may_answer_question
@@ -71,9 +70,11 @@ def _may_answer(staff: Staff, question: TrackerQuestion) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Assignee:
-    """An active staff member the tracker offers as an assignee (read as SQL, not a row)."""
+class Assignee(NamedTuple):
+    """An active staff member the tracker offers as an assignee (read as SQL, not a row).
+
+    A named tuple: made for every active staff member on every tracker page, and hashed
+    as part of each card's memo key (portal/web/question_cards.py)."""
 
     id: int
     name: str
