@@ -244,8 +244,13 @@ class LanguageTemplateEngine(JinjaTemplateEngine):
         if engine_instance is not None or directory is None:
             raise ValueError("LanguageTemplateEngine builds its own environments from a directory")
         loader = FileSystemLoader(searchpath=directory)
+        # cache_size=-1: the compiled templates in a plain dict. Jinja's default keeps 400 in
+        # an LRU that, on every look-up (each page, its layout, each include left to Jinja),
+        # takes a lock and moves the name to the end of a deque by scanning it, comparing
+        # (weak reference, name) keys: 1-2 % of a page. The templates ship with the code,
+        # so they are a fixed, small set.
         self.environments = {
-            language: LanguageEnvironment(language, loader=loader, autoescape=True)
+            language: LanguageEnvironment(language, loader=loader, autoescape=True, cache_size=-1)
             for language in i18n.SUPPORTED_LOCALES
         }
         super().__init__(engine_instance=self.environments[i18n.DEFAULT_LOCALE])
