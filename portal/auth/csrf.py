@@ -34,6 +34,7 @@ from litestar.utils.scope.state import ScopeState
 from portal.auth.cookies import ResponseCookie
 from portal.auth.sessions import SESSION_COOKIE
 from portal.auth.tokens import hash_session_token
+from portal.scope_headers import cookie_from_scope
 
 _NONCE_HEX = 32
 _MAX_TOKEN = 200
@@ -103,8 +104,11 @@ class SessionCSRFMiddleware:
             return
         request: Any = scope["litestar_app"].request_class(scope=scope, receive=receive)
         secret = self.config.secret
-        binding = session_binding(request.cookies.get(SESSION_COOKIE))
-        cookie_token = request.cookies.get(self.config.cookie_name) or ""
+        # The cookies as SessionPrincipalMiddleware reads the session's: the binding is made
+        # from the same token that signed the request in (the first, as sent), and reading
+        # Litestar's parsed cookies was 1.5 % of a page's CPU.
+        binding = session_binding(cookie_from_scope(scope, SESSION_COOKIE))
+        cookie_token = cookie_from_scope(scope, self.config.cookie_name) or ""
         state = ScopeState.from_scope(scope)
         if request.method in self.config.safe_methods:
             fresh = not csrf_token_valid(secret, cookie_token, binding)

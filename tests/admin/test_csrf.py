@@ -76,3 +76,25 @@ async def test_sign_in_needs_the_csrf_token(client):
     )
     assert response.status_code == 403
     assert "onramp_session" not in response.headers.get("set-cookie", "")
+
+
+async def test_the_token_is_bound_to_the_session_cookie_that_signs_the_request_in(client):
+    """With two session cookies in one header, the first signs the request in (as the
+    session middleware reads it) and the CSRF token is checked against that one too."""
+    await sign_in_staff(client, await make_staff("hr"))
+    await client.get("/admin/questions")  # a CSRF cookie bound to this session
+    session, token = client.cookies.get("onramp_session"), client.cookies.get("onramp_csrf")
+    client.cookies.clear()
+    for cookie_header, expected in (
+        (f"onramp_session={session}; onramp_session=stale; onramp_csrf={token}", 404),
+        (f"onramp_session=stale; onramp_session={session}; onramp_csrf={token}", 403),
+    ):
+        response = await client.post(
+            "/admin/questions/987654321/close",
+            data={"_csrf_token": token},
+            headers={"Cookie": cookie_header},
+            follow_redirects=False,
+        )
+        # 404: signed in, the token accepted, no such question. 403: the first cookie is
+        # no session, and the token is bound to a session the request does not sign in with.
+        assert response.status_code == expected, response.text[:200]
