@@ -16,6 +16,9 @@ async def test_an_api_body_with_nul_is_refused_and_saves_nothing(client, api_hea
     headers = {**api_headers, "content-type": "application/json"}
     response = await client.put(URL, content=body, headers=headers)
     assert "NUL" in assert_problem(response, 400)["detail"]
+    # The media type is matched without its case and parameters.
+    spelled = {**api_headers, "Content-Type": "Application/JSON; charset=UTF-8"}
+    assert (await client.put(URL, content=body, headers=spelled)).status_code == 400
     assert await Candidate.count() == 0
     # The same body without it is read by the handler as usual (the check left it readable).
     fine = json.dumps({"candidates": [offer("ATS-1", "13700000001")]})
