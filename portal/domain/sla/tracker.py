@@ -97,8 +97,7 @@ def question_where(staff: StaffUser) -> Any:
     )
 
 
-def label_in_locale(name: str | None, name_en: str | None) -> str:
-    """A name with an English variant: that one on English pages when there is one."""
+def _label(name: str | None, name_en: str | None) -> str:
     if get_locale() == "en" and name_en:
         return name_en
     return name or ""
@@ -148,7 +147,7 @@ def _item(
         room_id=row["room"],
         room_name=row["room_name"] or "",
         body=row["body"] or "",
-        category=label_in_locale(row["category_name"], row["category_name_en"]),
+        category=_label(row["category_name"], row["category_name_en"]),
         responder_role=row["responder_role"],
         is_private=bool(row["is_private"]),
         status=row["status"],
@@ -167,7 +166,7 @@ def _item(
         cohort_name=row["cohort_name"] or "",
         department_name=row["department_name"] or "",
         position_name=row["position_name"] or "",
-        stage_name=label_in_locale(row["stage_name"], row["stage_name_en"]),
+        stage_name=_label(row["stage_name"], row["stage_name_en"]),
         updated_at=row["updated_at"],
         checklist=checklists.get(row["asker"]),
     )

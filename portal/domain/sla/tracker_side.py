@@ -22,8 +22,8 @@ from typing import Any
 
 from portal.db import PreparedSQL
 from portal.domain.access import department_scope, question_scope, sees_cohort, sees_department
+from portal.domain.rooms.questions import category_label
 from portal.domain.sla.policy import POLICY_KEY, Policy, policy_from_row
-from portal.domain.sla.tracker import label_in_locale
 from portal.domain.staff.tables import StaffUser
 from portal.domain.suggestions.sla import SuggestionSummary, summary_of_deadlines
 
@@ -218,8 +218,5 @@ def _choices(
     return {
         "rooms": [{"id": room["id"], "name": room["name"]} for room in rooms],
         "cohorts": [{"id": cohort["id"], "name": cohort["name"]} for cohort in cohorts],
-        "categories": [
-            {"id": row["id"], "name": label_in_locale(row["name"], row["name_en"])}
-            for row in categories
-        ],
+        "categories": [{"id": row["id"], "name": category_label(row)} for row in categories],
     }
