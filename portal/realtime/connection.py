@@ -17,6 +17,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from portal.domain.access import department_scope
@@ -27,6 +28,11 @@ logger = logging.getLogger("onramp.rooms")
 MAX_PENDING = 1000
 # A close that cannot be sent in this time is left to the server's keep-alive timeout.
 CLOSE_TIMEOUT = 5.0
+# How long a message the catch-up read may still arrive through the hub. A message is
+# published after its transaction commits, so a catch-up can read it before its frame
+# reaches this process (same worker: the sender had not resumed yet; another worker:
+# the Redis round trip); normally milliseconds, seconds when a worker is busy.
+LATE_WINDOW = 30.0
 
 # Close codes a client can act on.
 CLOSE_TOO_SLOW = 4008  # could not keep up: reconnect and resume with ?after=
@@ -48,6 +54,8 @@ class RoomConnection:
         "closed",
         "_pending",
         "_catching_up",
+        "_late_ids",
+        "_late_until",
         "_drain_task",
         "_close_task",
         "handler_task",
@@ -75,6 +83,9 @@ class RoomConnection:
         # None while frames go straight out; a queue while catching up or draining.
         self._pending: deque[tuple[int | None, str]] | None = deque()
         self._catching_up = True
+        # Ids the catch-up sent that may still be offered live (None almost always).
+        self._late_ids: set[int] | None = None
+        self._late_until = 0.0
         self._drain_task: asyncio.Task[None] | None = None
         self._close_task: asyncio.Task[None] | None = None
         # The task serving this socket, cancelled when the client is dropped as too slow.
@@ -111,6 +122,8 @@ class RoomConnection:
             private_to is not None and not self.may_see(private_to, manager_department)
         ):
             return
+        if message_id is not None and self._late_ids is not None and self._sent_already(message_id):
+            return
         if self._pending is not None:
             self._queue(text, message_id)
             return
@@ -136,10 +149,35 @@ class RoomConnection:
             return
         self._pending.append((message_id, text))
 
-    async def finish_catch_up(self, delivered_ids: set[int]) -> None:
-        """Send what arrived during the catch-up, skipping what the catch-up already sent."""
-        await self._flush(delivered_ids)
+    async def finish_catch_up(
+        self, delivered_ids: set[int], recent_ids: frozenset[int] = frozenset()
+    ) -> None:
+        """Send what arrived during the catch-up, skipping what the catch-up already sent.
+
+        ``recent_ids``: the catch-up's messages stored so recently that their frames may
+        not have reached this process yet; skipped when they do (for :data:`LATE_WINDOW`).
+        """
+        arrived: set[int] = set()
+        await self._flush(delivered_ids, arrived)
         self._catching_up = False
+        late = set(recent_ids - arrived)
+        if late and not self.closed:
+            self._late_ids = late
+            self._late_until = asyncio.get_running_loop().time() + LATE_WINDOW
+
+    def _sent_already(self, message_id: int) -> bool:
+        """Whether ``message_id`` is a late frame of a message the catch-up sent."""
+        late = self._late_ids
+        assert late is not None
+        if asyncio.get_running_loop().time() > self._late_until:
+            self._late_ids = None
+            return False
+        if message_id not in late:
+            return False
+        late.discard(message_id)
+        if not late:
+            self._late_ids = None
+        return True
 
     def _start_drain(self) -> None:
         if self._drain_task is None and not self._catching_up:
@@ -147,17 +185,19 @@ class RoomConnection:
 
     async def _drain(self) -> None:
         try:
-            await self._flush(set())
+            await self._flush(frozenset())
         except Exception:  # noqa: BLE001 - the client is gone
             self.closed = True
         finally:
             self._drain_task = None
 
-    async def _flush(self, skip_ids: set[int]) -> None:
+    async def _flush(self, skip_ids: AbstractSet[int], skipped: set[int] | None = None) -> None:
         pending = self._pending
         while pending:
             message_id, text = pending.popleft()
             if message_id is not None and message_id in skip_ids:
+                if skipped is not None:
+                    skipped.add(message_id)
                 continue
             await self._send({"type": "websocket.send", "text": text})
         # No await between the last check and this: nothing offered meanwhile is lost.

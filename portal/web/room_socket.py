@@ -21,7 +21,8 @@ import asyncio
 import json
 import logging
 import re
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from litestar.stores.base import Store
@@ -49,7 +50,12 @@ from portal.domain.rooms.messages import (
 from portal.domain.validation import MAX_ID, row_id_from, whole_number
 from portal.i18n import gettext as _
 from portal.i18n import reset_locale, scope_locale, set_locale
-from portal.realtime.connection import CLOSE_NOT_MEMBER, CLOSE_SIGNED_OUT, RoomConnection
+from portal.realtime.connection import (
+    CLOSE_NOT_MEMBER,
+    CLOSE_SIGNED_OUT,
+    LATE_WINDOW,
+    RoomConnection,
+)
 from portal.realtime.hub import encode_event, get_hub
 from portal.scope_headers import cookie_from_scope, header_from_scope
 
@@ -146,9 +152,31 @@ async def _member_and_room(room_id: int, session: Session) -> tuple[Member, Room
         raise Refused(403, "not a member of this room") from None
 
 
-async def _catch_up_frames(
-    room: RoomInfo, member: Member, after: int | None
-) -> tuple[list[str], set[int]]:
+class CatchUp(NamedTuple):
+    """What a (re)connecting member gets first, and which messages it holds."""
+
+    frames: list[str]
+    delivered: set[int]
+    # Messages stored within LATE_WINDOW: their live frames may still be on the way.
+    recent: frozenset[int]
+
+
+def _recent_ids(events: list[dict[str, Any]]) -> frozenset[int]:
+    """Ids of the newest events, stored less than LATE_WINDOW ago.
+
+    Oldest first, and a room's sends are serialised (its lock), so times rise with ids:
+    the walk from the newest end stops at the first older one.
+    """
+    cutoff = datetime.now(UTC) - timedelta(seconds=LATE_WINDOW)
+    recent: list[int] = []
+    for event in reversed(events):
+        if datetime.fromisoformat(event["created_at"]) < cutoff:
+            break
+        recent.append(event["id"])
+    return frozenset(recent)
+
+
+async def _catch_up(room: RoomInfo, member: Member, after: int | None) -> CatchUp:
     """What a (re)connecting member gets first: missed messages, tombstones, the pin."""
     frames: list[str] = []
     if after is None:
@@ -170,7 +198,7 @@ async def _catch_up_frames(
     frames += [encode_event(event) for event in events]
     if pinned and (not pinned["private"] or member.is_staff):
         frames.append(encode_event({"type": "pinned", "id": pinned["id"], "message": pinned}))
-    return frames, {event["id"] for event in events}
+    return CatchUp(frames, {event["id"] for event in events}, _recent_ids(events))
 
 
 def _decode_frame(raw: str) -> Any:
@@ -288,7 +316,7 @@ async def room_socket(scope: Scope, receive: Receive, send: Send, *, session_sto
                 ):
                     raise Refused(429, "too many open room sockets for this session")
                 try:
-                    frames, delivered = await _catch_up_frames(room, member, after)
+                    catch_up = await _catch_up(room, member, after)
                 except BaseException:
                     hub.unsubscribe(room.id, connection)
                     raise
@@ -298,10 +326,10 @@ async def room_socket(scope: Scope, receive: Receive, send: Send, *, session_sto
         del session, member, room
         try:
             await send({"type": "websocket.accept"})
-            for text in frames:
+            for text in catch_up.frames:
                 await send({"type": "websocket.send", "text": text})
-            await connection.finish_catch_up(delivered)
-            del frames, delivered  # not kept for the life of the socket
+            await connection.finish_catch_up(catch_up.delivered, catch_up.recent)
+            del catch_up  # not kept for the life of the socket
             while not connection.closed:
                 message = await receive()
                 if message["type"] == "websocket.disconnect":

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from uuid import uuid4
 
 import pytest
 import websockets
 
 from portal.domain.rooms.membership import cohort_room_ensure
+from portal.domain.rooms.messages import staff_send
 from portal.domain.rooms.tables import RoomMessage
+from portal.realtime.hub import get_hub
 from tests.factories import (
     STAFF_PASSWORD,
     make_candidate,
@@ -133,3 +136,41 @@ async def test_a_retried_client_id_is_acknowledged_again_and_stored_once(room_se
         assert again["id"] == first["id"]
         assert [f for f in before if f["type"] == "message"] == []
     assert await RoomMessage.count().where(RoomMessage.client_id == client_id) == 1
+
+
+async def test_a_frame_arriving_after_the_catch_up_that_sent_its_message_is_not_sent_again(
+    redis_room_server, publish_through_redis, monkeypatch
+):
+    """The race behind a duplicate seen in CI, made certain: the message is committed, a
+    member's catch-up reads it, and only then does its frame reach the member's worker."""
+    room_server = redis_room_server
+    room_id, _, (_bob, bob_cookie) = await _two_members(room_server)
+    hr = await make_staff("hr")
+    hub = get_hub()
+    frame_held = asyncio.Event()
+    release = asyncio.Event()
+    publish = hub.publish
+
+    async def held_publish(*args, **kwargs):
+        frame_held.set()
+        await release.wait()
+        await publish(*args, **kwargs)
+
+    monkeypatch.setattr(hub, "publish", held_publish)
+    sending = asyncio.create_task(
+        staff_send(staff=hr, room_id=room_id, client_id=str(uuid4()), body="late", reply_to=None)
+    )
+    await asyncio.wait_for(frame_held.wait(), 5)  # stored and committed, frame not sent yet
+    async with await connect(room_server, room_id, bob_cookie, after=0) as b:
+        caught_up = await receive(b)
+        assert caught_up["body"] == "late"
+        release.set()
+        late = await sending
+        monkeypatch.setattr(hub, "publish", publish)
+        await staff_send(
+            staff=hr, room_id=room_id, client_id=str(uuid4()), body="next", reply_to=None
+        )
+        frames = [f for f in await quiet(b, 1.0) if f["type"] == "message"]
+    # Only the next message: "late" came once, with the catch-up.
+    assert [f["body"] for f in frames] == ["next"]
+    assert frames[0]["id"] > late.id
