@@ -107,6 +107,9 @@ class Member:
     cookie: str
     last_id: int = 0
     bodies: set[str] = field(default_factory=set)
+    # Every message id received, to count one received twice (across reconnects too).
+    ids: set[int] = field(default_factory=set)
+    duplicates: int = 0
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     connections: int = 0
     ws: object | None = None
@@ -163,6 +166,9 @@ class Crowd:
                     async for raw in ws:
                         frame = json.loads(raw)
                         if frame.get("type") == "message":
+                            if frame["id"] in member.ids:
+                                member.duplicates += 1
+                            member.ids.add(frame["id"])
                             member.bodies.add(frame["body"])
                             member.last_id = max(member.last_id, frame["id"])
                 except websockets.ConnectionClosed:
@@ -184,6 +190,10 @@ class Crowd:
         async with asyncio.timeout(timeout):
             await asyncio.gather(*(member.connected.wait() for member in self.members))
         return time.monotonic() - started
+
+    def duplicates(self) -> int:
+        """Messages some member received more than once."""
+        return sum(member.duplicates for member in self.members)
 
     def missing(self, bodies: set[str]) -> int:
         """How many (member, body) deliveries of ``bodies`` have not arrived yet."""

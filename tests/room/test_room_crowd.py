@@ -12,6 +12,7 @@ within ``CAUGHT_UP_SECONDS`` (clients back off 1 s ±30 % first, like the room p
 from __future__ import annotations
 
 import asyncio
+import random
 import shutil
 import uuid
 
@@ -89,6 +90,7 @@ async def test_two_thousand_members_join_through_two_workers_without_a_failed_ha
             await _post(base_url, crowd.room_id, sender_cookie, [body])
             await crowd.caught_up({body}, 30)
             assert crowd.missing({body}) == 0
+            assert crowd.duplicates() == 0
             assert crowd.failures == {} and crowd.close_codes == {}
         finally:
             await crowd.stop()
@@ -125,6 +127,7 @@ async def test_a_redis_restart_under_two_thousand_members_loses_nothing(
             await _post(base_url, crowd.room_id, sender_cookie, [after])
             seconds = await crowd.caught_up({before, *during, after}, CAUGHT_UP_SECONDS)
             assert crowd.missing({before, *during, after}) == 0
+            assert crowd.duplicates() == 0
             assert crowd.close_codes.get(1012, 0) >= MEMBERS * 0.9
             # Refusals only while Redis was down (503: sign-in store unavailable), never a 500.
             assert set(crowd.failures) <= {503}, crowd.failures
@@ -132,5 +135,52 @@ async def test_a_redis_restart_under_two_thousand_members_loses_nothing(
                 f"{MEMBERS:,} members back and caught up {seconds:.1f} s after Redis returned; "
                 f"closes {dict(crowd.close_codes)}, refused handshakes {dict(crowd.failures)}"
             )
+        finally:
+            await crowd.stop()
+
+
+CHURN_MEMBERS = 200
+
+
+async def test_members_reconnecting_while_two_workers_post_get_every_message_once(
+    database_url, private_redis
+):
+    """Phones dropping and resuming (``?after=``) while HR posts from two sockets: each
+    resume's catch-up races the live frames of messages stored just before it, on either
+    worker; nobody may miss one or get one twice."""
+    redis_url, _state = private_redis
+    env = {"ONRAMP_REDIS_URL": redis_url}
+    with onramp_server(database_url, env=env, workers=2) as base_url:
+        raise_open_file_limit()
+        room_id, candidate_ids = await crowd_room(CHURN_MEMBERS)
+        cookies = await sign_in_all([Principal(kind="candidate", id=i) for i in candidate_ids])
+        hr = [await make_staff("hr"), await make_staff("hr")]
+        senders = await sign_in_all([Principal(kind="staff", id=staff.id) for staff in hr])
+        crowd = Crowd(base_url, room_id, [Member(cookie) for cookie in cookies])
+        crowd.start()
+        try:
+            await crowd.all_connected(CONNECT_SECONDS)
+            bodies = [[f"s{n} m{i} {uuid.uuid4().hex}" for i in range(40)] for n in range(2)]
+            posts = [
+                _post(base_url, room_id, cookie, batch)
+                for cookie, batch in zip(senders, bodies, strict=True)
+            ]
+            posting = asyncio.gather(*posts)
+            drops = 0
+            while not posting.done():
+                # A few phones lose their connection every 20 ms; each comes back ~1 s later.
+                for member in random.sample(crowd.members, 5):
+                    if member.ws is not None:
+                        await member.ws.close()
+                        drops += 1
+                await asyncio.sleep(0.02)
+            await posting
+            everything = {body for batch in bodies for body in batch}
+            seconds = await crowd.caught_up(everything, CAUGHT_UP_SECONDS)
+            print(f"{drops} drops while posting; all caught up {seconds:.1f} s after")
+            assert drops > 50
+            assert crowd.missing(everything) == 0
+            assert crowd.duplicates() == 0
+            assert crowd.failures == {}
         finally:
             await crowd.stop()
