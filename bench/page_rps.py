@@ -326,6 +326,7 @@ def report(results: list[tuple[Page, list[tuple[Load, Load]]]], args: argparse.N
         f"{'ratio':>7}{'CPU ms/req':>11}{'ref':>6}{'ratio':>7}  targets"
     )
     verdicts = []
+    slow_references = 0
     for page, pairs in results:
         # The best run of each server: the machine is shared, interference only slows.
         onramp = max((pair[0] for pair in pairs), key=lambda load: load.rps)
@@ -336,12 +337,21 @@ def report(results: list[tuple[Page, list[tuple[Load, Load]]]], args: argparse.N
         cpu_ref = min(pair[1].cpu_ms for pair in pairs)
         bad = sum(pair[0].bad + pair[1].bad for pair in pairs)
         ok = ratio >= RATIO_TARGET and p99 <= P99_TARGET_MS and not bad
+        slow_references += min(pair[1].p99_ms for pair in pairs) > P99_TARGET_MS
         verdicts.append(ok)
         print(
             f"  {page.name:<13}{len(page.html):>7}{onramp.rps:>10.0f}{p99:>8.1f}"
             f"{reference.rps:>9.0f}{reference.p99_ms:>8.1f}{ratio:>7.2f}"
             f"{cpu:>11.2f}{cpu_ref:>6.2f}{cpu_ref / max(cpu, 1e-9):>7.2f}  "
             f"{'PASS' if ok else 'FAIL'}" + (f" ({bad} bad answers)" if bad else "")
+        )
+    if slow_references:
+        # p99 is an absolute bound: on a slow or busy host even the bare reference misses it,
+        # and then the ratio (and CPU per request) is what compares with other runs.
+        print(
+            f"  note: the reference itself missed p99 ≤ {P99_TARGET_MS:g} ms on "
+            f"{slow_references} of {len(results)} pages: this host is too slow for the p99 "
+            "target at the moment"
         )
     print()
     print(
