@@ -30,6 +30,12 @@
   var form = document.getElementById("composer");
   var pill = document.getElementById("new-pill");
   var lastId = parseInt(root.getAttribute("data-after") || "0", 10) || 0;
+  // Live frames of a room can arrive out of id order by a moment (each worker publishes on
+  // its own), so a resume asks from the highest id seen RESUME_LAG_MS ago, not the highest
+  // id: a message still on its way is not skipped, and insert() drops what is already shown.
+  var RESUME_LAG_MS = 5000;
+  var settledId = lastId;
+  var newIds = []; // [time, id] of each new highest id within RESUME_LAG_MS
   var outbox = {}; // client_id -> frame, until acknowledged (re-sent after a reconnect)
   var socket = null;
   var backoff = 1000;
@@ -180,6 +186,18 @@
     return times.length ? dayOf(times[times.length - 1].getAttribute("datetime")) : null;
   }
 
+  function settle() {
+    var cutoff = Date.now() - RESUME_LAG_MS;
+    while (newIds.length && newIds[0][0] <= cutoff) settledId = newIds.shift()[1];
+    return settledId;
+  }
+  function noteId(id) {
+    if (id <= lastId) return;
+    lastId = id;
+    settle();
+    newIds.push([Date.now(), id]);
+  }
+
   function insert(m) {
     if (document.getElementById("m" + m.id)) return; // already shown: never twice
     var node = render(m);
@@ -190,7 +208,7 @@
         return !li.hasAttribute("data-ack-id") && li.querySelector(".body").textContent === m.body;
       });
     }
-    if (waiting) { waiting.replaceWith(node); if (m.id > lastId) lastId = m.id; return; }
+    if (waiting) { waiting.replaceWith(node); noteId(m.id); return; }
     var empty = document.getElementById("room-empty");
     if (empty) empty.remove();
     var wasNearBottom = nearBottom();
@@ -208,7 +226,7 @@
       list.appendChild(separator);
     }
     list.insertBefore(node, after);
-    if (m.id > lastId) lastId = m.id;
+    noteId(m.id);
     if (isMine(m) || wasNearBottom) { toBottom(); showPill(false); }
     else showPill(true);
   }
@@ -290,7 +308,7 @@
 
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/ws/rooms/" + roomId + "?after=" + lastId);
+    socket = new WebSocket(scheme + location.host + "/ws/rooms/" + roomId + "?after=" + settle());
     socket.onopen = function () {
       backoff = 1000;
       lastFrameAt = Date.now();

@@ -1,8 +1,9 @@
 """A crowd of room members for the storm tests: thousands of real websocket clients.
 
-Each member behaves like ``static/js/room.js``: it keeps the highest message id it saw,
-reconnects after a close with ``?after=`` that id and a jittered back-off (1 s doubling,
-capped), and stops for good on 4401/4403. Members are signed in by writing their sessions
+Each member behaves like ``static/js/room.js``: it reconnects after a close with
+``?after=`` the highest message id it had seen 5 s earlier (live frames can arrive out of
+id order by a moment) and a jittered back-off (1 s doubling, capped), and stops for good
+on 4401/4403. Members are signed in by writing their sessions
 to the server's store (as the room benchmark does): the sign-in pages are not under test.
 """
 
@@ -16,7 +17,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 import websockets
@@ -102,17 +103,40 @@ async def sign_in_all(principals: list[Principal]) -> list[str]:
     return [f"{SESSION_COOKIE}={token}" for token in tokens]
 
 
+# room.js's RESUME_LAG_MS.
+RESUME_LAG = 5.0
+
+
 @dataclass
 class Member:
     cookie: str
     last_id: int = 0
+    # As room.js: a resume asks from the highest id seen RESUME_LAG seconds ago (live
+    # frames can arrive out of id order by a moment), so it may get some messages again.
+    settled_id: int = 0
+    new_ids: deque[tuple[float, int]] = field(default_factory=deque)
     bodies: set[str] = field(default_factory=set)
-    # Every message id received, to count one received twice (across reconnects too).
+    # Ids received on the current connection: the server never sends one twice on one.
     ids: set[int] = field(default_factory=set)
     duplicates: int = 0
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     connections: int = 0
     ws: object | None = None
+
+    def resume_after(self) -> int:
+        cutoff = time.monotonic() - RESUME_LAG
+        while self.new_ids and self.new_ids[0][0] <= cutoff:
+            self.settled_id = self.new_ids.popleft()[1]
+        return self.settled_id
+
+    def note(self, message_id: int) -> None:
+        if message_id in self.ids:
+            self.duplicates += 1
+        self.ids.add(message_id)
+        if message_id > self.last_id:
+            self.last_id = message_id
+            self.resume_after()
+            self.new_ids.append((time.monotonic(), message_id))
 
 
 @dataclass
@@ -131,7 +155,7 @@ class Crowd:
 
     def url(self, member: Member) -> str:
         base = self.base_url.replace("http://", "ws://")
-        return f"{base}/ws/rooms/{self.room_id}?after={member.last_id}"
+        return f"{base}/ws/rooms/{self.room_id}?after={member.resume_after()}"
 
     def start(self) -> None:
         self._gate = asyncio.Semaphore(self.concurrency)
@@ -158,6 +182,7 @@ class Crowd:
                 self.failures[type(error).__name__] += 1
             else:
                 member.connections += 1
+                member.ids = set()
                 member.ws = ws
                 member.connected.set()
                 backoff = 1.0
@@ -166,11 +191,8 @@ class Crowd:
                     async for raw in ws:
                         frame = json.loads(raw)
                         if frame.get("type") == "message":
-                            if frame["id"] in member.ids:
-                                member.duplicates += 1
-                            member.ids.add(frame["id"])
+                            member.note(frame["id"])
                             member.bodies.add(frame["body"])
-                            member.last_id = max(member.last_id, frame["id"])
                 except websockets.ConnectionClosed:
                     pass
                 code = ws.close_code
@@ -192,7 +214,8 @@ class Crowd:
         return time.monotonic() - started
 
     def duplicates(self) -> int:
-        """Messages some member received more than once."""
+        """Messages some member received twice on one connection (a resume may repeat
+        what an earlier connection got: it asks from a few seconds back, like room.js)."""
         return sum(member.duplicates for member in self.members)
 
     def missing(self, bodies: set[str]) -> int:

@@ -67,11 +67,14 @@ async def _crowd(base_url: str) -> tuple[Crowd, str]:
     return Crowd(base_url, room_id, [Member(cookie) for cookie in cookies]), sender_cookie
 
 
-async def _post(base_url: str, room_id: int, cookie: str, bodies: list[str]) -> None:
+async def _post(
+    base_url: str, room_id: int, cookie: str, bodies: list[str], *, pause: float = 0.0
+) -> None:
     async with await connect(base_url, room_id, cookie, after=None) as sender:
         for body in bodies:
             await send(sender, body)
             await receive_until(sender, "ack", timeout=30)
+            await asyncio.sleep(pause)
 
 
 async def test_two_thousand_members_join_through_two_workers_without_a_failed_handshake(
@@ -161,8 +164,9 @@ async def test_members_reconnecting_while_two_workers_post_get_every_message_onc
         try:
             await crowd.all_connected(CONNECT_SECONDS)
             bodies = [[f"s{n} m{i} {uuid.uuid4().hex}" for i in range(40)] for n in range(2)]
+            # Paced (at least 0.8 s of posting), so phones drop throughout on a quick host too.
             posts = [
-                _post(base_url, room_id, cookie, batch)
+                _post(base_url, room_id, cookie, batch, pause=0.02)
                 for cookie, batch in zip(senders, bodies, strict=True)
             ]
             posting = asyncio.gather(*posts)
