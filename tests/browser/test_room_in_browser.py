@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
 
 from playwright.async_api import expect
 
@@ -16,20 +17,26 @@ from tests.room.helpers import candidate_cookie, connect, receive_until, send
 ATTACK = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2"> https://example.com/x'
 
 
-async def test_a_script_body_is_shown_as_text_live_and_after_reload(
-    live_server, phone_page, database
-):
+async def _reader_connected(live_server: str, phone_page) -> tuple[int, Any]:
+    """A cohort room with 读者 signed in on ``phone_page`` and connected; (room, writer) where
+    写者 is a second member of the cohort."""
     department = await make_department()
     cohort = await make_cohort(department)
     reader = await make_candidate(department, cohort=cohort, name="读者")
     writer = await make_candidate(department, cohort=cohort, name="写者")
     room_id = await cohort_room_ensure(cohort.id)
-
     await sign_in_by_link(
         phone_page, live_url(await login_link_create(candidate_id=reader.id), live_server)
     )
     await phone_page.goto(f"{live_server}/rooms/{room_id}")
     await expect(phone_page.locator("#room-status")).to_have_text("已连接")
+    return room_id, writer
+
+
+async def test_a_script_body_is_shown_as_text_live_and_after_reload(
+    live_server, phone_page, database
+):
+    room_id, writer = await _reader_connected(live_server, phone_page)
 
     # The writer sends from a second phone.
     browser = phone_page.context.browser
@@ -62,16 +69,8 @@ async def test_a_script_body_is_shown_as_text_live_and_after_reload(
 
 
 async def test_the_page_shows_offline_and_catches_up_when_back(live_server, phone_page):
-    department = await make_department()
-    cohort = await make_cohort(department)
-    reader = await make_candidate(department, cohort=cohort, name="读者")
-    room_id = await cohort_room_ensure(cohort.id)
-    await sign_in_by_link(
-        phone_page, live_url(await login_link_create(candidate_id=reader.id), live_server)
-    )
-    await phone_page.goto(f"{live_server}/rooms/{room_id}")
+    await _reader_connected(live_server, phone_page)
     status = phone_page.locator("#room-status")
-    await expect(phone_page.locator("#room-status")).to_have_text("已连接")
     await phone_page.context.set_offline(True)
     # Going offline does not always close a socket at once; the page's own check does.
     await phone_page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -97,17 +96,8 @@ async def test_a_resume_asks_from_a_few_seconds_back_and_shows_nothing_twice(
     """Live frames can arrive out of id order by a moment (two workers), so the page resumes
     from the highest id it had 5 s before a drop: a message still on its way is not skipped,
     and what the resume sends again is not shown twice."""
-    department = await make_department()
-    cohort = await make_cohort(department)
-    reader = await make_candidate(department, cohort=cohort, name="读者")
-    writer = await make_candidate(department, cohort=cohort, name="写者")
-    room_id = await cohort_room_ensure(cohort.id)
-    await sign_in_by_link(
-        phone_page, live_url(await login_link_create(candidate_id=reader.id), live_server)
-    )
-    await phone_page.goto(f"{live_server}/rooms/{room_id}")
+    room_id, writer = await _reader_connected(live_server, phone_page)
     status = phone_page.locator("#room-status")
-    await expect(status).to_have_text("已连接")
     opened_after = await phone_page.get_attribute("#room", "data-after")
     sockets: list[str] = []
     phone_page.on("websocket", lambda socket: sockets.append(socket.url))
