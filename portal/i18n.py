@@ -72,6 +72,14 @@ def reset_locale(token: contextvars.Token[str]) -> None:
     _current_locale.reset(token)
 
 
+def localized_name(name: str | None, name_en: str | None) -> str:
+    """A name HR keeps in Chinese with an optional English one (stages, question
+    categories): the English one when the page is in English and it has one."""
+    if name_en and _current_locale.get() == "en":
+        return name_en
+    return name or ""
+
+
 def gettext(message: str, **variables: object) -> str:
     text = translations_for(get_locale()).gettext(message)
     return text % variables if variables else text

@@ -14,9 +14,9 @@ from portal.db import PreparedSQL, current_engine
 from portal.domain.candidates.countdown import Countdown, countdown_to
 from portal.domain.errors import NotFound
 from portal.domain.learning.earning import CHECKIN_COLUMNS_SQL, CheckinState, checkin_state_from
-from portal.domain.organisation.stage_choices import stage_label
 from portal.domain.videos.watch import WelcomeVideoView
 from portal.i18n import gettext as _
+from portal.i18n import localized_name
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ async def candidate_home_page(*, candidate_id: int, now: datetime | None = None)
         steps.append(
             StageStep(
                 code=stage.code,
-                name=stage_label(stage.name, stage.name_en),
+                name=localized_name(stage.name, stage.name_en),
                 reached_at=reached.get(stage.id) if state != "todo" else None,
                 state=state,
             )
@@ -212,8 +212,8 @@ async def candidate_home_page(*, candidate_id: int, now: datetime | None = None)
         status=row["status"],
         timezone=timezone,
         steps=steps,
-        current_stage=stage_label(current.name, current.name_en),
-        next_step=stage_label(current.next_step, current.next_step_en),
+        current_stage=localized_name(current.name, current.name_en),
+        next_step=localized_name(current.next_step, current.next_step_en),
         next_step_by=next_step_by,
         cohort=cohort_info,
     )

@@ -19,9 +19,9 @@ from portal.config import get_settings
 from portal.domain.candidates.records import candidate_get
 from portal.domain.candidates.tables import CANDIDATE_STATUSES, Candidate, StageChange
 from portal.domain.checklist.overdue import overdue_candidate_ids
-from portal.domain.organisation.stage_choices import stage_label
 from portal.domain.organisation.tables import Department, Position
 from portal.domain.tags.names import TagView, tags_of, tags_text
+from portal.i18n import localized_name
 
 PAGE_SIZE = 50
 NO_COHORT = "none"
@@ -206,7 +206,7 @@ async def candidate_page(
                 phone=row["phone"],
                 department=row["department_name"],
                 cohort=row["cohort_name"],
-                stage=stage_label(row["stage_name"], row["stage_name_en"]),
+                stage=localized_name(row["stage_name"], row["stage_name_en"]),
                 status=row["status"],
                 ordinal=row["ordinal"],
                 tags=tags_text(tags.get(row["id"], [])),
@@ -267,7 +267,7 @@ async def candidate_detail(candidate_id: int) -> CandidateDetail:
         cohort=row["cohort_name"],
         cohort_starts_at=row["cohort_starts_at"],
         stage_id=candidate.stage,
-        stage=stage_label(row["stage_name"], row["stage_name_en"]),
+        stage=localized_name(row["stage_name"], row["stage_name_en"]),
         status=candidate.status,
         withdraw_reason=candidate.withdraw_reason,
         ordinal=candidate.ordinal,
@@ -279,11 +279,11 @@ async def candidate_detail(candidate_id: int) -> CandidateDetail:
             StageHistoryEntry(
                 changed_at=entry["changed_at"],
                 from_stage=(
-                    stage_label(entry["from_name"], entry["from_name_en"] or "")
+                    localized_name(entry["from_name"], entry["from_name_en"] or "")
                     if entry["from_name"]
                     else None
                 ),
-                to_stage=stage_label(entry["to_name"], entry["to_name_en"]),
+                to_stage=localized_name(entry["to_name"], entry["to_name_en"]),
                 changed_by=entry["staff_name"] or entry["staff_email"],
                 source=entry["source"],
                 note=entry["note"],

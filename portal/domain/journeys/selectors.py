@@ -21,10 +21,10 @@ from portal.domain.journeys.tables import (
     ManualSend,
 )
 from portal.domain.journeys.triggers import due_items
-from portal.domain.organisation.stage_choices import stage_label
 from portal.domain.organisation.tables import Cohort, Department, Position, Stage
 from portal.domain.tags.tables import Tag
 from portal.i18n import gettext as _
+from portal.i18n import localized_name
 
 
 def weekday_label(day: int) -> str:
@@ -124,7 +124,7 @@ async def _names() -> dict[str, dict[int, str]]:
     cohorts = await Cohort.select(Cohort.id, Cohort.name)
     tags = await Tag.select(Tag.id, Tag.name)
     return {
-        "stage": {r["id"]: stage_label(r["name"], r["name_en"]) for r in stages},
+        "stage": {r["id"]: localized_name(r["name"], r["name_en"]) for r in stages},
         "department": {r["id"]: r["name"] for r in departments},
         "position": {r["id"]: r["name"] for r in positions},
         "cohort": {r["id"]: r["name"] for r in cohorts},
@@ -265,7 +265,7 @@ async def step_choices() -> StepChoices:
 
     stages = await Stage.select(Stage.id, Stage.name, Stage.name_en).order_by(Stage.sort_order)
     return StepChoices(
-        stages=[Choice(r["id"], stage_label(r["name"], r["name_en"])) for r in stages],
+        stages=[Choice(r["id"], localized_name(r["name"], r["name_en"])) for r in stages],
         departments=listed("department"),
         positions=listed("position"),
         cohorts=listed("cohort"),

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.db import PreparedSQL
-from portal.domain.rooms.questions import category_label
 from portal.domain.sla.feedback import PENDING_SELECT, PENDING_SHOWN, PendingFeedback
+from portal.i18n import localized_name
 
 # The same rows as rooms.questions.active_categories and sla.feedback.feedback_pending
 # (whose statement, PENDING_SELECT, is the second part).
@@ -45,7 +45,7 @@ async def room_page_lists(*, candidate_id: int, room_id: int) -> RoomPageLists:
             "responder_role": row["responder_role"],
             "sort_order": row["sort_order"],
             "is_active": row["is_active"],
-            "label": category_label(row),
+            "label": localized_name(row["name"], row["name_en"]),
         }
         for row in rows
         if row["part"] == "c"

@@ -22,8 +22,8 @@ from portal.domain.rooms.tables import RoomMessage, RoomQuestion
 from portal.domain.sla.deadlines import question_deadline
 from portal.domain.staff.tables import StaffUser
 from portal.domain.validation import row_id_from
-from portal.i18n import get_locale
 from portal.i18n import gettext as _
+from portal.i18n import localized_name
 
 CLOSE_REASONS = ("not_a_question", "duplicate", "resolved_elsewhere")
 
@@ -33,12 +33,6 @@ class Category:
     id: int
     name: str
     responder_role: str
-
-
-def category_label(row: dict[str, Any]) -> str:
-    if get_locale() == "en" and row.get("name_en"):
-        return row["name_en"]
-    return row["name"]
 
 
 # Every room page and question reads them: SQL built once, not the query builder.
@@ -51,7 +45,7 @@ _ACTIVE_CATEGORIES_READ = PreparedSQL(_ACTIVE_CATEGORIES_SQL)
 
 async def active_categories() -> list[dict[str, Any]]:
     rows = await _ACTIVE_CATEGORIES_READ.rows(True)
-    return [{**row, "label": category_label(row)} for row in rows]
+    return [{**row, "label": localized_name(row["name"], row["name_en"])} for row in rows]
 
 
 async def category_resolve(category_id: object) -> Category:

@@ -18,8 +18,8 @@ from portal.domain.rooms.tables import RoomQuestion
 from portal.domain.sla.policy import Policy, sla_policy_get
 from portal.domain.sla.time_left import time_left_label, urgency
 from portal.domain.staff.tables import StaffUser
-from portal.i18n import get_locale
 from portal.i18n import gettext as _
+from portal.i18n import localized_name
 
 # The tracker lists at most this many questions (open ones first); the figures count all.
 TRACKER_LIMIT = 300
@@ -97,12 +97,6 @@ def question_where(staff: StaffUser) -> Any:
     )
 
 
-def _label(name: str | None, name_en: str | None) -> str:
-    if get_locale() == "en" and name_en:
-        return name_en
-    return name or ""
-
-
 _COLUMNS = (
     RoomQuestion.id,
     RoomQuestion.message,
@@ -147,7 +141,7 @@ def _item(
         room_id=row["room"],
         room_name=row["room_name"] or "",
         body=row["body"] or "",
-        category=_label(row["category_name"], row["category_name_en"]),
+        category=localized_name(row["category_name"], row["category_name_en"]),
         responder_role=row["responder_role"],
         is_private=bool(row["is_private"]),
         status=row["status"],
@@ -166,7 +160,7 @@ def _item(
         cohort_name=row["cohort_name"] or "",
         department_name=row["department_name"] or "",
         position_name=row["position_name"] or "",
-        stage_name=_label(row["stage_name"], row["stage_name_en"]),
+        stage_name=localized_name(row["stage_name"], row["stage_name_en"]),
         updated_at=row["updated_at"],
         checklist=checklists.get(row["asker"]),
     )

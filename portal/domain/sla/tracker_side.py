@@ -22,10 +22,10 @@ from typing import Any
 
 from portal.db import PreparedSQL
 from portal.domain.access import department_scope, question_scope, sees_cohort, sees_department
-from portal.domain.rooms.questions import category_label
 from portal.domain.sla.policy import POLICY_KEY, Policy, policy_from_row
 from portal.domain.staff.tables import StaffUser
 from portal.domain.suggestions.sla import SuggestionSummary, summary_of_deadlines
+from portal.i18n import localized_name
 
 # The alerts the tracker lists: the last week's, newest first, at most this many.
 EVENT_DAYS = 7
@@ -218,5 +218,8 @@ def _choices(
     return {
         "rooms": [{"id": room["id"], "name": room["name"]} for room in rooms],
         "cohorts": [{"id": cohort["id"], "name": cohort["name"]} for cohort in cohorts],
-        "categories": [{"id": row["id"], "name": category_label(row)} for row in categories],
+        "categories": [
+            {"id": row["id"], "name": localized_name(row["name"], row["name_en"])}
+            for row in categories
+        ],
     }
