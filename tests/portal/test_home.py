@@ -62,6 +62,27 @@ async def test_progress_marks_done_current_and_next_step(client):
     assert page.count('class="todo"') == 3
 
 
+async def test_stages_in_english_where_hr_named_them_so(client):
+    """The English page shows a stage's English name and next step; a stage HR named only
+    in Chinese keeps its Chinese name rather than a blank."""
+    background = await Stage.objects().get(Stage.code == "background_check")
+    await Stage.update({Stage.name_en: ""}).where(Stage.id == background.id)
+    try:  # stages are seeded once per database, not cleaned after each test
+        candidate = await make_candidate()
+        offer = await _stage_id("offer_sent")
+        await candidate_move_stage(candidate_id=candidate.id, stage_id=offer)
+        await sign_in_candidate(client, candidate)
+        page = (await client.get("/", headers={"Accept-Language": "en"})).text
+        current = page.split('aria-current="step"')[1].split("</li>")[0]
+        assert "Offer sent" in current
+        assert "Please read and accept your offer" in current
+        assert "Offer 已发放" not in page
+        assert background.name in page
+        assert "Offer 已发放" in (await client.get("/")).text  # Chinese where the browser is
+    finally:
+        await Stage.update({Stage.name_en: background.name_en}).where(Stage.id == background.id)
+
+
 async def test_english_when_the_browser_asks_for_it(client):
     candidate = await make_candidate(name="Li Na")
     await sign_in_candidate(client, candidate)
