@@ -7,7 +7,7 @@ it an entry is 404); stop and rejoin are HR's (``portal/domain/access.py``).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -44,7 +44,7 @@ from portal.domain.talent.recalls import contact_stop, recall_outcome_record, ta
 from portal.domain.talent.rejoin import talent_rejoin
 from portal.domain.talent.tables import ENTRY_STATUSES, OUTCOMES, TalentTask
 from portal.domain.talent.withdrawal import reason_choices
-from portal.domain.validation import row_id_from
+from portal.domain.validation import row_id_from, typed_day
 
 
 def admin_page(template: str, staff: StaffUser, **context: Any) -> Template:
@@ -59,10 +59,10 @@ FILTER_NAMES = (
 
 
 def _day(raw: str | None, *, end: bool = False) -> datetime | None:
-    """A YYYY-MM-DD in the default time zone as the start of that day (or of the next)."""
-    try:
-        day = date.fromisoformat((raw or "").strip()[:10])
-    except ValueError:
+    """A YYYY-MM-DD in the default time zone as the start of that day (or of the next);
+    None (no filter) for anything else, a year like 9999 included."""
+    day = typed_day((raw or "").strip()[:10])
+    if day is None:
         return None
     zone = ZoneInfo(get_settings().default_timezone)
     moment = datetime.combine(day + timedelta(days=1 if end else 0), time(), zone)

@@ -1,8 +1,9 @@
-"""Checks for what people type: phone numbers, e-mail addresses, names."""
+"""Checks for what people type: phone numbers, e-mail addresses, names, days."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from portal.i18n import gettext as _
 
@@ -80,3 +81,24 @@ def whole_number(text: object, *, maximum: int, minimum: int = 0) -> int | None:
 def row_id_from(text: object) -> int | None:
     """The row id ``text`` names (1 to MAX_ID, ASCII digits or an int), else None."""
     return whole_number(text, minimum=1, maximum=MAX_ID)
+
+
+# Days typed into forms and filters. Python's dates stop at years 1 and 9999, and what a page
+# does with a day steps past it (the day after a period's end, 30 days before it, the local
+# midnight in UTC): 9999-12-31 or 0001-01-01 was an OverflowError, a 500. A year outside
+# these is a typo, refused like any other unreadable date.
+FIRST_TYPED_YEAR = 1900
+LAST_TYPED_YEAR = 2999
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def typed_day(text: object) -> date | None:
+    """The YYYY-MM-DD in ``text`` (spaces around it ignored); None when it is not one, is no
+    such day (2026-02-30) or its year is not between the two above."""
+    if not isinstance(text, str) or not _ISO_DAY.match(text := text.strip()):
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if FIRST_TYPED_YEAR <= day.year <= LAST_TYPED_YEAR else None

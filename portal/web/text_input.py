@@ -3,8 +3,10 @@
 PostgreSQL's text types cannot hold the NUL character: an ``external_id`` or a name with
 ``\\u0000`` in an API body, or ``%00`` in a form or query string, reached the database and
 failed there (asyncpg's CharacterNotInRepertoireError, a 500), while SQLite stored it.
-Both now answer 400 before the role guards, dependencies and handler run. Uploads
-(multipart, raw chunks) are not read here: their bytes are files, where NUL is ordinary.
+Both now answer 400 before the role guards, dependencies and handler run. In a multipart
+form only the text fields are looked at: a file's bytes may hold NUL, and its name is cleaned
+where it is kept (portal/files/uploads.py). The CSRF check parsed that form already (Litestar
+keeps it on the connection), so looking costs no second parse.
 """
 
 from __future__ import annotations
@@ -39,4 +41,9 @@ async def text_input_storable(
     media_type = content_type.split(";", 1)[0].strip().lower()
     marker = _NUL_IN_BODY.get(media_type)
     if marker is not None and marker in await connection.body():
+        raise ClientException(_("Text may not contain the NUL character."))
+    if media_type == "multipart/form-data" and any(
+        isinstance(value, str) and "\x00" in value
+        for _name, value in (await connection.form()).multi_items()
+    ):
         raise ClientException(_("Text may not contain the NUL character."))

@@ -134,6 +134,8 @@ async def test_bad_input_is_refused_and_nothing_is_written(staff_client):
         ({"audience": "cohort:abc"}, "error-audience"),
         ({"pinned_until": "2020-01-01"}, "error-pinned_until"),
         ({"pinned_until": "not a date"}, "error-pinned_until"),
+        ({"pinned_until": "9999-12-31"}, "error-pinned_until"),  # was an OverflowError, a 500
+        ({"pinned_until": "0001-01-01"}, "error-pinned_until"),
         ({"important": "1", "reason": ""}, "error-reason"),
     ]
     for fields, error in cases:

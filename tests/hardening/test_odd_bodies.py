@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from portal.domain.rooms.membership import cohort_room_ensure
 from portal.domain.rooms.tables import RoomMessage
 from portal.domain.staff.api_tokens import api_token_create
-from portal.domain.validation import row_id_from, whole_number
+from portal.domain.validation import row_id_from, typed_day, whole_number
 from tests.api.helpers import assert_problem
 from tests.factories import (
     make_candidate,
@@ -51,6 +53,30 @@ def nested(depth: int = DEEP) -> str:
 )
 def test_a_row_id_is_ascii_digits_within_the_databases_integers(text, expected):
     assert row_id_from(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-01", date(2026, 12, 1)),
+        (" 2026-12-01 ", date(2026, 12, 1)),
+        ("1900-01-01", date(1900, 1, 1)),
+        ("2999-12-31", date(2999, 12, 31)),
+        ("9999-12-31", None),  # the day after it is past Python's last date
+        ("0001-01-01", None),  # its local midnight is before Python's first in UTC
+        ("1899-12-31", None),
+        ("2026-02-30", None),
+        ("20261201", None),  # fromisoformat reads it; a date field never sends it
+        ("2026-W48-1", None),
+        ("２０２６-１２-０１", None),  # full-width digits
+        ("2026-12-01T08:00", None),
+        ("", None),
+        (None, None),
+        (20261201, None),
+    ],
+)
+def test_a_typed_day_is_a_plain_date_within_a_plausible_span(text, expected):
+    assert typed_day(text) == expected
 
 
 def test_whole_numbers_keep_to_their_bounds():

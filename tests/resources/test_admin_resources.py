@@ -126,6 +126,32 @@ async def test_a_pdf_upload_is_stored_under_a_generated_name(client):
     assert download.status_code == 200 and download.content == PDF_BYTES
 
 
+async def test_nul_in_a_text_field_of_an_upload_form_is_refused_and_nothing_kept(client):
+    """PostgreSQL cannot store NUL (it was a 500 there, and SQLite stored it); a file's own
+    bytes may hold NUL and are still taken."""
+    await _hr(client)
+    pdf_with_nul = PDF_BYTES + b"\x00\x00"
+    for field in ("title", "body"):
+        refused = await _create(
+            client,
+            kind="file",
+            **{"title": "员工手册", "body": "", field: "员工\x00手册"},
+            files={"file": ("handbook.pdf", pdf_with_nul, "application/pdf")},
+        )
+        assert refused.status_code == 400, field
+    assert await Resource.count() == 0
+    assert stored_files() == []
+    taken = await _create(
+        client,
+        kind="file",
+        title="员工手册",
+        body="",
+        files={"file": ("handbook.pdf", pdf_with_nul, "application/pdf")},
+    )
+    assert taken.status_code == 303
+    assert (await Resource.objects().first()).file_size == len(pdf_with_nul)
+
+
 async def test_a_pdf_renamed_jpg_is_kept_as_a_pdf(client):
     await _hr(client)
     await _create(

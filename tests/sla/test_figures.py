@@ -158,3 +158,8 @@ async def test_bad_period_is_refused_with_a_message(client):
     assert 'data-testid="error-start"' in page.text
     response = await client.get("/admin/questions/figures/csv?start=nonsense")
     assert response.status_code == 400
+    # The ends of the calendar were an OverflowError (a 500): a date error like any other.
+    for query, field in (("end=0001-01-01", "end"), ("start=9999-12-01&end=9999-12-31", "start")):
+        page = await client.get(f"/admin/questions/figures?{query}")
+        assert page.status_code == 400, query
+        assert f'data-testid="error-{field}"' in page.text, query

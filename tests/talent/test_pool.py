@@ -40,6 +40,11 @@ async def test_hr_filters_the_pool_by_reason_need_and_consent(staff_client):
     assert "甲工资" in never_contacted.text
     junk = await hr.get("/admin/talent", params={"since": "not-a-date", "page": "x" * 50})
     assert junk.status_code == 200
+    # Days at the ends of the calendar were an OverflowError (a 500): now no filter.
+    edges = (("until", "9999-12-31"), ("since", "0001-01-01"), ("contact_before", "0001-01-01"))
+    for name, day in edges:
+        edge = await hr.get("/admin/talent", params={name: day})
+        assert edge.status_code == 200 and "甲工资" in edge.text, name
 
 
 async def test_a_manager_sees_and_edits_only_their_department(staff_client):

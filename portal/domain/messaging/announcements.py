@@ -16,7 +16,7 @@ cohort later sees it too).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ from portal.domain.journeys.manual import ManualInput, manual_send
 from portal.domain.messaging.tables import AUDIENCE_KINDS, Announcement
 from portal.domain.organisation.tables import Cohort, Department
 from portal.domain.tags.tables import CandidateTag, Tag
-from portal.domain.validation import row_id_from
+from portal.domain.validation import row_id_from, typed_day
 from portal.i18n import gettext as _
 
 PUSH_CHANNELS = ("email", "sms")
@@ -67,9 +67,8 @@ def _zone() -> ZoneInfo:
 def _pin_end(text: str, now: datetime, errors: dict[str, str]) -> datetime | None:
     if not text.strip():
         return None
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
+    day = typed_day(text)
+    if day is None:
         errors["pinned_until"] = _("Enter a date like 2026-12-31.")
         return None
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=_zone()).astimezone(UTC)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,10 +36,10 @@ from portal.domain.sla.policy import sla_policy_get
 from portal.domain.sla.tracker import question_where
 from portal.domain.spreadsheets import spreadsheet_cell
 from portal.domain.staff.tables import StaffUser
+from portal.domain.validation import typed_day
 from portal.i18n import gettext as _
 
 MAX_PERIOD_DAYS = 3 * 366
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
@@ -116,14 +115,10 @@ def parse_period(start: str | None, end: str | None, *, today: date) -> tuple[da
     errors: dict[str, str] = {}
 
     def parse(raw: str | None, name: str, default: date) -> date:
-        text = (raw or "").strip()
-        if not text:
+        if not (raw or "").strip():
             return default
-        if _ISO_DATE.match(text):
-            try:
-                return date.fromisoformat(text)
-            except ValueError:
-                pass
+        if (day := typed_day(raw)) is not None:
+            return day
         errors[name] = _("Enter a date like 2026-10-01.")
         return default
 
