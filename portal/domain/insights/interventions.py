@@ -19,7 +19,7 @@ from portal.domain.insights.scorecard import REASON_CODES
 from portal.domain.insights.tables import RiskAssessment, RiskIntervention
 from portal.domain.messaging.enqueue import OutboundMessage, message_enqueue
 from portal.domain.staff.tables import StaffUser
-from portal.domain.validation import is_plausible_id
+from portal.domain.validation import is_plausible_id, typed_day
 from portal.i18n import gettext as _
 from portal.i18n import reset_locale, set_locale
 
@@ -186,12 +186,10 @@ async def intervention_task_create(
         )
     if assignee is None or not may_see_risk(assignee, department_id=candidate.department):
         errors["assignee"] = _("Choose a staff member who may see this candidate.")
-    due = None
-    try:
-        due = date.fromisoformat((due_on or "").strip())
-    except ValueError:
+    due = typed_day(due_on)
+    if due is None:
         errors["due_on"] = _("Enter a date like 2026-10-01.")
-    if due is not None and not today <= due <= today + timedelta(days=365):
+    elif not today <= due <= today + timedelta(days=365):
         errors["due_on"] = _("Choose a date from today to a year from now.")
     text = (note or "").strip()
     if len(text) > BODY_MAX_CHARS:

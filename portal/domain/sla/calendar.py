@@ -7,7 +7,6 @@ Business-hours deadlines walk through both (:mod:`portal.domain.sla.deadlines`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -15,9 +14,8 @@ from portal.db import unique_violation_raises, write_transaction
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.sla.policy import format_clock, parse_clock
 from portal.domain.sla.tables import CALENDAR_DAY_KINDS, SlaCalendarDay
+from portal.domain.validation import typed_day
 from portal.i18n import gettext as _
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -86,14 +84,9 @@ class _DayTaken(ValidationFailed):
 
 
 def _parse_day(raw: str, errors: dict[str, str]) -> date | None:
-    text = (raw or "").strip()
-    if _ISO_DATE.match(text):
-        try:
-            value = date.fromisoformat(text)
-        except ValueError:
-            value = None
-        if value and 2000 <= value.year <= 2100:
-            return value
+    value = typed_day(raw)
+    if value and 2000 <= value.year <= 2100:
+        return value
     errors["day"] = _("Enter a date like 2026-10-01.")
     return None
 
