@@ -131,23 +131,14 @@ async def test_nul_in_a_text_field_of_an_upload_form_is_refused_and_nothing_kept
     bytes may hold NUL and are still taken."""
     await _hr(client)
     pdf_with_nul = PDF_BYTES + b"\x00\x00"
+    handbook = {"file": ("handbook.pdf", pdf_with_nul, "application/pdf")}
     for field in ("title", "body"):
-        refused = await _create(
-            client,
-            kind="file",
-            **{"title": "员工手册", "body": "", field: "员工\x00手册"},
-            files={"file": ("handbook.pdf", pdf_with_nul, "application/pdf")},
-        )
+        values = {"title": "员工手册", "body": "", field: "员工\x00手册"}
+        refused = await _create(client, kind="file", files=handbook, **values)
         assert refused.status_code == 400, field
     assert await Resource.count() == 0
     assert stored_files() == []
-    taken = await _create(
-        client,
-        kind="file",
-        title="员工手册",
-        body="",
-        files={"file": ("handbook.pdf", pdf_with_nul, "application/pdf")},
-    )
+    taken = await _create(client, kind="file", title="员工手册", body="", files=handbook)
     assert taken.status_code == 303
     assert (await Resource.objects().first()).file_size == len(pdf_with_nul)
 
